@@ -1,0 +1,47 @@
+# Two commands do all the set-up (see README):  make lab   and   make test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.genlib-installed
+# The test suite runs notebooks in quick mode unless told otherwise (GENLIB_QUICK=0 make test).
+GENLIB_QUICK ?= 1
+export GENLIB_QUICK
+
+.PHONY: lab test unit notebooks browser render pretrain bench bench-quick clean-venv
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[lab,test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (genlib)" >/dev/null
+	@touch $(STAMP)
+
+lab: $(STAMP)  ## open the collection in JupyterLab
+	GENLIB_QUICK=$${GENLIB_LAB_QUICK:-0} $(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+test: $(STAMP)  ## genlib unit tests, the browser test, and nbval over every notebook
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile \
+	    --nbval-lax --nbval-current-env --nbval-cell-timeout=600 tests notebooks
+
+unit: $(STAMP)  ## unit tests only (fast)
+	$(BIN)/python -m pytest -q tests -m "not browser"
+
+notebooks: $(STAMP)  ## nbval over the notebooks only
+	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env notebooks
+
+browser: $(STAMP)  ## the real-browser test alone
+	$(BIN)/python -m pytest -q -m browser tests
+
+render: $(STAMP)  ## re-execute every notebook in place in full mode (outputs are committed)
+	GENLIB_QUICK=0 $(BIN)/python -m genlib.render notebooks/*.ipynb
+
+pretrain: $(STAMP)  ## train every full-mode model of the collection once (cached in data/checkpoints)
+	GENLIB_QUICK=0 $(BIN)/python -m genlib.zoo
+
+bench: $(STAMP)  ## regenerate bench/RESULTS.md
+	OMP_WAIT_POLICY=PASSIVE GENLIB_QUICK=0 $(BIN)/python -m bench
+
+bench-quick: $(STAMP)
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m bench --quick
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,82 @@
+"""Run settings shared by every notebook: quick or full mode, seeds, device, folders.
+
+Quick mode (``GENLIB_QUICK=1``, set by CI) shrinks every training run so that a
+notebook executes in about a minute on two CPU cores. Full mode is the default
+for people: it trains the models properly (once; see :mod:`genlib.zoo`).
+"""
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+import torch
+
+T = TypeVar("T")
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def is_quick() -> bool:
+    """True when the environment asks for quick mode (``GENLIB_QUICK=1``)."""
+    return os.environ.get("GENLIB_QUICK", "").strip().lower() in _TRUE
+
+
+def mode() -> str:
+    """``"quick"`` or ``"full"``."""
+    return "quick" if is_quick() else "full"
+
+
+def choose(quick: T, full: T) -> T:
+    """The value for the current mode: ``epochs = choose(quick=1, full=20)``."""
+    return quick if is_quick() else full
+
+
+def seed_everything(seed: int = 0) -> torch.Generator:
+    """Seed Python, NumPy and PyTorch; return a ``torch.Generator`` seeded the same way."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def get_device(prefer: str | None = None) -> torch.device:
+    """The device to train on: ``GENLIB_DEVICE`` or ``prefer`` if given, else cuda, mps, cpu."""
+    name = prefer or os.environ.get("GENLIB_DEVICE")
+    if name:
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def project_root() -> Path:
+    """The repository's top folder (the one holding ``genlib/`` and ``notebooks/``)."""
+    return Path(__file__).resolve().parents[1]
+
+
+def data_root() -> Path:
+    """Where downloads and checkpoints are cached: ``GENLIB_CACHE`` or ``<project>/data``."""
+    env = os.environ.get("GENLIB_CACHE")
+    return Path(env).expanduser() if env else project_root() / "data"
+
+
+def checkpoint_dir() -> Path:
+    """``<data root>/checkpoints``: trained models, keyed by their configuration."""
+    return data_root() / "checkpoints"
+
+
+def describe() -> str:
+    """One line per setting, for the environment check of ``00_start_here``."""
+    threads = torch.get_num_threads()
+    return "\n".join([
+        f"mode:    {mode()} (set GENLIB_QUICK=1 for quick mode)",
+        f"device:  {get_device()}",
+        f"torch:   {torch.__version__} ({threads} CPU threads)",
+        f"cache:   {data_root()}",
+    ])

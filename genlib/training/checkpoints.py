@@ -1,0 +1,88 @@
+"""Saving and loading trained models, keyed by what produced them.
+
+A checkpoint's file name carries a hash of its *configuration* (model class and
+hyper-parameters, data set, epochs, seed, ...), so a changed recipe never loads a
+stale model. Files are written to a temporary name and renamed when complete,
+and loaded with ``torch.load(..., weights_only=True)``: no pickled code runs.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+from .. import config
+from .history import History
+
+
+class CheckpointMismatchError(ValueError):
+    """A checkpoint does not fit the model it is loaded into."""
+
+
+def config_key(cfg: dict) -> str:
+    """A short, stable hash of a JSON-able configuration."""
+    text = json.dumps(cfg, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def checkpoint_path(name: str, cfg: dict, folder: Path | None = None) -> Path:
+    """``<data>/checkpoints/<name>-<hash of cfg>.pt``."""
+    folder = Path(folder) if folder is not None else config.checkpoint_dir()
+    return folder / f"{name}-{config_key(cfg)}.pt"
+
+
+def save_checkpoint(path: Path, models: dict[str, torch.nn.Module], cfg: dict,
+                    history: History | None = None, extra: dict | None = None) -> Path:
+    """Atomically write the models' weights, the configuration and the history to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "config": json.loads(json.dumps(cfg, default=str)),
+        "models": {name: m.state_dict() for name, m in models.items()},
+        "history": history.state_dict() if history is not None else None,
+        "extra": extra or {},
+    }
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def load_checkpoint(path: Path, models: dict[str, torch.nn.Module],
+                    map_location="cpu") -> tuple[History | None, dict]:
+    """Load weights into ``models`` (same keys as saved); return ``(history, extra)``.
+
+    Raises :class:`CheckpointMismatchError` when the file holds other models or
+    tensors of other shapes, with the file's name and what to do.
+    """
+    path = Path(path)
+    try:
+        payload = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # truncated or foreign file
+        raise CheckpointMismatchError(
+            f"cannot read checkpoint {path} ({exc}); delete it and run again to retrain") from exc
+    saved = payload.get("models", {}) if isinstance(payload, dict) else {}
+    if set(saved) != set(models):
+        raise CheckpointMismatchError(
+            f"checkpoint {path} holds models {sorted(saved)}, expected {sorted(models)}; "
+            "delete it and run again to retrain")
+    for name, model in models.items():
+        try:
+            model.load_state_dict(saved[name])
+        except RuntimeError as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise CheckpointMismatchError(
+                f"checkpoint {path} does not fit {type(model).__name__} '{name}' "
+                f"({first}); it was saved from another architecture. Delete it and run "
+                "again to retrain") from exc
+    history = payload.get("history")
+    return (History.from_state_dict(history) if history else None), payload.get("extra", {})

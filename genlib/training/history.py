@@ -1,0 +1,109 @@
+"""A training history: what a loop measured, step by step, and a picture of it."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+
+@dataclass
+class History:
+    """Metrics logged during training, one list per name, with the step of each entry.
+
+    >>> h = History("demo")
+    >>> h.log(0, loss=1.0); h.log(1, loss=0.5)
+    >>> h["loss"]
+    [1.0, 0.5]
+    """
+
+    name: str = ""
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    steps: dict[str, list[int]] = field(default_factory=dict)
+    stop_reason: str | None = None  # None: finished; else why the loop stopped early
+    seconds: float = 0.0  # wall-clock training time
+    from_cache: bool = False  # loaded from a checkpoint rather than trained now
+
+    def log(self, step: int, **values: float) -> None:
+        """Record ``values`` (plain floats or 0-d tensors) at ``step``."""
+        for key, value in values.items():
+            self.metrics.setdefault(key, []).append(float(value))
+            self.steps.setdefault(key, []).append(int(step))
+
+    def __getitem__(self, key: str) -> list[float]:
+        return self.metrics[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.metrics
+
+    def keys(self) -> list[str]:
+        return list(self.metrics)
+
+    def last(self, key: str) -> float:
+        """The most recent value of ``key``."""
+        return self.metrics[key][-1]
+
+    @property
+    def finished(self) -> bool:
+        return self.stop_reason is None
+
+    def state_dict(self) -> dict:
+        """Plain lists and numbers, safe for ``torch.load(weights_only=True)``."""
+        return {"name": self.name, "metrics": self.metrics, "steps": self.steps,
+                "stop_reason": self.stop_reason, "seconds": self.seconds}
+
+    @classmethod
+    def from_state_dict(cls, state: dict) -> "History":
+        return cls(name=state.get("name", ""), metrics=dict(state.get("metrics", {})),
+                   steps=dict(state.get("steps", {})), stop_reason=state.get("stop_reason"),
+                   seconds=float(state.get("seconds", 0.0)), from_cache=True)
+
+    def plot(self, keys: list[str] | list[list[str]] | None = None, smooth: int = 1,
+             ax=None, figsize=(7, 2.6), logy: bool = False):
+        """Plot the curves: ``keys`` as a flat list shares one axis; a list of lists draws one
+        panel per inner list. ``smooth`` is a moving-average window in entries."""
+        import matplotlib.pyplot as plt
+
+        groups = [keys] if keys and isinstance(keys[0], str) else (keys or [self.keys()])
+        if ax is None:
+            fig, axes = plt.subplots(1, len(groups), figsize=figsize, squeeze=False)
+            axes = list(axes[0])
+        else:
+            axes = [ax]
+            fig = ax.figure
+        for panel, group in zip(axes, groups):
+            for key in group:
+                values = _moving_average(self.metrics[key], smooth)
+                steps = self.steps[key][len(self.steps[key]) - len(values):]
+                panel.plot(steps, values, label=key)
+            panel.set_xlabel("step")
+            if logy:
+                panel.set_yscale("log")
+            panel.legend(fontsize=8)
+        title = self.name + (" (loaded from cache)" if self.from_cache else "")
+        if self.stop_reason:
+            title += f" - stopped: {self.stop_reason}"
+        if title:
+            axes[0].set_title(title, fontsize=9)
+        fig.tight_layout()
+        return fig
+
+    def __repr__(self) -> str:
+        parts = [f"{k}={self.metrics[k][-1]:.4g}" for k in self.metrics if self.metrics[k]]
+        status = "finished" if self.finished else f"stopped: {self.stop_reason}"
+        return f"History({self.name!r}, {len(self)} entries, {status}, last: {', '.join(parts)})"
+
+    def __len__(self) -> int:
+        return max((len(v) for v in self.metrics.values()), default=0)
+
+
+def _moving_average(values: list[float], window: int) -> list[float]:
+    if window <= 1 or len(values) < window:
+        return list(values)
+    out, total = [], 0.0
+    finite = [v if math.isfinite(v) else 0.0 for v in values]
+    for i, v in enumerate(finite):
+        total += v
+        if i >= window:
+            total -= finite[i - window]
+        if i >= window - 1:
+            out.append(total / window)
+    return out
