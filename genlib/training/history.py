@@ -25,6 +25,8 @@ class History:
     def log(self, step: int, **values: float) -> None:
         """Record ``values`` (plain floats or 0-d tensors) at ``step``."""
         for key, value in values.items():
+            if hasattr(value, "detach"):
+                value = value.detach()
             self.metrics.setdefault(key, []).append(float(value))
             self.steps.setdefault(key, []).append(int(step))
 

@@ -30,6 +30,10 @@ from tqdm.auto import tqdm
 from .history import History
 
 
+def _as_float(value) -> float:
+    return float(value.detach()) if isinstance(value, torch.Tensor) else float(value)
+
+
 def require_positive(name: str, value, integer: bool = False):
     """Raise ``ValueError`` unless ``value`` is a positive number (an int if ``integer``)."""
     ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
@@ -138,7 +142,7 @@ class TrainingRun:
         """True if every loss is finite. Otherwise restore the last good weights, record why
         in ``history.stop_reason``, print a message, and return False (the caller breaks)."""
         for name, value in losses.items():
-            value = float(value)
+            value = _as_float(value)
             if not math.isfinite(value):
                 for model, state in zip(self.models, self._snapshot or []):
                     model.load_state_dict(state)
@@ -152,7 +156,7 @@ class TrainingRun:
 
     def log(self, step: int, **values) -> None:
         """Add ``values`` to the history (and show them on the progress bar)."""
-        values = {k: float(v) for k, v in values.items()}
+        values = {k: _as_float(v) for k, v in values.items()}
         self.history.log(step, **values)
         if self._bar is not None and not self._bar.disable:
             self._bar.set_postfix({k: f"{v:.3g}" for k, v in values.items()}, refresh=False)

@@ -1,0 +1,19 @@
+"""Shared test settings: unit tests run on one thread and in quick mode."""
+import os
+
+import pytest
+import torch
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture
+def quick_mode(monkeypatch):
+    monkeypatch.setenv("GENLIB_QUICK", "1")
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    """A private checkpoint/data cache, so tests never touch data/."""
+    monkeypatch.setenv("GENLIB_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"

@@ -1,0 +1,70 @@
+"""Checkpoints are atomic, keyed by configuration, safe to load, and refuse a wrong model."""
+import pytest
+import torch
+
+from genlib import zoo
+from genlib.training import (CheckpointMismatchError, History, checkpoint_path,
+                             load_checkpoint, save_checkpoint)
+
+
+def test_round_trip_with_history(cache_dir):
+    model = torch.nn.Linear(4, 2)
+    h = History("lin"); h.log(0, loss=1.5)
+    path = save_checkpoint(checkpoint_path("lin", {"a": 1}), {"net": model}, {"a": 1}, h)
+    assert path.parent == cache_dir / "checkpoints" and path.name.startswith("lin-")
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left
+    other = torch.nn.Linear(4, 2)
+    history, _ = load_checkpoint(path, {"net": other})
+    assert torch.equal(other.weight, model.weight) and history["loss"] == [1.5]
+
+
+def test_key_depends_on_configuration(cache_dir):
+    assert checkpoint_path("m", {"epochs": 1}) != checkpoint_path("m", {"epochs": 2})
+    assert checkpoint_path("m", {"a": 1, "b": 2}) == checkpoint_path("m", {"b": 2, "a": 1})
+
+
+def test_checkpoint_from_another_architecture_is_refused(cache_dir):
+    path = save_checkpoint(checkpoint_path("lin", {}), {"net": torch.nn.Linear(4, 2)}, {})
+    with pytest.raises(CheckpointMismatchError, match="another architecture.*Delete it"):
+        load_checkpoint(path, {"net": torch.nn.Linear(5, 2)})
+    with pytest.raises(CheckpointMismatchError, match=r"holds models \['net'\]"):
+        load_checkpoint(path, {"generator": torch.nn.Linear(4, 2)})
+    assert issubclass(CheckpointMismatchError, ValueError)
+
+
+def test_garbage_file_is_refused_with_its_name(cache_dir, tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointMismatchError, match="bad.pt"):
+        load_checkpoint(bad, {"net": torch.nn.Linear(1, 1)})
+
+
+def test_zoo_trains_once_then_loads(cache_dir, quick_mode):
+    calls = []
+
+    @zoo.register("_test_linear", lambda: {"width": 3, "epochs": 1})
+    def build(cfg):
+        net = torch.nn.Linear(cfg["width"], 1)
+
+        def train():
+            calls.append(1)
+            with torch.no_grad():
+                net.weight.fill_(0.25)
+            h = History("t"); h.log(0, loss=0.0)
+            return h
+        return {"net": net}, train
+
+    try:
+        models, history = zoo.pretrained("_test_linear")
+        assert calls == [1] and not history.from_cache
+        models, history = zoo.pretrained("_test_linear")
+        assert calls == [1] and history.from_cache
+        assert torch.all(models["net"].weight == 0.25)
+        zoo.pretrained("_test_linear", width=3, retrain=True)
+        assert calls == [1, 1]
+        with pytest.raises(KeyError, match="no settings"):
+            zoo.pretrained("_test_linear", depth=2)
+        with pytest.raises(KeyError, match="unknown recipe"):
+            zoo.pretrained("_no_such_recipe")
+    finally:
+        zoo._RECIPES.pop("_test_linear", None)

@@ -1,0 +1,36 @@
+import torch
+
+from genlib import config
+
+
+def test_quick_mode_follows_environment(monkeypatch):
+    monkeypatch.setenv("GENLIB_QUICK", "1")
+    assert config.is_quick() and config.mode() == "quick"
+    assert config.choose(quick=1, full=20) == 1
+    monkeypatch.setenv("GENLIB_QUICK", "0")
+    assert not config.is_quick() and config.choose(quick=1, full=20) == 20
+    monkeypatch.delenv("GENLIB_QUICK")
+    assert config.mode() == "full"
+
+
+def test_seed_everything_is_reproducible():
+    g = config.seed_everything(3)
+    a = torch.randn(4), torch.randn(2, generator=g)
+    g = config.seed_everything(3)
+    b = torch.randn(4), torch.randn(2, generator=g)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+
+
+def test_device_override_and_default(monkeypatch):
+    monkeypatch.setenv("GENLIB_DEVICE", "cpu")
+    assert config.get_device() == torch.device("cpu")
+    monkeypatch.delenv("GENLIB_DEVICE")
+    assert config.get_device().type in {"cpu", "cuda", "mps"}
+
+
+def test_cache_folder_override(monkeypatch, tmp_path):
+    monkeypatch.setenv("GENLIB_CACHE", str(tmp_path))
+    assert config.checkpoint_dir() == tmp_path / "checkpoints"
+    monkeypatch.delenv("GENLIB_CACHE")
+    assert config.data_root() == config.project_root() / "data"
+    assert (config.project_root() / "genlib" / "config.py").exists()

@@ -1,0 +1,39 @@
+import torch
+
+from genlib.exercises import ExerciseNotDone, check_function
+from genlib.plots import image_grid, png_bytes
+
+
+def test_image_grid_layout():
+    imgs = torch.zeros(5, 1, 4, 3)
+    imgs[4] = 1.0
+    grid = image_grid(imgs, nrow=2, padding=1, pad_value=0.5)
+    assert grid.shape == (3 * 5 + 1, 2 * 4 + 1)
+    assert torch.all(grid[11:15, 1:4] == 1.0) and grid[0, 0] == 0.5
+    assert image_grid(torch.rand(2, 3, 4, 4)).shape == (6, 11, 3)
+
+
+def test_png_bytes_is_png_and_scaled():
+    from PIL import Image
+    import io
+    data = png_bytes(torch.rand(7, 5), scale=3)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert Image.open(io.BytesIO(data)).size == (15, 21)
+
+
+def test_check_function_verdicts(capsys):
+    ref = lambda x: x.pow(2).sum(-1)
+    case = [(torch.tensor([[1.0, 2.0], [3.0, -1.0]]),)]
+    assert check_function(ref, ref, case, name="sq")
+    assert not check_function(lambda x: -ref(x), ref, case, name="sq")
+    assert not check_function(lambda x: 2 * ref(x), ref, case, name="sq")
+    assert not check_function(lambda x: x.pow(2), ref, case, name="sq")
+
+    def stub(x):
+        raise ExerciseNotDone
+    assert not check_function(stub, ref, case, name="sq")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "sq: right!"
+    assert "wrong sign" in out[1] and "constant factor of 2" in out[2]
+    assert "shape" in out[3] and "not done yet" in out[4]
+    assert "10.0" not in "".join(out)  # never reveals the reference's values
