@@ -45,7 +45,7 @@ def check_function(student: Callable, reference: Callable, cases: Iterable[tuple
         try:
             got = student(*case)
         except ExerciseNotDone:
-            print(f"{name}: not done yet - replace the `...` with your code.")
+            print(f"{name}: not done yet - write your code in place of `raise ExerciseNotDone`.")
             return False
         except Exception as exc:  # the student's bug, reported, not raised
             print(f"{name}: raised {type(exc).__name__}: {exc}")
