@@ -45,6 +45,18 @@ def diagonal_gaussian_log_prob(z: torch.Tensor, mu: torch.Tensor, logvar: torch.
     return -0.5 * (((z - mu) ** 2) / logvar.exp() + logvar + math.log(2 * math.pi)).sum(-1)
 
 
+def decoder_log_likelihood(x: torch.Tensor, logits: torch.Tensor, likelihood: str = "bernoulli",
+                           sigma: float = 1.0) -> torch.Tensor:
+    r"""log p(x|z) for a decoder that outputs pixel ``logits`` (the models of genlib.models):
+    Bernoulli with p = sigmoid(logits), or Gaussian N(sigmoid(logits), sigma^2 I). One value
+    per example."""
+    if likelihood == "bernoulli":
+        return bernoulli_log_likelihood(x, logits)
+    if likelihood == "gaussian":
+        return gaussian_log_likelihood(x, torch.sigmoid(logits), sigma)
+    raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', got {likelihood!r}")
+
+
 class ElboTerms(NamedTuple):
     """Per-example ELBO and its two terms: elbo = log_likelihood - beta * kl."""
     elbo: torch.Tensor
