@@ -1,0 +1,165 @@
+"""A map of a 2-D latent space: the encoded data coloured by class, and a cursor whose position
+is decoded.
+
+The scatter is drawn with matplotlib once; moving the cursor only paints a cross-hair into a
+copy of those pixels (the axes' data-to-pixel transform is kept), so a move costs one decode
+and two small PNG encodings, not a matplotlib redraw.
+"""
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+
+from ..plots.images import png_bytes
+from ._render import Decoder, Redraw, decode, image_png, image_widget
+
+CURSOR_RGB = np.array([0.85, 0.1, 0.1])
+
+
+def _extent(codes: torch.Tensor, grid_extent) -> list[tuple[float, float]]:
+    """``[(x_low, x_high), (y_low, y_high)]`` from ``grid_extent`` (a number e for [-e, e],
+    a pair for both axes, or a pair of pairs), or from the codes' 0.5-99.5 % range padded."""
+    if grid_extent is None:
+        low = torch.quantile(codes, 0.005, dim=0)
+        high = torch.quantile(codes, 0.995, dim=0)
+        pad = 0.05 * (high - low).clamp_min(1e-3)
+        return [(float(a), float(b)) for a, b in zip(low - pad, high + pad)]
+    if isinstance(grid_extent, (int, float)):
+        return [(-float(grid_extent), float(grid_extent))] * 2
+    pairs = [grid_extent, grid_extent] if isinstance(grid_extent[0], (int, float)) else grid_extent
+    out = [(float(a), float(b)) for a, b in pairs]
+    if len(out) != 2 or any(a >= b for a, b in out):
+        raise ValueError(f"grid_extent must be e, (low, high) or ((x_low, x_high), "
+                         f"(y_low, y_high)) with low < high, got {grid_extent!r}")
+    return out
+
+
+class ScatterPixels:
+    """A scatter plot rendered once to RGB pixels, with the map from data to pixel coordinates."""
+
+    def __init__(self, codes: np.ndarray, labels: np.ndarray | None, extent, class_names=None,
+                 figsize=(3.8, 2.9), dpi: int = 80):
+        import matplotlib
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=figsize, dpi=dpi)
+        canvas = FigureCanvasAgg(fig)
+        ax = fig.add_axes((0.13, 0.14, 0.6, 0.8))
+        if labels is None:
+            ax.scatter(codes[:, 0], codes[:, 1], s=3, alpha=0.5, linewidths=0)
+        else:
+            cmap = matplotlib.colormaps["tab10" if labels.max(initial=0) < 10 else "tab20"]
+            for k in np.unique(labels):
+                name = class_names[k] if class_names is not None else str(k)
+                ax.scatter(*codes[labels == k].T, s=3, alpha=0.5, linewidths=0,
+                           color=cmap(int(k) % cmap.N), label=name)
+            ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7, markerscale=3,
+                      frameon=False)
+        (x0, x1), (y0, y1) = extent
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_xlabel("$z_1$", fontsize=8)
+        ax.set_ylabel("$z_2$", fontsize=8)
+        ax.tick_params(labelsize=7)
+        canvas.draw()
+        self.pixels = np.asarray(canvas.buffer_rgba())[..., :3].astype(np.float32) / 255
+        self._transform = ax.transData
+        self._box = ax.get_window_extent()  # axes area in display pixels (origin bottom-left)
+
+    def to_pixel(self, x: float, y: float) -> tuple[int, int]:
+        """(row, column) of data point (x, y) in ``pixels``."""
+        px, py = self._transform.transform((x, y))
+        return int(round(self.pixels.shape[0] - py)), int(round(px))
+
+    def with_cursor(self, x: float, y: float) -> np.ndarray:
+        """A copy of the pixels with a cross-hair at data point (x, y)."""
+        image = self.pixels.copy()
+        row, col = self.to_pixel(x, y)
+        height = image.shape[0]
+        top, bottom = int(height - self._box.y1), int(height - self._box.y0)
+        left, right = int(self._box.x0), int(self._box.x1)
+        r0, r1 = max(top, row - 4), min(bottom, row + 5)  # a 9 x 9 pixel box around the point
+        c0, c1 = max(left, col - 4), min(right, col + 5)
+        image[r0:r1, c0:c1] = CURSOR_RGB
+        image[r0 + 2:r1 - 2, c0 + 2:c1 - 2] = self.pixels[r0 + 2:r1 - 2, c0 + 2:c1 - 2]
+        if top <= row < bottom:  # and one-pixel lines across the axes through it
+            image[row, left:right] = CURSOR_RGB
+        if left <= col < right:
+            image[top:bottom, col] = CURSOR_RGB
+        return image
+
+
+class LatentMap(widgets.VBox):
+    """The widget returned by :func:`latent_map`.
+
+    Public: ``x_slider``, ``y_slider`` (the cursor), ``image`` (the decoded cursor),
+    ``map_image`` (the scatter with the cursor), ``z`` (the cursor as a 1 x 2 latent),
+    ``redraws``.
+    """
+
+    def __init__(self, decoder: Decoder, codes, labels=None, grid_extent=None, scale: int = 4,
+                 class_names=None):
+        codes = torch.as_tensor(codes).detach().float().cpu()
+        if codes.dim() != 2 or codes.shape[1] != 2:
+            raise ValueError(f"latent_map needs 2-D latents (N x 2 codes), got shape "
+                             f"{tuple(codes.shape)}; for more dimensions use latent_sliders")
+        if labels is not None:
+            labels = torch.as_tensor(labels).detach().cpu().long().numpy()
+            if labels.shape != (codes.shape[0],):
+                raise ValueError(f"labels must hold one class per code ({codes.shape[0]}), "
+                                 f"got shape {labels.shape}")
+        self._decoder = decoder
+        self._scale = int(scale)
+        (x0, x1), (y0, y1) = extent = _extent(codes, grid_extent)
+        self._scatter = ScatterPixels(codes.numpy(), labels, extent, class_names)
+        step = max(x1 - x0, y1 - y0) / 200
+        slider = dict(step=step, continuous_update=True, readout_format=".2f",
+                      layout=widgets.Layout(width="300px"))
+        self.x_slider = widgets.FloatSlider(value=float(np.clip(0.0, x0, x1)), min=x0, max=x1,
+                                            description="z1", **slider)
+        self.y_slider = widgets.FloatSlider(value=float(np.clip(0.0, y0, y1)), min=y0, max=y1,
+                                            description="z2", **slider)
+        self.image = image_widget()
+        self.map_image = image_widget()
+        self._redraw = Redraw(self._draw)
+        self.x_slider.observe(self._redraw, names="value")
+        self.y_slider.observe(self._redraw, names="value")
+        super().__init__(children=[
+            widgets.HBox([self.map_image,
+                          widgets.VBox([self.image], layout=widgets.Layout(justify_content="center"))],
+                         layout=widgets.Layout(align_items="center")),
+            self.x_slider, self.y_slider])
+        self._redraw()
+
+    @property
+    def z(self) -> torch.Tensor:
+        """The cursor as a 1 x 2 latent."""
+        return torch.tensor([[self.x_slider.value, self.y_slider.value]])
+
+    @property
+    def redraws(self) -> int:
+        return self._redraw.count
+
+    def move_to(self, x: float, y: float) -> None:
+        """Move the cursor to (x, y): one redraw."""
+        with self._redraw.hold():
+            self.x_slider.value, self.y_slider.value = float(x), float(y)
+
+    def _draw(self) -> None:
+        x, y = self.x_slider.value, self.y_slider.value
+        self.image.value = image_png(decode(self._decoder, self.z)[0], self._scale)
+        self.map_image.value = png_bytes(self._scatter.with_cursor(x, y))
+
+
+def latent_map(decoder: Decoder, codes, labels, grid_extent=None, scale: int = 4,
+               class_names=None) -> LatentMap:
+    """For 2-D latents: the codes (e.g. encoder means of test images) coloured by ``labels``,
+    and a cursor (sliders ``.x_slider``, ``.y_slider``) whose decoded image is ``.image``.
+
+    ``grid_extent``: the region shown, as e (for [-e, e]^2), (low, high), or
+    ((x_low, x_high), (y_low, y_high)); default: where the codes lie. ``labels`` may be None.
+    """
+    return LatentMap(decoder, codes, labels, grid_extent=grid_extent, scale=scale,
+                     class_names=class_names)
