@@ -1,0 +1,26 @@
+"""Data for the notebooks: image data sets, 2-D toy distributions, fast mini-batches.
+
+Image data sets (``mnist``, ``fashion-mnist``, ``digits``, or ``"auto"``)::
+
+    from genlib.data import load_images, Batches
+    images, labels = load_images("fashion-mnist", "train")   # N x 1 x 28 x 28 in [0, 1], N
+    for x, y in Batches(images, labels, batch_size=128):
+        ...
+
+2-D toys for GANs: ``toy2d.get("ring8").sample(1000)``.
+
+Modules: :mod:`~genlib.data.idx` (safe IDX reader and the error classes),
+:mod:`~genlib.data.sources` (where files are searched and downloaded),
+:mod:`~genlib.data.images` (``load_images``), :mod:`~genlib.data.toy2d`,
+:mod:`~genlib.data.batching`. Every data problem raises a :class:`DataError`
+(a ``ValueError``) whose message names the file and says what to do.
+"""
+from . import toy2d
+from .batching import Batches, binarize
+from .idx import (ChecksumError, CorruptFileError, DataError, DataNotFoundError,
+                  DownloadError, UnknownDatasetError, read_idx)
+from .images import clear_cache, dataset_names, load_images, resolve_dataset
+
+__all__ = ["Batches", "binarize", "toy2d", "load_images", "resolve_dataset", "clear_cache",
+           "dataset_names", "read_idx", "DataError", "UnknownDatasetError",
+           "CorruptFileError", "ChecksumError", "DataNotFoundError", "DownloadError"]

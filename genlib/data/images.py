@@ -1,0 +1,129 @@
+"""Image data sets by name: ``load_images("fashion-mnist", "train")`` -> ``(images, labels)``.
+
+=================  ======  ====================  =============================================
+name               size    splits (train/test)   source
+=================  ======  ====================  =============================================
+``mnist``          28x28   60000 / 10000         IDX files (see :mod:`genlib.data.sources`)
+``fashion-mnist``  28x28   60000 / 10000         IDX files; Debian: dataset-fashion-mnist
+``digits``         8x8     1500 / 297            scikit-learn's ``load_digits`` (always offline)
+=================  ======  ====================  =============================================
+
+``digits`` (1797 scans with 17 grey levels 0..16) has no official split: we use the
+first 1500 images (in the order scikit-learn ships them) for training and the remaining 297
+for testing. ``"auto"`` picks a data set for you, see :func:`resolve_dataset`.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+
+from . import sources
+from .idx import DataError, DataNotFoundError, UnknownDatasetError
+
+DIGITS_TRAIN = 1500  # digits: first 1500 samples train, the other 297 test
+AUTO_ORDER = ("mnist", "fashion-mnist")  # tried in this order by "auto", then digits
+# (name, split, root) -> (images, labels) as read-only NumPy arrays, converted on each call
+_CACHE: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def dataset_names() -> list[str]:
+    """The names :func:`load_images` accepts (besides ``"auto"``)."""
+    return [*sources.DATASETS, "digits"]
+
+
+def _check_name(name: str) -> str:
+    if name not in dataset_names():
+        raise UnknownDatasetError(f"unknown data set {name!r}; known: "
+                                  f"{', '.join(dataset_names())} or 'auto'")
+    return name
+
+
+def resolve_dataset(name: str = "auto", root: str | os.PathLike | None = None,
+                    verbose: bool = True) -> str:
+    """The data set to use: ``name`` itself, or for ``"auto"`` the first that works here.
+
+    ``GENLIB_DATASET=<name>`` overrides ``"auto"``. Otherwise the order is: ``mnist`` if
+    its train and test splits are on this machine, or if downloads are allowed and a mirror
+    answers within a few seconds; then ``fashion-mnist`` on the same terms; then ``digits``,
+    which is always available. With ``verbose``, prints one line saying what it picked and why.
+    """
+    if isinstance(name, str):
+        name = name.strip().lower()
+    if name != "auto":
+        return _check_name(name)
+    override = os.environ.get("GENLIB_DATASET", "").strip()
+    if override and override != "auto":
+        return _say(verbose, _check_name(override), "set by GENLIB_DATASET")
+    for candidate in AUTO_ORDER:
+        if sources.is_available_locally(candidate, root):
+            return _say(verbose, candidate, "train and test splits found on this machine")
+        if sources.downloads_allowed() and sources.mirror_reachable(sources.get_spec(candidate)):
+            return _say(verbose, candidate, "missing files will be downloaded")
+    return _say(verbose, "digits", "neither mnist nor fashion-mnist is available offline "
+                                   "or downloadable")
+
+
+def _say(verbose: bool, name: str, why: str) -> str:
+    if verbose:
+        print(f"dataset 'auto' -> {name} ({why}; set GENLIB_DATASET to choose)")
+    return name
+
+
+def _load_digits(split: str) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise DataNotFoundError("the 'digits' data set comes with scikit-learn, which is not "
+                                "installed: pip install scikit-learn") from None
+    bunch = load_digits()
+    cut = slice(0, DIGITS_TRAIN) if split == "train" else slice(DIGITS_TRAIN, None)
+    images = (bunch.images[cut] / 16.0).astype(np.float32)  # 0..16 -> [0, 1]
+    labels = bunch.target[cut].astype(np.int64)
+    images.flags.writeable = labels.flags.writeable = False  # cached: keep them pristine
+    return images, labels
+
+
+def load_images(name: str = "auto", split: str = "train",
+                root: str | os.PathLike | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Load one split of an image data set, verified, as float tensors.
+
+    Args:
+        name: ``"mnist"``, ``"fashion-mnist"``, ``"digits"`` or ``"auto"``
+            (see :func:`resolve_dataset`).
+        split: ``"train"`` or ``"test"``.
+        root: optional folder holding the IDX files (directly, or in ``<name>/``),
+            searched before the usual places (:mod:`genlib.data.sources`).
+
+    Returns:
+        ``(images, labels)``: ``images`` is a ``float32`` tensor of shape ``N x 1 x H x W``
+        with values in ``[0, 1]`` (0 = background; ``H = W = 28``, or 8 for ``digits``);
+        ``labels`` is an ``int64`` tensor of shape ``N`` with classes 0..9.
+
+    The first call reads and verifies the files (about half a second for a 60000-image
+    split); later calls are served from an in-process cache of the raw arrays
+    (:func:`clear_cache` empties it). Every call returns new tensors, so changing them in
+    place is safe.
+
+    Raises:
+        DataError: or a subclass (unknown name, file missing, corrupt or wrong checksum),
+            with a message that names the file and says what to do.
+    """
+    name = resolve_dataset(name, root)
+    if split not in ("train", "test"):
+        raise DataError(f"split must be 'train' or 'test', got {split!r}")
+    key = (name, split, "" if root is None else str(root))
+    if key not in _CACHE:
+        _CACHE[key] = _load_digits(split) if name == "digits" else \
+            tuple(sources.read_split(name, split, root)[:2])
+    images, labels = _CACHE[key]  # read-only arrays: uint8 0..255 (IDX) or float32 (digits)
+    scale = np.float32(255 if images.dtype == np.uint8 else 1)
+    images = np.divide(images, scale, dtype=np.float32)  # always a new array
+    return (torch.from_numpy(images).unsqueeze(1),
+            torch.from_numpy(labels.astype(np.int64)))
+
+
+def clear_cache() -> None:
+    """Forget every loaded data set (the next :func:`load_images` reads the files again)."""
+    _CACHE.clear()
