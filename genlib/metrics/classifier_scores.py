@@ -1,0 +1,101 @@
+r"""Class coverage of generated images, judged by the metrics' classifier (notebook 08, §2).
+
+A generator that drops modes makes some classes rare; one that draws ambiguous blobs makes the
+classifier unsure. With a classifier trained on the data:
+
+* ``class_histogram``: the share of samples predicted as each class, \hat p_gen(y);
+* ``class_coverage_kl``: KL(\hat p_gen || p_data(y)) = sum_y \hat p_gen(y) log(\hat p_gen(y) / p_data(y)),
+  0 when the classes come in the data's proportions, log K when every sample falls in one of K
+  equally common classes (a dropped class counts as 0 log 0 = 0 and raises the other shares);
+* ``confident_share``: the fraction of samples whose top class probability is at least a
+  threshold (sharp, recognisable images score high).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from .features import classifier_probabilities
+
+
+def confident_share(probs: torch.Tensor, threshold: float = 0.9) -> float:
+    """Fraction of rows of an ``N x K`` probability matrix with max_y p(y|x) >= ``threshold``."""
+    probs = torch.as_tensor(probs)
+    if probs.dim() != 2:
+        raise ValueError(f"confident_share expects N x K probabilities, got shape {tuple(probs.shape)}")
+    return float((probs.max(dim=1).values >= threshold).double().mean())
+
+
+def class_histogram(probs_or_labels: torch.Tensor, n_classes: int | None = None) -> torch.Tensor:
+    """Share of samples in each class (a float64 vector summing to 1).
+
+    Takes integer labels (``N``) or class probabilities (``N x K``, counted by their argmax:
+    the *predicted* class). ``n_classes`` defaults to K, or to max label + 1 for labels.
+    """
+    values = torch.as_tensor(probs_or_labels)
+    if values.dim() == 2:
+        n_classes = n_classes or values.shape[1]
+        values = values.argmax(dim=1)
+    elif values.dim() != 1 or values.is_floating_point():
+        raise ValueError("class_histogram expects N integer labels or N x K probabilities, got "
+                         f"{values.dtype} of shape {tuple(values.shape)}")
+    if values.numel() == 0:
+        raise ValueError("class_histogram of an empty set")
+    n_classes = n_classes or int(values.max()) + 1
+    counts = torch.bincount(values.long(), minlength=n_classes).double()
+    return counts / counts.sum()
+
+
+def class_coverage_kl(generated: torch.Tensor, data: torch.Tensor,
+                      n_classes: int | None = None) -> float:
+    r"""KL(\hat p_gen(y) || p_data(y)) in nats, between the histogram of the generated samples'
+    predicted classes and the data's class distribution.
+
+    Each argument is labels, probabilities (see :func:`class_histogram`) or already a histogram
+    (a float vector summing to 1). Infinite if the generator produces a class the data lacks.
+    """
+    q = _as_histogram(data, n_classes)  # the data set the number of classes
+    p = _as_histogram(generated, n_classes or len(q))
+    if p.shape != q.shape:
+        raise ValueError(f"histograms over {len(p)} and {len(q)} classes")
+    return float((torch.xlogy(p, p) - torch.xlogy(p, q)).sum())
+
+
+def _as_histogram(values, n_classes):
+    values = torch.as_tensor(values)
+    if values.dim() == 1 and values.is_floating_point():
+        if abs(float(values.sum()) - 1.0) > 1e-4 or (values < 0).any():
+            raise ValueError("a float vector must be a histogram (non-negative, summing to 1)")
+        return values.double()
+    return class_histogram(values, n_classes)
+
+
+@dataclass
+class ClassifierReport:
+    """What the classifier says about a set of generated images."""
+    histogram: torch.Tensor  # share of samples predicted as each class
+    coverage_kl: float       # KL(histogram || data class distribution), nats; 0 is ideal
+    confident_share: float   # share of samples with max p(y|x) >= threshold
+    threshold: float
+
+    def __str__(self) -> str:
+        shares = " ".join(f"{s:.2f}" for s in self.histogram.tolist())
+        return (f"class shares: {shares}\ncoverage KL: {self.coverage_kl:.3f} nats "
+                f"(0 = the data's proportions, {math.log(len(self.histogram)):.2f} = one class)\n"
+                f"confident (p >= {self.threshold}): {self.confident_share:.1%}")
+
+
+def classifier_report(images: torch.Tensor, classifier: torch.nn.Module,
+                      data_labels: torch.Tensor | None = None, threshold: float = 0.9,
+                      batch_size: int = 500) -> ClassifierReport:
+    """Class histogram, coverage KL and confident share of ``images`` (``N x 1 x H x W`` in
+    [0, 1]). ``data_labels`` give the data's class distribution; uniform if omitted."""
+    probs = classifier_probabilities(classifier, images, batch_size)
+    n_classes = probs.shape[1]
+    data = (class_histogram(data_labels, n_classes) if data_labels is not None
+            else torch.full((n_classes,), 1.0 / n_classes, dtype=torch.float64))
+    histogram = class_histogram(probs, n_classes)
+    return ClassifierReport(histogram, class_coverage_kl(histogram, data),
+                            confident_share(probs, threshold), threshold)

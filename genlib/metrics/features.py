@@ -1,0 +1,27 @@
+"""What the metrics measure with: the classifier's penultimate features and its probabilities."""
+from __future__ import annotations
+
+import torch
+
+
+def _batched(fn, images: torch.Tensor, batch_size: int, model: torch.nn.Module) -> torch.Tensor:
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode():
+            parts = [fn(images[i:i + batch_size]) for i in range(0, len(images), batch_size)]
+    finally:
+        model.train(was_training)
+    return torch.cat(parts).float()
+
+
+def classifier_features(classifier: torch.nn.Module, images: torch.Tensor,
+                        batch_size: int = 500) -> torch.Tensor:
+    """``classifier.features`` of ``N x 1 x H x W`` images in [0, 1]: an ``N x d`` tensor."""
+    return _batched(classifier.features, images, batch_size, classifier)
+
+
+def classifier_probabilities(classifier: torch.nn.Module, images: torch.Tensor,
+                             batch_size: int = 500) -> torch.Tensor:
+    """softmax of the classifier's logits: ``N x n_classes`` class probabilities p(y|x)."""
+    return _batched(lambda x: classifier(x).softmax(-1), images, batch_size, classifier)
