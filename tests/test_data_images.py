@@ -228,3 +228,10 @@ def test_damaged_debian_copy_says_reinstall(hermetic):
         load_images("fashion-mnist", "test")
     assert str(hermetic / "debian" / "fashion-mnist" / "t10k-images-idx3-ubyte.gz") \
         in str(exc.value)
+
+
+def test_digits_always_available_offline():
+    from genlib.data import available_offline
+    assert available_offline("digits")
+    with pytest.raises(UnknownDatasetError):
+        available_offline("cifar")

@@ -19,8 +19,10 @@ from . import toy2d
 from .batching import Batches, binarize
 from .idx import (ChecksumError, CorruptFileError, DataError, DataNotFoundError,
                   DownloadError, UnknownDatasetError, read_idx)
-from .images import clear_cache, dataset_names, load_images, resolve_dataset
+from .images import (available_offline, clear_cache, dataset_names, load_images,
+                     resolve_dataset)
 
-__all__ = ["Batches", "binarize", "toy2d", "load_images", "resolve_dataset", "clear_cache",
+__all__ = ["Batches", "binarize", "toy2d", "load_images", "resolve_dataset", "available_offline",
+           "clear_cache",
            "dataset_names", "read_idx", "DataError", "UnknownDatasetError",
            "CorruptFileError", "ChecksumError", "DataNotFoundError", "DownloadError"]

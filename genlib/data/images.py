@@ -33,6 +33,11 @@ def dataset_names() -> list[str]:
     return [*sources.DATASETS, "digits"]
 
 
+def available_offline(name: str, root: str | os.PathLike | None = None) -> bool:
+    """True if both splits of ``name`` can be loaded without a download (digits always can)."""
+    return _check_name(name) == "digits" or sources.is_available_locally(name, root)
+
+
 def _check_name(name: str) -> str:
     if name not in dataset_names():
         raise UnknownDatasetError(f"unknown data set {name!r}; known: "
