@@ -102,3 +102,107 @@ def test_classifier_report_of_a_perfect_classifier():
     collapsed = classifier_report(images[:5], Oracle())
     assert collapsed.coverage_kl == pytest.approx(math.log(4))
     assert "coverage KL" in str(collapsed)
+
+
+# -- Frechet distance -------------------------------------------------------------------------------
+from genlib.metrics.frechet import (classifier_frechet_distance, frechet_distance,  # noqa: E402
+                                    gaussian_frechet_distance, mean_and_covariance)
+from genlib.metrics.nearest import nearest_neighbours, nearest_training_distance  # noqa: E402
+from genlib.metrics.precision_recall import knn_radii, precision_recall  # noqa: E402
+
+
+def test_frechet_distance_of_a_set_with_itself_is_zero():
+    feats = torch.randn(500, 16, generator=torch.Generator().manual_seed(0)) * 3 + 1
+    assert frechet_distance(feats, feats) == pytest.approx(0.0, abs=1e-8)
+    assert frechet_distance(feats.numpy(), feats) == pytest.approx(0.0, abs=1e-8)  # arrays too
+
+
+def test_frechet_distance_closed_form_for_diagonal_gaussians():
+    mu_a, mu_b = torch.tensor([0.0, 1.0, -2.0]), torch.tensor([1.0, 1.0, 0.5])
+    var_a, var_b = torch.tensor([1.0, 4.0, 0.25]), torch.tensor([9.0, 1.0, 0.25])
+    want = float((mu_a - mu_b).pow(2).sum() + (var_a.sqrt() - var_b.sqrt()).pow(2).sum())
+    got = gaussian_frechet_distance(mu_a, torch.diag(var_a), mu_b, torch.diag(var_b))
+    assert got == pytest.approx(want, rel=1e-10)  # 1 + 6.25 + 4 + 1 = 12.25
+    assert want == pytest.approx(12.25)
+
+
+def test_frechet_distance_closed_form_for_rotated_gaussians():
+    """Rotating both covariances by the same orthogonal matrix leaves d^2 unchanged, and
+    for commuting covariances it is ||mu_a - mu_b||^2 + ||Sigma_a^1/2 - Sigma_b^1/2||_F^2."""
+    q, _ = torch.linalg.qr(torch.randn(4, 4, dtype=torch.float64,
+                                       generator=torch.Generator().manual_seed(1)))
+    var_a = torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64)
+    var_b = torch.tensor([4.0, 0.5, 3.0, 1.0], dtype=torch.float64)
+    cov_a, cov_b = q @ torch.diag(var_a) @ q.T, q @ torch.diag(var_b) @ q.T
+    mu = torch.zeros(4, dtype=torch.float64)
+    want = float((var_a.sqrt() - var_b.sqrt()).pow(2).sum())
+    assert gaussian_frechet_distance(mu, cov_a, mu, cov_b) == pytest.approx(want, rel=1e-9)
+
+
+def test_frechet_distance_of_samples_approaches_the_closed_form():
+    g = torch.Generator().manual_seed(2)
+    a = torch.randn(20000, 2, generator=g) * torch.tensor([1.0, 2.0])
+    b = torch.randn(20000, 2, generator=g) * torch.tensor([3.0, 2.0]) + torch.tensor([1.0, 0.0])
+    want = 1.0 + (1.0 - 3.0) ** 2  # mean shift 1, sqrt variances differ by 2 in one axis
+    assert frechet_distance(a, b) == pytest.approx(want, rel=0.05)
+
+
+def test_frechet_distance_is_symmetric_and_handles_rank_deficient_covariances():
+    g = torch.Generator().manual_seed(3)
+    a = torch.randn(10, 30, generator=g)  # 10 points in 30-D: singular covariance
+    b = torch.randn(12, 30, generator=g) + 0.5
+    assert frechet_distance(a, b) == pytest.approx(frechet_distance(b, a), rel=1e-6)
+    assert frechet_distance(a, b) > 0
+
+
+def test_mean_and_covariance_match_torch():
+    x = torch.randn(50, 3, generator=torch.Generator().manual_seed(4))
+    mu, cov = mean_and_covariance(x)
+    assert torch.allclose(cov, torch.cov(x.T).double(), atol=1e-6)
+    with pytest.raises(ValueError):
+        mean_and_covariance(torch.randn(1, 3))
+
+
+def test_classifier_frechet_distance_uses_the_features():
+    model = SmallClassifier(8, channels=4, feature_dim=6)
+    x = torch.rand(40, 1, 8, 8, generator=torch.Generator().manual_seed(5))
+    assert classifier_frechet_distance(x, x, model) == pytest.approx(0.0, abs=1e-8)
+    want = frechet_distance(model.features(x[:20]).detach(), model.features(x[20:]).detach())
+    assert classifier_frechet_distance(x[:20], x[20:], model) == pytest.approx(want, rel=1e-5)
+
+
+# -- nearest neighbours, precision and recall ---------------------------------------------------------
+def test_nearest_neighbours_match_brute_force():
+    g = torch.Generator().manual_seed(6)
+    q, r = torch.randn(37, 5, generator=g), torch.randn(50, 5, generator=g)
+    d, i = nearest_neighbours(q, r, k=3, chunk=8)
+    full = torch.cdist(q.double(), r.double(), compute_mode="donot_use_mm_for_euclid_dist")
+    want_d, want_i = full.topk(3, dim=1, largest=False)
+    assert torch.equal(i, want_i) and torch.allclose(d, want_d)
+    dist, index = nearest_training_distance(r[:5] + 1e-3, r)
+    assert index.tolist() == [0, 1, 2, 3, 4] and (dist < 0.01).all()
+
+
+def test_exclude_self_finds_another_point():
+    points = torch.tensor([[0.0], [1.0], [3.0]])
+    d, i = nearest_neighbours(points, points, k=1, exclude_self=True, chunk=2)
+    assert i[:, 0].tolist() == [1, 0, 1] and d[:, 0].tolist() == [1.0, 1.0, 2.0]
+    assert knn_radii(points, k=2).tolist() == [3.0, 2.0, 3.0]
+
+
+def test_precision_recall_of_the_real_set_against_itself_is_one():
+    real = torch.randn(300, 8, generator=torch.Generator().manual_seed(7)) * 50  # large norms
+    assert precision_recall(real, real) == (1.0, 1.0)
+    images = load_images("digits", "test")[0][:200]
+    assert precision_recall(images, images.clone(), chunk=64) == (1.0, 1.0)
+
+
+def test_precision_recall_see_mode_dropping_and_off_manifold_samples():
+    g = torch.Generator().manual_seed(8)
+    centres = torch.tensor([[0.0, 0.0], [10.0, 0.0]])
+    real = centres[torch.arange(400) % 2] + 0.3 * torch.randn(400, 2, generator=g)
+    one_mode = centres[0] + 0.3 * torch.randn(400, 2, generator=g)  # drops the second mode
+    precision, recall = precision_recall(real, one_mode)
+    assert precision > 0.9 and 0.4 < recall < 0.6
+    far = torch.randn(400, 2, generator=g) * 0.3 + torch.tensor([5.0, 5.0])  # nowhere near
+    assert precision_recall(real, far) == (0.0, 0.0)

@@ -2,10 +2,19 @@
 
 * ``features.py``          -- the classifier's penultimate features and class probabilities
 * ``classifier_scores.py`` -- class histogram, class-coverage KL, confident share, a report
+* ``frechet.py``           -- Frechet distance of two feature sets; the classifier-feature version
+* ``precision_recall.py``  -- k-NN manifold precision and recall (Kynkäänniemi et al. 2019)
+* ``nearest.py``           -- nearest neighbours: distance of samples to the training set
 """
 from .classifier_scores import (ClassifierReport, class_coverage_kl, class_histogram,
                                 classifier_report, confident_share)
 from .features import classifier_features, classifier_probabilities
+from .frechet import classifier_frechet_distance, frechet_distance, gaussian_frechet_distance
+from .nearest import nearest_neighbours, nearest_training_distance
+from .precision_recall import PrecisionRecall, precision_recall
 
 __all__ = ["classifier_features", "classifier_probabilities", "confident_share",
-           "class_histogram", "class_coverage_kl", "classifier_report", "ClassifierReport"]
+           "class_histogram", "class_coverage_kl", "classifier_report", "ClassifierReport",
+           "frechet_distance", "gaussian_frechet_distance", "classifier_frechet_distance",
+           "nearest_neighbours", "nearest_training_distance", "precision_recall",
+           "PrecisionRecall"]

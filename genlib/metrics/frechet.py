@@ -1,0 +1,67 @@
+r"""The Frechet distance between two sets of features (notebook 08, §2).
+
+Fit a Gaussian to each set, N(mu_a, Sigma_a) and N(mu_b, Sigma_b); the squared 2-Wasserstein
+(Frechet) distance between them has the closed form
+
+    d^2 = ||mu_a - mu_b||^2 + tr(Sigma_a) + tr(Sigma_b) - 2 tr( (Sigma_a^{1/2} Sigma_b Sigma_a^{1/2})^{1/2} ).
+
+Heusel et al. (2017) compute it in the features of an ImageNet Inception network and call it
+FID. Here the features come from our small classifier trained on the data set itself, so the
+numbers are *classifier-feature Frechet distances*: comparable with each other, not with
+published FIDs.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .features import classifier_features
+
+
+def _symmetric_sqrt(matrix: torch.Tensor) -> torch.Tensor:
+    """The PSD square root of a symmetric matrix by eigendecomposition (negative eigenvalues,
+    round-off of a PSD matrix, are set to 0)."""
+    values, vectors = torch.linalg.eigh(matrix)
+    return (vectors * values.clamp(min=0).sqrt()) @ vectors.T
+
+
+def gaussian_frechet_distance(mu_a: torch.Tensor, cov_a: torch.Tensor,
+                              mu_b: torch.Tensor, cov_b: torch.Tensor) -> float:
+    r"""d^2 between N(mu_a, cov_a) and N(mu_b, cov_b), the formula of the module docstring.
+
+    The trace of the matrix square root is taken as the sum of the square roots of the
+    eigenvalues of the *symmetric* PSD matrix Sigma_a^{1/2} Sigma_b Sigma_a^{1/2} (it has the
+    same eigenvalues as Sigma_a Sigma_b): ``eigh``, no complex round-off, no SciPy.
+    """
+    mu_a, mu_b, cov_a, cov_b = (torch.as_tensor(t, dtype=torch.float64)
+                                for t in (mu_a, mu_b, cov_a, cov_b))
+    root_a = _symmetric_sqrt(cov_a)
+    middle = root_a @ cov_b @ root_a
+    middle = (middle + middle.T) / 2
+    trace_root = torch.linalg.eigvalsh(middle).clamp(min=0).sqrt().sum()
+    value = (mu_a - mu_b).pow(2).sum() + cov_a.trace() + cov_b.trace() - 2 * trace_root
+    return max(float(value), 0.0)
+
+
+def mean_and_covariance(features) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sample mean and unbiased covariance (float64) of an ``N x d`` array or tensor."""
+    x = torch.as_tensor(np.asarray(features) if not torch.is_tensor(features) else features,
+                        dtype=torch.float64)
+    if x.dim() != 2 or len(x) < 2:
+        raise ValueError(f"expected N x d features with N >= 2, got shape {tuple(x.shape)}")
+    centred = x - x.mean(0)
+    return x.mean(0), centred.T @ centred / (len(x) - 1)
+
+
+def frechet_distance(feats_a, feats_b) -> float:
+    """Frechet distance d^2 between Gaussians fitted to two ``N x d`` feature sets (tensors or
+    arrays, the N may differ). 0 for a set and itself."""
+    return gaussian_frechet_distance(*mean_and_covariance(feats_a), *mean_and_covariance(feats_b))
+
+
+def classifier_frechet_distance(images_a: torch.Tensor, images_b: torch.Tensor,
+                                classifier: torch.nn.Module, batch_size: int = 500) -> float:
+    """``frechet_distance`` in the penultimate features of ``classifier`` (``SmallClassifier``)
+    of two sets of ``N x 1 x H x W`` images in [0, 1]. Lower is closer; 0 for identical sets."""
+    return frechet_distance(classifier_features(classifier, images_a, batch_size),
+                            classifier_features(classifier, images_b, batch_size))

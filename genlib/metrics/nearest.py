@@ -1,0 +1,48 @@
+"""Nearest neighbours between two sets of points (rows; images are flattened), in chunks.
+
+Used for the k-NN radii of precision/recall and to ask "does the model copy its training set?":
+a generated image's distance to its nearest training image, compared with the distance of a
+*test* image to its nearest training image (notebook 08, §2).
+"""
+from __future__ import annotations
+
+import torch
+
+
+def flatten_points(x) -> torch.Tensor:
+    """Rows of an array/tensor as float64 points (``N x 1 x H x W`` images -> ``N x HW``).
+    float64: ``cdist``'s fast |a|^2 + |b|^2 - 2ab form loses the small distances in float32."""
+    x = torch.as_tensor(x)
+    return x.reshape(len(x), -1).double()
+
+
+def nearest_neighbours(queries, reference, k: int = 1, exclude_self: bool = False,
+                       chunk: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
+    """Euclidean distances and indices of the ``k`` nearest rows of ``reference`` for every row of
+    ``queries``: two ``N x k`` tensors, nearest first.
+
+    ``exclude_self`` (for ``queries is reference``) skips each point's own index, so the
+    first neighbour of a point is another point. Memory is ``chunk x len(reference)``.
+    """
+    q, r = flatten_points(queries), flatten_points(reference)
+    if q.shape[1] != r.shape[1]:
+        raise ValueError(f"points of dimension {q.shape[1]} and {r.shape[1]}")
+    if k < 1 or k + exclude_self > len(r):
+        raise ValueError(f"k={k} neighbours asked of {len(r)} reference points")
+    distances, indices = [], []
+    for start in range(0, len(q), chunk):
+        d = torch.cdist(q[start:start + chunk], r)
+        if exclude_self:
+            rows = torch.arange(len(d))
+            d[rows, rows + start] = float("inf")
+        values, index = d.topk(k, dim=1, largest=False)
+        distances.append(values)
+        indices.append(index)
+    return torch.cat(distances), torch.cat(indices)
+
+
+def nearest_training_distance(samples, training, chunk: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
+    """For each sample, the distance to its nearest training point and that point's index
+    (two tensors of length N). Pixel space if given images, feature space if given features."""
+    distances, indices = nearest_neighbours(samples, training, k=1, chunk=chunk)
+    return distances[:, 0], indices[:, 0]
