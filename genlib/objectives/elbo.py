@@ -17,7 +17,7 @@ import torch.nn.functional as F
 def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     r"""KL( N(mu, diag(exp(logvar))) || N(0, I) ) = 1/2 sum_j (sigma_j^2 + mu_j^2 - 1 - log sigma_j^2)
 
-    summed over the last dimension: one value per example (notebook 05, §4).
+    summed over the last dimension: one value per example (notebook 05, §3).
     """
     return 0.5 * (logvar.exp() + mu.pow(2) - 1.0 - logvar).sum(-1)
 
