@@ -26,9 +26,15 @@ Two measurements per decoder, ``--changes`` slider changes each (200 by default,
 The figures below were measured on the shared 2-core development machine, whose load
 changes from moment to moment (other people's test runs), so treat them as an upper range.
 
-Results (2 CPU threads, OMP_WAIT_POLICY=PASSIVE, 200 changes, scale 4):
+Results (torch 2.13 CPU, OMP_WAIT_POLICY=PASSIVE, 200 changes, scale 4; redraws run on one
+thread, see genlib/widgets/_render.py), measured with a load average of 8 on the 2 cores:
 
-RESULTS_PLACEHOLDER
+| decoder | parameters | path | median ms | p95 ms | max ms | target met |
+|---|---|---|---|---|---|---|
+| ConvVAE decoder | 0.85 M | in process | 2.1 | 10.4 | 16.1 | yes |
+| ConvVAE decoder | 0.85 M | through a kernel | 12.3 | 16.7 | 22.3 | yes |
+| DCGAN generator | 0.53 M | in process | 6.6 | 15.2 | 18.6 | yes |
+| DCGAN generator | 0.53 M | through a kernel | 15.8 | 22.3 | 29.3 | yes |
 """
 from __future__ import annotations
 
@@ -173,7 +179,8 @@ def main(argv=None) -> int:
                          stats["median"] <= TARGET_MEDIAN_MS and stats["p95"] <= TARGET_P95_MS))
 
     print(f"Slider change -> new image bytes, 28x28 at scale 4, {changes} changes after "
-          f"{WARMUP} warm-up; torch {torch.__version__}, {torch.get_num_threads()} threads\n")
+          f"{WARMUP} warm-up; torch {torch.__version__}, redraws on 1 of "
+          f"{torch.get_num_threads()} threads\n")
     print("| decoder | parameters | path | median ms | p95 ms | max ms | target met |")
     print("|---|---|---|---|---|---|---|")
     for name, parameters, path, s, ok in rows:

@@ -71,6 +71,17 @@ def test_redraw_runs_once_per_change_and_once_per_held_batch():
     assert redraw.count == 3  # an empty batch draws nothing
 
 
+def test_redraws_run_on_one_thread_and_restore_the_setting():
+    threads = []
+    redraw = Redraw(lambda: threads.append(torch.get_num_threads()))
+    torch.set_num_threads(2)
+    try:
+        redraw()
+        assert threads == [1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(1)  # the test suite's setting (conftest)
+
+
 def test_decode_runs_in_inference_mode_and_checks_the_shape(decoder, z0):
     images = decode(decoder, z0[None])
     assert images.shape == (1, 1, 8, 8) and decoder.inference == [True]

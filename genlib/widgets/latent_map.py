@@ -11,10 +11,9 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 
-from ..plots.images import png_bytes
-from ._render import Decoder, Redraw, decode, image_png, image_widget
+from ._render import Decoder, Redraw, decode, image_png, image_widget, rgb_png
 
-CURSOR_RGB = np.array([0.85, 0.1, 0.1])
+CURSOR_RGB = np.array([217, 26, 26], dtype=np.uint8)
 
 
 def _extent(codes: torch.Tensor, grid_extent) -> list[tuple[float, float]]:
@@ -36,7 +35,8 @@ def _extent(codes: torch.Tensor, grid_extent) -> list[tuple[float, float]]:
 
 
 class ScatterPixels:
-    """A scatter plot rendered once to RGB pixels, with the map from data to pixel coordinates."""
+    """A scatter plot rendered once to RGB pixels (``uint8``), with the map from data to pixel
+    coordinates."""
 
     def __init__(self, codes: np.ndarray, labels: np.ndarray | None, extent, class_names=None,
                  figsize=(3.8, 2.9), dpi: int = 80):
@@ -64,7 +64,7 @@ class ScatterPixels:
         ax.set_ylabel("$z_2$", fontsize=8)
         ax.tick_params(labelsize=7)
         canvas.draw()
-        self.pixels = np.asarray(canvas.buffer_rgba())[..., :3].astype(np.float32) / 255
+        self.pixels = np.ascontiguousarray(np.asarray(canvas.buffer_rgba())[..., :3])  # uint8
         self._transform = ax.transData
         self._box = ax.get_window_extent()  # axes area in display pixels (origin bottom-left)
 
@@ -150,7 +150,7 @@ class LatentMap(widgets.VBox):
     def _draw(self) -> None:
         x, y = self.x_slider.value, self.y_slider.value
         self.image.value = image_png(decode(self._decoder, self.z)[0], self._scale)
-        self.map_image.value = png_bytes(self._scatter.with_cursor(x, y))
+        self.map_image.value = rgb_png(self._scatter.with_cursor(x, y))
 
 
 def latent_map(decoder: Decoder, codes, labels, grid_extent=None, scale: int = 4,
