@@ -113,7 +113,8 @@ class LatentMap(widgets.VBox):
         self._decoder = decoder
         self._scale = int(scale)
         (x0, x1), (y0, y1) = extent = _extent(codes, grid_extent)
-        self._scatter = ScatterPixels(codes.numpy(), labels, extent, class_names)
+        self._scatter = ScatterPixels(codes.numpy(), labels, extent, class_names,
+                                      dpi=20 * self._scale)  # the map grows with the image
         step = max(x1 - x0, y1 - y0) / 200
         slider = dict(step=step, continuous_update=True, readout_format=".2f",
                       layout=widgets.Layout(width="300px"))
@@ -159,7 +160,9 @@ def latent_map(decoder: Decoder, codes, labels, grid_extent=None, scale: int = 4
     and a cursor (sliders ``.x_slider``, ``.y_slider``) whose decoded image is ``.image``.
 
     ``grid_extent``: the region shown, as e (for [-e, e]^2), (low, high), or
-    ((x_low, x_high), (y_low, y_high)); default: where the codes lie. ``labels`` may be None.
+    ((x_low, x_high), (y_low, y_high)); default: where the codes lie. ``labels`` may be None;
+    ``class_names`` label the legend. ``scale`` enlarges the decoded image (pixel repetition)
+    and the map with it (drawn at 20 x scale dpi: 304 x 232 pixels at scale 4).
     """
     return LatentMap(decoder, codes, labels, grid_extent=grid_extent, scale=scale,
                      class_names=class_names)
