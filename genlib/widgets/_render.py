@@ -132,6 +132,16 @@ def as_latent(z, name: str = "z") -> torch.Tensor:
     return z.float().clone()
 
 
+def float_slider(description: str, value: float, low: float, high: float,
+                 step: float) -> widgets.FloatSlider:
+    """A slider that reports while it is dragged (``continuous_update``; see the burst
+    handling above), two decimals shown."""
+    return widgets.FloatSlider(value=value, min=low, max=high, step=step,
+                               description=description, continuous_update=True,
+                               readout_format=".2f", style={"description_width": "70px"},
+                               layout=widgets.Layout(width="330px"))
+
+
 def image_widget() -> widgets.Image:
     """An empty PNG image widget."""
     return widgets.Image(format="png")

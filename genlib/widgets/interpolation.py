@@ -16,7 +16,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 import torch
 
-from ._render import Decoder, Redraw, as_latent, decode, image_png, image_widget, row_png
+from ._render import (Decoder, Redraw, as_latent, decode, float_slider, image_png, image_widget,
+                      row_png)
 
 METHODS = ("slerp", "linear")
 
@@ -66,10 +67,7 @@ class Interpolation(widgets.VBox):
         self._frames = int(frames)
         self._scale = int(scale)
         self._set_latents(z0, z1)
-        self.slider = widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01,
-                                          description="t", continuous_update=True,
-                                          readout_format=".2f",
-                                          layout=widgets.Layout(width="330px"))
+        self.slider = float_slider("t", 0.0, 0.0, 1.0, step=0.01)
         self.method = widgets.ToggleButtons(options=list(METHODS), value=method,
                                             style={"button_width": "70px"})
         self.image = image_widget()

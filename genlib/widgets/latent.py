@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import torch
 
-from ._render import Decoder, Redraw, as_latent, decode, image_png, image_widget
+from ._render import Decoder, Redraw, as_latent, decode, float_slider, image_png, image_widget
 
 MAX_DEFAULT_SLIDERS = 10  # dims=None shows the first this-many dimensions
 
@@ -43,10 +43,7 @@ class LatentSliders(widgets.VBox):
             labels = ([f"z[{d}]" for d in self._dims] if self._dims is not None
                       else [f"direction {i}" for i in range(len(start))])
         self.sliders = [
-            widgets.FloatSlider(value=float(a), min=min(low, float(a)), max=max(high, float(a)),
-                                step=step, description=str(label), continuous_update=True,
-                                readout_format=".2f", style={"description_width": "70px"},
-                                layout=widgets.Layout(width="330px"))
+            float_slider(str(label), a, min(low, a), max(high, a), step)
             for a, label in zip(start.tolist(), labels)]
         self.image = image_widget()
         self.reset_button = widgets.Button(description="reset", icon="undo",

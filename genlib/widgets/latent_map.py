@@ -11,7 +11,7 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 
-from ._render import Decoder, Redraw, decode, image_png, image_widget, rgb_png
+from ._render import Decoder, Redraw, decode, float_slider, image_png, image_widget, rgb_png
 
 CURSOR_RGB = np.array([217, 26, 26], dtype=np.uint8)
 
@@ -116,12 +116,8 @@ class LatentMap(widgets.VBox):
         self._scatter = ScatterPixels(codes.numpy(), labels, extent, class_names,
                                       dpi=20 * self._scale)  # the map grows with the image
         step = max(x1 - x0, y1 - y0) / 200
-        slider = dict(step=step, continuous_update=True, readout_format=".2f",
-                      layout=widgets.Layout(width="300px"))
-        self.x_slider = widgets.FloatSlider(value=float(np.clip(0.0, x0, x1)), min=x0, max=x1,
-                                            description="z1", **slider)
-        self.y_slider = widgets.FloatSlider(value=float(np.clip(0.0, y0, y1)), min=y0, max=y1,
-                                            description="z2", **slider)
+        self.x_slider = float_slider("z1", float(np.clip(0.0, x0, x1)), x0, x1, step)
+        self.y_slider = float_slider("z2", float(np.clip(0.0, y0, y1)), y0, y1, step)
         self.image = image_widget()
         self.map_image = image_widget()
         self._redraw = Redraw(self._draw)
