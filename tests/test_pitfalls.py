@@ -1,0 +1,103 @@
+"""Every spot-the-bug self-check fails on the broken step and passes on a fix (notebook 10)."""
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from genlib.pitfalls import PITFALLS, check_fix
+
+
+def fixed_gan_step(generator, discriminator, opt_g, opt_d, real, z):
+    """The step every GAN pitfall should become: D on real (1) vs detached fake (0), zeroed
+    gradients, then G's non-saturating loss on a fake that still carries G's graph."""
+    bce = nn.BCEWithLogitsLoss()
+    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
+    fake = generator(z)
+    d_loss = bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+    g_loss = bce(discriminator(fake), ones)
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+    return d_loss, g_loss
+
+
+def fixed_gan_step_with_probabilities(generator, discriminator, opt_g, opt_d, real, z):
+    """The other fix of "BCE on logits": keep nn.BCELoss and give it probabilities."""
+    bce = nn.BCELoss()
+    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
+    fake = generator(z)
+    d_loss = (bce(torch.sigmoid(discriminator(real)), ones)
+              + bce(torch.sigmoid(discriminator(fake.detach())), zeros))
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+    g_loss = bce(torch.sigmoid(discriminator(fake)), ones)
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+    return d_loss, g_loss
+
+
+def fixed_vae_step(model, optimizer, x):
+    logits, mu, logvar = model(x)
+    reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
+    kl = 0.5 * (logvar.exp() + mu.pow(2) - 1 - logvar).sum() / len(x)
+    loss = reconstruction + kl  # -ELBO: minimise it
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+FIXES = {
+    "generator not in its loss": [fixed_gan_step],
+    "fake batch detached": [fixed_gan_step],
+    "labels swapped": [fixed_gan_step],
+    "BCE on logits": [fixed_gan_step, fixed_gan_step_with_probabilities],
+    "gradients never zeroed": [fixed_gan_step],
+    "KL with the wrong sign": [fixed_vae_step],
+}
+
+
+def test_every_pitfall_has_a_fix():
+    assert set(FIXES) == set(PITFALLS) and len(PITFALLS) == 6
+
+
+@pytest.mark.parametrize("name", sorted(PITFALLS))
+def test_broken_step_fails_its_check(name, capsys):
+    pitfall = PITFALLS[name]
+    result = check_fix(pitfall.step, pitfall.task, name=name)
+    assert not result
+    assert "does NOT learn" in capsys.readouterr().out
+
+
+DISTINCT_FIXES = sorted({(PITFALLS[name].task, fix) for name, fixes in FIXES.items()
+                         for fix in fixes}, key=lambda pair: pair[1].__name__)
+
+
+@pytest.mark.parametrize("task, fix", DISTINCT_FIXES, ids=lambda v: getattr(v, "__name__", v))
+def test_fixed_step_passes_its_check(task, fix):
+    """Each fix once (the check is deterministic for a given step, task and seed)."""
+    assert check_fix(fix, task, quiet=True)
+
+
+def test_fix_passes_on_other_seeds_too():
+    assert check_fix(fixed_gan_step, "gan", seed=3, quiet=True)
+    assert check_fix(fixed_vae_step, "vae", seed=3, quiet=True)
+
+
+def test_the_check_reports_why():
+    result = check_fix(PITFALLS["fake batch detached"].step, "gan", quiet=True)
+    assert "never changed" in result.message
+    result = check_fix(PITFALLS["BCE on logits"].step, "gan", quiet=True)
+    assert "raised RuntimeError" in result.message
+    with pytest.raises(ValueError, match="task"):
+        check_fix(fixed_gan_step, "flow")
+
+
+def test_sources_are_shown_for_the_notebook():
+    for pitfall in PITFALLS.values():
+        assert pitfall.source().startswith("def ") and pitfall.hint and pitfall.symptom
