@@ -107,13 +107,14 @@ def lab(tmp_path):
         env=env, cwd=serve, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True)  # its own process group: the kernels it starts go with it
     base = f"http://127.0.0.1:{port}"
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
     try:
         deadline = time.monotonic() + 90
         while True:
             if server.poll() is not None:
                 pytest.fail("JupyterLab exited: " + (tmp_path / "jupyterlab.log").read_text()[-2000:])
             try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
+                with direct.open(f"{base}/api/status?token={token}", timeout=2) as r:
                     if r.status == 200:
                         break
             except OSError:
@@ -154,7 +155,8 @@ def test_slider_moves_the_image_in_jupyterlab(lab):
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-proxy-server"])
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 800})
             page.set_default_timeout(TIMEOUT_MS)
