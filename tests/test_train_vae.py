@@ -105,3 +105,31 @@ def test_time_budget_stops_training(digits):
 def test_bad_arguments_are_refused(digits, kwargs, match):
     with pytest.raises(ValueError, match=match):
         train_vae(small_vae(), digits[0], **kwargs)
+
+
+def test_cosine_learning_rate_decays_to_zero_and_bf16_autocast_trains(digits):
+    images, _ = digits
+    history = train_vae(small_vae(), images, epochs=2, batch_size=100, lr=4e-3, cosine_lr=True,
+                        bf16=True, log_every=3, device="cpu")
+    lrs = history["lr"]
+    assert lrs[0] == pytest.approx(4e-3, rel=0.05) and lrs[-1] < 1e-4
+    assert all(a >= b for a, b in zip(lrs, lrs[1:]))
+    assert all(math.isfinite(v) for v in history["elbo"])
+    assert history["elbo"][-1] > history["elbo"][0]
+
+
+def test_vae_recipes_hold_every_setting_and_cache_their_models(quick_mode, cache_dir):
+    from genlib import zoo
+
+    for name in ["mlp_vae", "conv_vae", "vae_2d", "beta_vae", "cvae"]:
+        cfg = zoo.recipe_config(name)
+        assert {"dataset", "train_images", "epochs", "batch_size", "lr", "cosine_lr", "beta",
+                "warmup_steps", "free_bits", "seed", "latent_dim", "hidden"} <= set(cfg)
+    models, history = zoo.pretrained("beta_vae", dataset="digits", train_images=300, beta=2.0)
+    vae = models["vae"]
+    assert vae.image_shape == (1, 8, 8) and history.finished and not history.from_cache
+    assert {"test_elbo", "test_log_likelihood", "test_kl"} <= set(history.keys())
+    again, cached = zoo.pretrained("beta_vae", dataset="digits", train_images=300, beta=2.0)
+    assert cached.from_cache
+    for key, value in again["vae"].state_dict().items():
+        assert torch.equal(value, vae.state_dict()[key])

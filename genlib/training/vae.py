@@ -32,8 +32,11 @@ def model_elbo(model, x: torch.Tensor, labels: torch.Tensor | None = None, beta:
     2016). ``kl`` in the result is always the true KL.
     """
     logits, mu, logvar = model(x) if labels is None else model(x, labels)
-    log_likelihood = decoder_log_likelihood(x, logits.float(), model.likelihood, model.sigma)
-    kl_per_dim = 0.5 * (logvar.exp() + mu.pow(2) - 1.0 - logvar).float()  # B x d
+    # under bfloat16 autocast the networks' outputs are bfloat16: the objective is summed in float32
+    logits, mu, logvar = (t.float() if t.dtype in (torch.bfloat16, torch.float16) else t
+                          for t in (logits, mu, logvar))
+    log_likelihood = decoder_log_likelihood(x, logits, model.likelihood, model.sigma)
+    kl_per_dim = 0.5 * (logvar.exp() + mu.pow(2) - 1.0 - logvar)  # B x d
     kl = kl_per_dim.sum(-1)
     if free_bits > 0:
         penalty = kl_per_dim.mean(0).clamp(min=free_bits).sum().expand_as(kl)
@@ -67,7 +70,7 @@ def train_vae(model, images: torch.Tensor, labels: torch.Tensor | None = None, *
         progress: show a progress bar.
 
     The history holds ``elbo``, ``log_likelihood`` and ``kl`` (nats per image, averaged
-    over the last ``log_every`` steps), ``beta`` (its current value under warm-up) and ``lr``.
+    over the last ``log_every`` steps, and over the last few at the end), ``beta`` (its current value under warm-up) and ``lr``.
     """
     require_positive("epochs", epochs, integer=True)
     require_positive("batch_size", batch_size, integer=True)
@@ -88,7 +91,7 @@ def train_vae(model, images: torch.Tensor, labels: torch.Tensor | None = None, *
     batches = Batches(*tensors, batch_size=batch_size, shuffle=True, generator=generator)
     autocast = (torch.autocast(device.type, dtype=torch.bfloat16) if bf16
                 else contextlib.nullcontext())
-    sums = {"elbo": 0.0, "log_likelihood": 0.0, "kl": 0.0}
+    sums, count = {"elbo": 0.0, "log_likelihood": 0.0, "kl": 0.0}, 0
     start = time.perf_counter()
     with TrainingRun(models=[model], desc=desc, max_seconds=max_seconds,
                      progress=progress) as run:
@@ -113,9 +116,10 @@ def train_vae(model, images: torch.Tensor, labels: torch.Tensor | None = None, *
                 break
             for key, value in zip(ElboTerms._fields, terms):
                 sums[key] += value.detach().mean().item()
-            if (step + 1) % log_every == 0:
-                run.log(step, **{k: v / log_every for k, v in sums.items()}, beta=beta_now,
+            count += 1
+            if count == log_every or step == run.total - 1:
+                run.log(step, **{k: v / count for k, v in sums.items()}, beta=beta_now,
                         lr=optimizer.param_groups[0]["lr"])
-                sums = dict.fromkeys(sums, 0.0)
+                sums, count = dict.fromkeys(sums, 0.0), 0
     model.eval()
     return run.history

@@ -30,6 +30,7 @@ def shared_settings(epochs_full: int, quick_images: int = 4000) -> dict:
         "epochs": config.choose(quick=1, full=epochs_full),
         "batch_size": 128,
         "lr": 1e-3,
+        "cosine_lr": True,  # decay the learning rate to 0 over the run
         "beta": 1.0,
         "warmup_steps": 0,
         "free_bits": 0.0,
@@ -60,8 +61,9 @@ def make_training(model, cfg: dict, desc: str, conditional: bool = False):
             images, labels = images[:cfg["train_images"]], labels[:cfg["train_images"]]
         history = train_vae(model, images, labels if conditional else None,
                             epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"],
-                            beta=cfg["beta"], warmup_steps=cfg["warmup_steps"],
+                            cosine_lr=cfg["cosine_lr"], beta=cfg["beta"], warmup_steps=cfg["warmup_steps"],
                             free_bits=cfg["free_bits"], seed=cfg["seed"],
+                            log_every=config.choose(quick=5, full=20),
                             desc=f"{desc} ({cfg['dataset']})")
         last_step = history.steps["elbo"][-1] if "elbo" in history else 0
         history.log(last_step, **test_elbo_terms(model, cfg["dataset"], conditional))
@@ -70,7 +72,7 @@ def make_training(model, cfg: dict, desc: str, conditional: bool = False):
 
 
 def mlp_vae_config() -> dict:
-    return {**shared_settings(epochs_full=30), "hidden": [512, 256], "latent_dim": 32}
+    return {**shared_settings(epochs_full=20), "hidden": [512, 256], "latent_dim": 32}
 
 
 @register("mlp_vae", mlp_vae_config, "MLP VAE, 32-d latent (notebook 06: sliders, IWAE)")
@@ -81,7 +83,7 @@ def build_mlp_vae(cfg: dict):
 
 
 def conv_vae_config() -> dict:
-    return {**shared_settings(epochs_full=10, quick_images=2000),
+    return {**shared_settings(epochs_full=6, quick_images=3000),
             "width": 32, "hidden": 256, "latent_dim": 16}
 
 
@@ -94,7 +96,7 @@ def build_conv_vae(cfg: dict):
 
 
 def vae_2d_config() -> dict:
-    return {**shared_settings(epochs_full=20), "hidden": [512, 256], "latent_dim": 2}
+    return {**shared_settings(epochs_full=15), "hidden": [512, 256], "latent_dim": 2}
 
 
 @register("vae_2d", vae_2d_config, "MLP VAE with a 2-D latent: the latent map (notebook 06)")
@@ -103,18 +105,19 @@ def build_vae_2d(cfg: dict):
 
 
 def beta_vae_config() -> dict:
-    return {**shared_settings(epochs_full=10, quick_images=3000), "hidden": [512, 256],
+    return {**shared_settings(epochs_full=10, quick_images=6000), "hidden": [256, 256],
             "latent_dim": 16}
 
 
 @register("beta_vae", beta_vae_config,
-          "MLP VAE, 16-d latent; override beta, warmup_steps or free_bits (notebook 07)")
+          "MLP VAE, 16-d latent; override beta, latent_dim, warmup_steps or free_bits (notebook 07)")
 def build_beta_vae(cfg: dict):
     return build_mlp_vae(cfg)
 
 
 def cvae_config() -> dict:
-    return {**shared_settings(epochs_full=20), "hidden": [512, 256], "latent_dim": 8}
+    return {**shared_settings(epochs_full=10, quick_images=6000), "hidden": [256, 256],
+            "latent_dim": 8}
 
 
 @register("cvae", cvae_config, "conditional MLP VAE, 8-d style latent (notebook 07)")
