@@ -167,11 +167,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     changes = args.changes or (60 if args.quick else 200)
 
-    rows, met = [], True
+    rows = []
     for name in DECODERS:
         stats, parameters = bench_in_process(name, changes)
         ok = stats["median"] <= TARGET_MEDIAN_MS and stats["p95"] <= TARGET_P95_MS
-        met &= ok
         rows.append((name, f"{parameters / 1e6:.2f} M", "in process", stats, ok))
         if not args.no_kernel:
             stats = bench_kernel(name, changes)
@@ -186,8 +185,9 @@ def main(argv=None) -> int:
     for name, parameters, path, s, ok in rows:
         print(f"| {name} | {parameters} | {path} | {s['median']:.1f} | {s['p95']:.1f} | "
               f"{s['max']:.1f} | {'yes' if ok else 'NO'} |")
-    print(f"\ntargets: median <= {TARGET_MEDIAN_MS:.0f} ms, p95 <= {TARGET_P95_MS:.0f} ms")
-    return 0 if met else 1
+    print(f"\ntargets: median <= {TARGET_MEDIAN_MS:.0f} ms, p95 <= {TARGET_P95_MS:.0f} ms "
+          "(a benchmark, not a test: a missed target shows as NO, the exit status stays 0)")
+    return 0
 
 
 if __name__ == "__main__":
