@@ -1,0 +1,100 @@
+"""Benchmarks of the collection: speed, quality and run time, measured side by side.
+
+``python -m bench`` (``make bench``) measures everything and writes ``bench/RESULTS.md``;
+``python -m bench --quick`` (``make bench-quick``) is a smoke run of the same code in a
+few minutes. These are benchmarks, not timed tests: the machines are shared and noisy, so
+every figure is a median over repeats, and comparisons are ratios measured in the same run.
+
+Modules, one measurement each:
+
+* :mod:`bench.reference`    pytorch/examples-style training (DataLoader, batch 128)
+* :mod:`bench.throughput`   training images/s, genlib vs reference, and the ratio
+* :mod:`bench.step_profile` data / forward / backward / optimiser time of one step, and
+  the fraction of the machine's fp32 matmul peak it reaches
+* :mod:`bench.notebooks`    the collection under nbval (quick mode); each notebook in full
+  mode with the checkpoint cache cold and warm
+* :mod:`bench.memory`       peak resident memory of a notebook's kernel
+
+The other ``bench/bench_*.py`` scripts (data loading, GAN and VAE quality, widget latency,
+GAN vs VAE) are run by :mod:`bench.__main__` as they are, and their markdown goes into
+RESULTS.md unchanged.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class TargetCheck:
+    """One measured figure against its target, for the summary at the top of RESULTS.md.
+
+    ``ratio`` is measured / target; the target is met when the ratio is >= 1 for a
+    ``higher_is_better`` figure (throughput) and <= 1 otherwise (times, memory).
+    ``limited_by`` says, for a missed target, what the profile shows is in the way.
+    """
+
+    figure: str
+    measured: float
+    target: float
+    unit: str
+    higher_is_better: bool
+    limited_by: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.measured / self.target if self.target else math.nan
+
+    @property
+    def met(self) -> bool:
+        if not math.isfinite(self.measured):
+            return False
+        return self.measured >= self.target if self.higher_is_better \
+            else self.measured <= self.target
+
+    def verdict(self) -> str:
+        """``met``, or by how much it is missed (and why, where known)."""
+        if not math.isfinite(self.measured):
+            return "not measured"
+        if self.met:
+            return "met"
+        if self.higher_is_better:
+            short = 1 - self.measured / self.target
+            text = f"missed: {short:.0%} below the target"
+        else:
+            text = f"missed: {self.measured / self.target - 1:.0%} over the target"
+        return f"{text}; {self.limited_by}" if self.limited_by else text
+
+    def row(self) -> list[str]:
+        comparison = ">=" if self.higher_is_better else "<="
+        return [self.figure, f"{fmt(self.measured)} {self.unit}",
+                f"{comparison} {fmt(self.target)} {self.unit}", fmt(self.ratio, 2),
+                self.verdict()]
+
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    """A number for a table: ``digits`` significant figures, thousands kept whole."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    if abs(value) >= 10 ** digits:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}"
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """A GitHub-flavoured markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+@dataclass
+class Section:
+    """A part of RESULTS.md: a title, its markdown, and the targets it checks."""
+
+    title: str
+    markdown: str
+    checks: list[TargetCheck]

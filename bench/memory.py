@@ -1,0 +1,131 @@
+"""Run one notebook in a fresh kernel and measure its time and the kernel's peak memory.
+
+The notebook is executed cell by cell with ``nbclient`` (as ``jupyter nbconvert --execute``
+does, cells tagged ``raises-exception`` may raise); just before the kernel is shut down we
+read its peak resident set size, ``VmHWM`` in ``/proc/<kernel pid>/status`` (Linux).
+That is the memory a student's laptop must have for this notebook, Python, PyTorch, data
+and models included (processes the kernel starts are not counted).
+
+:func:`run_notebook` runs this module in a child process (so that the run's settings,
+e.g. ``GENLIB_QUICK`` and ``GENLIB_CACHE``, reach the kernel through the environment and a
+run over its time limit can be stopped with its kernel)::
+
+    python -m bench.memory notebooks/03_dcgan_images.ipynb   # prints one JSON line
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import ROOT, Section, TargetCheck, fmt, markdown_table
+
+PEAK_MEMORY_TARGET_GB = 3.0
+
+
+@dataclass
+class KernelRun:
+    """What one execution of a notebook cost."""
+
+    notebook: str
+    seconds: float  # wall clock, kernel start to the last cell's end
+    peak_rss_bytes: int | None  # VmHWM of the kernel; None where it could not be read
+    error: str | None = None  # why the run failed (first line), None on success
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def peak_gb(self) -> float:
+        return self.peak_rss_bytes / 1e9 if self.peak_rss_bytes else float("nan")
+
+
+def peak_rss_bytes(pid: int) -> int | None:
+    """The peak resident set size of a live process (``VmHWM``), or None if unreadable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024  # reported in kB
+    except OSError:
+        pass
+    return None
+
+
+def execute_here(path: Path, cell_timeout: float) -> KernelRun:
+    """Execute the notebook at ``path`` in a new kernel, in this process's environment."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=int(cell_timeout), kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    peak, error = None, None
+    try:
+        with client.setup_kernel():
+            pid = client.km.provisioner.pid
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
+            peak = peak_rss_bytes(pid)
+    except (CellExecutionError, CellTimeoutError) as exc:
+        error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:200]}"
+    return KernelRun(path.name, time.perf_counter() - start, peak, error)
+
+
+def run_notebook(path: Path, env: dict[str, str], timeout_s: float) -> KernelRun:
+    """Execute ``path`` in a child process with environment ``env``; stop it (kernel
+    included) after ``timeout_s`` seconds, returning a failed run."""
+    command = [sys.executable, "-m", "bench.memory", str(path), "--cell-timeout",
+               str(max(1, int(timeout_s)))]
+    start = time.perf_counter()
+    child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = child.communicate(timeout=timeout_s + 30)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)  # the child and the kernel it started
+        child.communicate()
+        return KernelRun(path.name, time.perf_counter() - start, None,
+                         f"stopped after {timeout_s:.0f} s")
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    if child.returncode != 0 or not lines:
+        tail = (err.strip().splitlines() or ["no output"])[-1][:200]
+        return KernelRun(path.name, time.perf_counter() - start, None,
+                         f"runner failed (exit {child.returncode}): {tail}")
+    return KernelRun(**json.loads(lines[-1]))
+
+
+def memory_section(peaks_gb: dict[str, float], mode: str) -> Section:
+    """The RESULTS.md section: each notebook's peak kernel memory against the target."""
+    checks = [TargetCheck(f"{name}, peak kernel memory ({mode} mode)", peak,
+                          PEAK_MEMORY_TARGET_GB, "GB", higher_is_better=False)
+              for name, peak in peaks_gb.items()]
+    rows = [[name, f"{fmt(peak)} GB", f"<= {PEAK_MEMORY_TARGET_GB:.0f} GB"]
+            for name, peak in peaks_gb.items()]
+    text = ["Peak resident set size (`VmHWM`) of each notebook's kernel, the larger of its "
+            f"cold-cache and warm-cache runs in {mode} mode (Python, PyTorch, data and models "
+            "included; processes the kernel starts are not counted).", "",
+            markdown_table(["notebook", "peak memory", "target"], rows)]
+    return Section("Peak memory of a notebook kernel", "\n".join(text), checks)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("notebook", type=Path)
+    parser.add_argument("--cell-timeout", type=float, default=600)
+    args = parser.parse_args(argv)
+    run = execute_here(args.notebook.resolve(), args.cell_timeout)
+    print(json.dumps(asdict(run)))
+
+
+if __name__ == "__main__":
+    main()

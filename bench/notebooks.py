@@ -1,0 +1,167 @@
+"""Run time of the collection: nbval in quick mode, and each notebook in full mode.
+
+1. The whole collection under nbval in quick mode, as CI runs it (``GENLIB_QUICK=1``, one
+   pytest process, notebooks one after the other, a fresh checkpoint cache as in a clean
+   clone): total wall time, and each notebook's time (the sum of its cells' setup, run
+   and teardown from pytest's JUnit report, so kernel start-up included).
+   Target: at most 5 minutes in all.
+2. Each notebook in full mode (``GENLIB_QUICK=0``), executed with ``nbclient`` twice: with
+   the checkpoint cache cold (``GENLIB_CACHE`` pointing to a new empty folder, so the
+   notebook trains every model it needs) and then warm (the same folder, now holding the
+   checkpoints). Targets: at most 10 minutes cold and 60 seconds warm. Both runs also give
+   the kernel's peak memory (:mod:`bench.memory`), target at most 3 GB.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ROOT, Section, TargetCheck, fmt, markdown_table
+from .memory import PEAK_MEMORY_TARGET_GB, KernelRun, memory_section, run_notebook
+
+NBVAL_TOTAL_TARGET_S = 300.0
+FULL_COLD_TARGET_S = 600.0
+FULL_WARM_TARGET_S = 60.0
+NOT_MEASURED = float("nan")
+
+
+def notebook_paths() -> list[Path]:
+    """Every notebook of the collection, in order."""
+    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+# ----------------------------------------------------------------------------- nbval
+@dataclass
+class NbvalRun:
+    seconds: float
+    per_notebook: dict[str, float] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)  # failed or errored cells
+    error: str | None = None
+
+
+def nbval_quick(paths: list[Path], timeout_s: float) -> NbvalRun:
+    """The notebooks under nbval in quick mode, with a fresh checkpoint cache."""
+    with tempfile.TemporaryDirectory(prefix="bench-nbval-") as tmp:
+        report = Path(tmp) / "junit.xml"
+        env = dict(os.environ, GENLIB_QUICK="1", GENLIB_CACHE=str(Path(tmp) / "cache"))
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                   "--nbval-lax", "--nbval-current-env", f"--junitxml={report}",
+                   *[str(p.relative_to(ROOT)) for p in paths]]
+        start = time.perf_counter()
+        try:
+            done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                                  timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return NbvalRun(time.perf_counter() - start, error=f"stopped after {timeout_s:.0f} s")
+        seconds = time.perf_counter() - start
+        if not report.exists():
+            tail = (done.stdout + done.stderr).strip().splitlines()[-1:] or ["no output"]
+            return NbvalRun(seconds, error=f"pytest exit {done.returncode}: {tail[0][:200]}")
+        run = NbvalRun(seconds)
+        times, failures = defaultdict(float), defaultdict(int)
+        for case in ElementTree.parse(report).iter("testcase"):
+            name = case.get("classname", "").removeprefix("notebooks.")
+            times[name] += float(case.get("time", 0.0))
+            failures[name] += sum(1 for child in case if child.tag in ("failure", "error"))
+        run.per_notebook, run.failures = dict(times), dict(failures)
+        return run
+
+
+# ----------------------------------------------------------------------------- full mode
+@dataclass
+class FullModeRuns:
+    notebook: str
+    cold: KernelRun | None  # None: not run (time budget spent)
+    warm: KernelRun | None
+
+    @property
+    def peak_gb(self) -> float:
+        peaks = [r.peak_gb for r in (self.cold, self.warm) if r is not None and r.peak_rss_bytes]
+        return max(peaks) if peaks else NOT_MEASURED
+
+
+def full_mode_cold_and_warm(paths: list[Path], deadline: float, quick_mode: bool = False,
+                            cold_limit_s: float = 2 * FULL_COLD_TARGET_S,
+                            warm_limit_s: float = 5 * FULL_WARM_TARGET_S) -> list[FullModeRuns]:
+    """Each notebook cold, then warm, in its own new cache folder; runs that cannot start
+    before ``deadline`` (a ``time.monotonic()`` value) are left out (None).
+    ``quick_mode`` (the harness's smoke run) runs them in quick mode, and cold only."""
+    results = []
+    for path in paths:
+        with tempfile.TemporaryDirectory(prefix=f"bench-{path.stem[:2]}-cache-") as cache:
+            env = dict(os.environ, GENLIB_QUICK="1" if quick_mode else "0", GENLIB_CACHE=cache)
+            runs = []
+            for limit in (cold_limit_s, None if quick_mode else warm_limit_s):
+                left = deadline - time.monotonic()
+                runs.append(run_notebook(path, env, min(limit, left))
+                            if limit is not None and left >= 30 else None)
+            results.append(FullModeRuns(path.name, *runs))
+    return results
+
+
+# ----------------------------------------------------------------------------- report
+def _seconds(run: KernelRun | None, quick: bool) -> str:
+    if run is None:
+        return "not run (smoke run)" if quick else "not run (time budget spent)"
+    return f"{run.seconds:.0f} s" + ("" if run.ok else f" (failed: {run.error})")
+
+
+def measure(quick: bool, deadline: float) -> list[Section]:
+    """The nbval section and the full-mode (time and memory) sections.
+
+    ``quick`` (the harness's smoke run) uses the first notebook only, and runs it in quick
+    mode where the full run uses full mode."""
+    paths = notebook_paths()
+    if quick:
+        paths = paths[:1]
+    sections = []
+
+    budget = max(60.0, deadline - time.monotonic())
+    nbval = nbval_quick(paths, timeout_s=min(budget, 3 * NBVAL_TOTAL_TARGET_S))
+    rows = [[name, f"{seconds:.1f} s", "passed" if not nbval.failures.get(name) else
+             f"{nbval.failures[name]} cells failed"] for name, seconds in nbval.per_notebook.items()]
+    total = nbval.seconds if nbval.error is None else NOT_MEASURED
+    check = TargetCheck(f"nbval, quick mode, {len(paths)} notebook(s) (total)", total / 60,
+                        NBVAL_TOTAL_TARGET_S / 60, "min", higher_is_better=False)
+    slowest = max(nbval.per_notebook.items(), key=lambda kv: kv[1], default=("", 0.0))
+    if not check.met and slowest[0]:
+        check.limited_by = f"slowest notebook {slowest[0]} ({slowest[1]:.0f} s)"
+    text = [f"`pytest --nbval-lax --nbval-current-env` over {len(paths)} notebook(s), "
+            "`GENLIB_QUICK=1`, one process, a fresh checkpoint cache (as CI from a clean "
+            f"clone). Total wall time **{fmt(nbval.seconds)} s** (target <= "
+            f"{NBVAL_TOTAL_TARGET_S:.0f} s)" + (f"; **{nbval.error}**" if nbval.error else "")
+            + ". Per notebook: its cells' setup + call + teardown (JUnit report).", "",
+            markdown_table(["notebook", "time", "nbval"], rows)]
+    sections.append(Section("Notebooks under nbval (quick mode)", "\n".join(text), [check]))
+
+    runs = full_mode_cold_and_warm(paths, deadline, quick_mode=quick)
+    mode = "quick" if quick else "full"
+    rows, checks = [], []
+    for r in runs:
+        rows.append([r.notebook, _seconds(r.cold, quick), _seconds(r.warm, quick),
+                     f"{fmt(r.peak_gb)} GB"])
+        for label, run, target in (("cold", r.cold, FULL_COLD_TARGET_S),
+                                   ("warm", r.warm, FULL_WARM_TARGET_S)):
+            if quick and run is None:
+                continue
+            seconds = run.seconds if run is not None and run.ok else NOT_MEASURED
+            checks.append(TargetCheck(f"{r.notebook}, {mode} mode, cache {label}", seconds,
+                                      target, "s", higher_is_better=False))
+    text = [f"Each notebook executed by `nbclient` in {mode} mode (`GENLIB_QUICK="
+            f"{'1' if quick else '0'}`), first with `GENLIB_CACHE` pointing to a new empty "
+            "folder (cold: every model is trained), then again with the same folder "
+            f"(warm: checkpoints load). Targets: cold <= {FULL_COLD_TARGET_S:.0f} s, warm <= "
+            f"{FULL_WARM_TARGET_S:.0f} s, peak kernel memory <= {PEAK_MEMORY_TARGET_GB:.0f} GB.",
+            "", markdown_table(["notebook", "cold cache", "warm cache", "peak memory"], rows)]
+    sections.append(Section(f"Notebooks in {mode} mode, cache cold and warm", "\n".join(text),
+                            checks))
+
+    sections.append(memory_section({r.notebook: r.peak_gb for r in runs}, mode))
+    return sections
