@@ -44,3 +44,19 @@ def mode_coverage(samples: torch.Tensor, modes: torch.Tensor, std: float,
     counts = torch.bincount(index[good], minlength=len(modes))
     covered = int((counts >= min_share * len(samples)).sum())
     return ModeCoverage(covered, len(modes), float(good.float().mean()), counts)
+
+
+def coverage_tracker(generator: torch.nn.Module, distribution, n_samples: int = 2000,
+                     seed: int = 1234):
+    """A ``train_gan`` callback: ``step -> {"modes_covered": ..., "high_quality": ...}`` for
+    ``n_samples`` generated from one fixed batch of noise (its own seed, so tracking never
+    changes the training's random numbers)."""
+    z = torch.randn(n_samples, generator.latent_dim, generator=torch.Generator().manual_seed(seed))
+
+    def measure(step: int) -> dict:
+        with torch.no_grad():
+            samples = generator(z.to(next(generator.parameters()).device)).cpu()
+        result = mode_coverage(samples, distribution.modes, distribution.std)
+        return {"modes_covered": result.modes_covered, "high_quality": result.high_quality}
+
+    return measure

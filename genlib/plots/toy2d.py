@@ -64,12 +64,12 @@ def draw_samples(ax, real: torch.Tensor | None, fake: torch.Tensor | None,
                  modes: torch.Tensor | None = None, size: float = 3.0) -> None:
     """Scatter real and generated points, and the mode centres (if known)."""
     if real is not None:
-        ax.scatter(real[:, 0], real[:, 1], s=size, c=REAL_COLOUR, alpha=0.5, lw=0, label="real")
+        ax.scatter(real[:, 0], real[:, 1], s=size, c=REAL_COLOUR, alpha=0.6, lw=0, label="real")
     if fake is not None:
         ax.scatter(fake[:, 0], fake[:, 1], s=size, c=FAKE_COLOUR, alpha=0.7, lw=0,
                    label="generated")
     if modes is not None:
-        ax.scatter(modes[:, 0], modes[:, 1], s=25, marker="x", c="k", lw=0.8)
+        ax.scatter(modes[:, 0], modes[:, 1], s=18, marker="+", c="k", lw=0.6)
 
 
 def draw_gradient_field(ax, discriminator, points: torch.Tensor, kind: str = "non-saturating",

@@ -1,0 +1,134 @@
+"""Recipes of the GAN track: MLP GANs on the ring of 8 Gaussians and a DCGAN on images.
+
+    models, history = zoo.pretrained("gan_ring8")       # non-saturating GAN   (notebooks 02, 04)
+    models, history = zoo.pretrained("wgan_gp_ring8")   # WGAN-GP, same budget (notebook 04)
+    models, history = zoo.pretrained("dcgan")           # DCGAN on dataset="auto" (notebook 03)
+
+The ring recipes share everything but the objective: the same data, networks, number of
+generator updates, batch size, learning rate (decayed linearly to 0) and seed. Their
+histories log modes covered and the share of high-quality samples over training.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .. import config
+from ..data import load_images, resolve_dataset, toy2d
+from ..metrics.toy2d import coverage_tracker
+from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
+from ..models.mlp_gan import MLPDiscriminator, MLPGenerator
+from ..training.gan import make_gan_optimizers, real_sampler, train_gan
+from . import register
+
+
+# -- 2-D toys -------------------------------------------------------------------------------
+
+def toy_gan_config(loss: str = "non-saturating") -> dict:
+    """Settings of an MLP GAN on a 2-D toy; WGAN-GP adds 5 critic steps and Gulrajani et
+    al.'s Adam betas (0.5, 0.9)."""
+    critic = loss == "wgan-gp"
+    return {
+        "data": "ring8",
+        "loss": loss,
+        "latent_dim": 2,
+        "hidden": 128,
+        "depth": 3,
+        "steps": config.choose(quick=100, full=2000),  # generator updates
+        "d_steps": 5 if critic else 1,
+        "batch_size": 512,
+        "lr": 1e-3,
+        "betas": (0.5, 0.9) if critic else (0.5, 0.999),
+        "gp_weight": 10.0 if critic else 0.0,
+        "decay_lr": True,
+        "seed": 0,
+    }
+
+
+def toy_gan_models(cfg: dict) -> tuple[MLPGenerator, MLPDiscriminator]:
+    return (MLPGenerator(cfg["latent_dim"], cfg["hidden"], cfg["depth"]),
+            MLPDiscriminator(hidden=cfg["hidden"], depth=cfg["depth"]))
+
+
+def build_toy_gan(cfg: dict):
+    config.seed_everything(cfg["seed"])
+    generator, discriminator = toy_gan_models(cfg)
+
+    def train():
+        noise = torch.Generator().manual_seed(cfg["seed"])
+        data = toy2d.get(cfg["data"])
+        return train_gan(generator, discriminator, real_sampler(data, cfg["batch_size"], noise),
+                         cfg["steps"], loss=cfg["loss"], d_steps=cfg["d_steps"],
+                         lr_g=cfg["lr"], lr_d=cfg["lr"], betas=tuple(cfg["betas"]),
+                         gp_weight=cfg["gp_weight"], decay_lr=cfg["decay_lr"], noise=noise,
+                         callback=coverage_tracker(generator, data),
+                         callback_every=max(1, cfg["steps"] // 20),
+                         desc=f"{cfg['recipe']} ({cfg['loss']})")
+
+    return {"generator": generator, "discriminator": discriminator}, train
+
+
+register("gan_ring8", lambda: toy_gan_config("non-saturating"),
+         "non-saturating MLP GAN on the ring of 8 Gaussians")(build_toy_gan)
+register("wgan_gp_ring8", lambda: toy_gan_config("wgan-gp"),
+         "WGAN-GP MLP on the ring of 8 Gaussians, same budget as gan_ring8")(build_toy_gan)
+
+
+# -- DCGAN on images ------------------------------------------------------------------------
+
+class EpochSamples(nn.Module):
+    """Images generated from one fixed batch of noise after each epoch (a buffer, so they are
+    saved and loaded with the weights): ``images[e]`` is the grid after epoch e + 1."""
+
+    def __init__(self, epochs: int, n_images: int = 16, size: int = 28):
+        super().__init__()
+        self.register_buffer("images", torch.zeros(epochs, n_images, 1, size, size))
+        self.register_buffer("epochs_done", torch.zeros((), dtype=torch.long))
+
+
+def dcgan_config() -> dict:
+    return {
+        "dataset": resolve_dataset("auto", verbose=False),
+        "latent_dim": 64,
+        "width": 32,
+        "epochs": config.choose(quick=1, full=6),
+        "train_images": config.choose(quick=1024, full=None),  # None: the whole train split
+        "batch_size": 64,
+        "lr": 2e-4,
+        "betas": (0.5, 0.999),
+        "seed": 0,
+    }
+
+
+@register("dcgan", dcgan_config, "DCGAN on the 'auto' image data set, samples after each epoch")
+def build_dcgan(cfg: dict):
+    config.seed_everything(cfg["seed"])
+    generator = DCGANGenerator(cfg["latent_dim"], cfg["width"])
+    discriminator = DCGANDiscriminator(cfg["width"])
+    samples = EpochSamples(cfg["epochs"])
+
+    def train():
+        images, _ = load_images(cfg["dataset"], "train")
+        if cfg["train_images"]:
+            images = images[:cfg["train_images"]]
+        noise = torch.Generator().manual_seed(cfg["seed"])
+        steps_per_epoch = len(images) // cfg["batch_size"]
+        fixed_z = torch.randn(len(samples.images[0]), cfg["latent_dim"],
+                              generator=torch.Generator().manual_seed(cfg["seed"] + 1))
+
+        def after_epoch(step):
+            epoch = (step + 1) // steps_per_epoch
+            generator.eval()
+            with torch.no_grad():
+                samples.images[epoch - 1] = (generator(fixed_z) + 1) / 2
+            samples.epochs_done.fill_(epoch)
+
+        return train_gan(generator, discriminator,
+                         real_sampler(images * 2 - 1, cfg["batch_size"], noise),  # [0,1] -> [-1,1]
+                         steps_per_epoch * cfg["epochs"], loss="non-saturating",
+                         optimizers=make_gan_optimizers(generator, discriminator, cfg["lr"],
+                                                        cfg["lr"], tuple(cfg["betas"])),
+                         noise=noise, callback=after_epoch, callback_every=steps_per_epoch,
+                         log_every=20, desc=f"DCGAN ({cfg['dataset']})")
+
+    return {"generator": generator, "discriminator": discriminator, "samples": samples}, train
