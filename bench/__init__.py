@@ -22,6 +22,9 @@ RESULTS.md unchanged.
 from __future__ import annotations
 
 import math
+import os
+import signal
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,3 +101,42 @@ class Section:
     title: str
     markdown: str
     checks: list[TargetCheck]
+
+
+@dataclass
+class ProcessResult:
+    returncode: int | None  # None: stopped at the time limit
+    stdout: str
+    stderr: str
+
+
+_RUNNING: set[int] = set()  # process groups started by run_process and not finished yet
+
+
+def run_process(command: list[str], env: dict[str, str], timeout_s: float) -> ProcessResult:
+    """Run ``command`` from the repository root in a new process group; at the time limit,
+    stop it together with everything it started (kernels, worker processes)."""
+    child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    _RUNNING.add(child.pid)
+    try:
+        out, err = child.communicate(timeout=timeout_s)
+        return ProcessResult(child.returncode, out, err)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        out, err = child.communicate()
+        return ProcessResult(None, out, err)
+    finally:
+        _RUNNING.discard(child.pid)
+
+
+def stop_running_processes(signum=None, frame=None) -> None:
+    """Kill every process group :func:`run_process` started that is still running (on
+    SIGTERM or Ctrl-C of the harness), then exit if called as a signal handler."""
+    for pid in list(_RUNNING):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if signum is not None:
+        raise SystemExit(128 + signum)

@@ -10,8 +10,9 @@ Parts, in the order they run (``--only`` picks some):
                   the kernel's peak memory
 
 ``make bench`` runs ``OMP_WAIT_POLICY=PASSIVE GENLIB_QUICK=0 python -m bench``;
-``make bench-quick`` the smoke run (``--quick``: tiny chunks, the first notebook only, in
-quick mode), which writes to a temporary file unless ``--output`` says otherwise.
+``make bench-quick`` the smoke run (``--quick``: tiny chunks, no levers, a three-cell
+notebook in place of the collection, every script with ``--quick``), which writes to a
+temporary file unless ``--output`` says otherwise.
 """
 from __future__ import annotations
 
@@ -19,15 +20,18 @@ import argparse
 import datetime
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
 
-from . import ROOT, Section, TargetCheck, markdown_table
+from . import (ROOT, Section, TargetCheck, markdown_table, run_process,
+               stop_running_processes)
 from . import notebooks, step_profile, throughput
 
 PARTS = ("throughput", "profile", "scripts", "notebooks")
@@ -108,17 +112,13 @@ def run_script(path: Path, quick: bool, timeout_s: float) -> Section:
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     title = f"From `bench/{path.name}`" + (" --quick" if quick else "")
     start = time.perf_counter()
-    try:
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=max(10.0, timeout_s))
-    except subprocess.TimeoutExpired as exc:
-        partial = (exc.stdout or b"")
-        partial = partial.decode() if isinstance(partial, bytes) else partial
-        return Section(title, f"**Stopped after {timeout_s:.0f} s** (the harness's time budget "
-                       "for this script); its output so far:\n\n" + partial.strip(), [])
+    done = run_process(command, env, max(10.0, timeout_s))
     seconds = time.perf_counter() - start
     body = done.stdout.strip()
-    if done.returncode != 0:
+    if done.returncode is None:
+        body = (f"**Stopped after {timeout_s:.0f} s** (the harness's time limit for this "
+                f"script); its output so far:\n\n{body}")
+    elif done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-8:])
         body += (f"\n\n**The script failed** (exit {done.returncode}); last lines of its "
                  f"error output:\n\n```\n{tail}\n```")
@@ -130,7 +130,8 @@ def run_script(path: Path, quick: bool, timeout_s: float) -> Section:
 def main(argv: list[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: tiny chunks, first notebook only (a few minutes)")
+                        help="smoke run: tiny chunks, a three-cell notebook instead of the "
+                             "collection (a few minutes)")
     parser.add_argument("--output", type=Path, default=None,
                         help="where to write (default bench/RESULTS.md; a temporary file "
                              "with --quick)")
@@ -138,15 +139,17 @@ def main(argv: list[str] | None = None) -> Path:
                         help="run only these parts")
     parser.add_argument("--budget-minutes", type=float, default=None,
                         help="stop starting new measurements after this long "
-                             "(default 30, or 3 with --quick)")
+                             "(default 180, or 10 with --quick)")
     parser.add_argument("--script-timeout", type=float, default=None,
-                        help="seconds allowed to each bench_*.py script (default 600, "
-                             "or 40 with --quick)")
+                        help="seconds allowed to each bench_*.py script (default 1800, "
+                             "or 60 with --quick)")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, stop_running_processes)
+    signal.signal(signal.SIGINT, stop_running_processes)
     output = args.output or (Path(tempfile.gettempdir()) / "genlib-bench-quick.md" if args.quick
                              else ROOT / "bench" / "RESULTS.md")
-    budget = 60 * (args.budget_minutes or (3 if args.quick else 30))
-    script_timeout = args.script_timeout or (40 if args.quick else 600)
+    budget = 60 * (args.budget_minutes or (10 if args.quick else 180))
+    script_timeout = args.script_timeout or (60 if args.quick else 1800)
     start, load_start = time.monotonic(), os.getloadavg()
     deadline = start + budget
 
@@ -170,14 +173,25 @@ def main(argv: list[str] | None = None) -> Path:
                 for w, check in zip(workloads, speed.checks):
                     check.limited_by = "" if check.met else explanations[w.name]
         del workloads
+    # the rest one at a time for clean figures; in the smoke run three at a time, to keep it
+    # short (its figures mean nothing anyway)
+    tasks = []
     if "scripts" in args.only:
         for path in other_scripts():
-            left = deadline - time.monotonic()
-            say(f"{path.name} ({'quick' if args.quick else 'full'})")
-            sections.append(run_script(path, args.quick, min(script_timeout, max(10, left))))
+            tasks.append((path.name, lambda path=path: [run_script(
+                path, args.quick, min(script_timeout, max(10, deadline - time.monotonic())))]))
     if "notebooks" in args.only:
-        say("notebooks: nbval (quick mode), then each notebook cold and warm")
-        sections += notebooks.measure(args.quick, deadline)
+        tasks.append(("notebooks: nbval (quick mode), each notebook cold and warm",
+                      lambda: notebooks.measure(args.quick, deadline)))
+
+    def run(task):
+        name, measure = task
+        say(f"{name} ({'quick' if args.quick else 'full'})")
+        return measure()
+
+    with ThreadPoolExecutor(max_workers=3 if args.quick else 1) as pool:
+        for result in pool.map(run, tasks):
+            sections += result
 
     mine = [s for s in sections if s.checks]
     text = [header(args, load_start, time.monotonic() - start), "", summary(mine)]

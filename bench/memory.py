@@ -15,15 +15,12 @@ run over its time limit can be stopped with its kernel)::
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import ROOT, Section, TargetCheck, fmt, markdown_table
+from . import Section, TargetCheck, fmt, markdown_table, run_process
 
 PEAK_MEMORY_TARGET_GB = 3.0
 
@@ -85,20 +82,15 @@ def run_notebook(path: Path, env: dict[str, str], timeout_s: float) -> KernelRun
     command = [sys.executable, "-m", "bench.memory", str(path), "--cell-timeout",
                str(max(1, int(timeout_s)))]
     start = time.perf_counter()
-    child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        out, err = child.communicate(timeout=timeout_s + 30)
-    except subprocess.TimeoutExpired:
-        os.killpg(child.pid, signal.SIGKILL)  # the child and the kernel it started
-        child.communicate()
+    done = run_process(command, env, timeout_s + 30)
+    if done.returncode is None:
         return KernelRun(path.name, time.perf_counter() - start, None,
                          f"stopped after {timeout_s:.0f} s")
-    lines = [line for line in out.splitlines() if line.startswith("{")]
-    if child.returncode != 0 or not lines:
-        tail = (err.strip().splitlines() or ["no output"])[-1][:200]
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1][:200]
         return KernelRun(path.name, time.perf_counter() - start, None,
-                         f"runner failed (exit {child.returncode}): {tail}")
+                         f"runner failed (exit {done.returncode}): {tail}")
     return KernelRun(**json.loads(lines[-1]))
 
 

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ROOT, Section, TargetCheck, fmt, markdown_table
+from . import ROOT, Section, TargetCheck, fmt, markdown_table, run_process
 from .memory import PEAK_MEMORY_TARGET_GB, KernelRun, memory_section, run_notebook
 
 NBVAL_TOTAL_TARGET_S = 300.0
@@ -35,6 +34,29 @@ NOT_MEASURED = float("nan")
 def notebook_paths() -> list[Path]:
     """Every notebook of the collection, in order."""
     return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def smoke_notebook(folder: Path) -> Path:
+    """A three-cell notebook for the harness's smoke run (``--quick``): it exercises the
+    same machinery as the collection (nbval with a compared output, a kernel importing
+    genlib and torch) in seconds. The collection itself is tested by ``make test``."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    check = new_code_cell("# NBVAL_CHECK_OUTPUT\nx = torch.linspace(0, 1, 5)\n"
+                          "assert abs(x.sum().item() - 2.5) < 1e-6\nprint(round(x.sum().item(), 2))",
+                          execution_count=2,
+                          outputs=[new_output("stream", name="stdout", text="2.5\n")])
+    nb = new_notebook(cells=[
+        new_markdown_cell("# Harness smoke run"),
+        new_code_cell("import torch\nfrom genlib import config\nprint(config.mode())",
+                      execution_count=1),
+        check])
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3",
+                              "language": "python"}
+    path = Path(folder) / "00_harness_smoke.ipynb"
+    nbformat.write(nb, path)
+    return path
 
 
 # ----------------------------------------------------------------------------- nbval
@@ -53,21 +75,19 @@ def nbval_quick(paths: list[Path], timeout_s: float) -> NbvalRun:
         env = dict(os.environ, GENLIB_QUICK="1", GENLIB_CACHE=str(Path(tmp) / "cache"))
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                    "--nbval-lax", "--nbval-current-env", f"--junitxml={report}",
-                   *[str(p.relative_to(ROOT)) for p in paths]]
+                   *[str(p) for p in paths]]
         start = time.perf_counter()
-        try:
-            done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                                  timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            return NbvalRun(time.perf_counter() - start, error=f"stopped after {timeout_s:.0f} s")
+        done = run_process(command, env, timeout_s)
         seconds = time.perf_counter() - start
+        if done.returncode is None:
+            return NbvalRun(seconds, error=f"stopped after {timeout_s:.0f} s")
         if not report.exists():
             tail = (done.stdout + done.stderr).strip().splitlines()[-1:] or ["no output"]
             return NbvalRun(seconds, error=f"pytest exit {done.returncode}: {tail[0][:200]}")
         run = NbvalRun(seconds)
         times, failures = defaultdict(float), defaultdict(int)
         for case in ElementTree.parse(report).iter("testcase"):
-            name = case.get("classname", "").removeprefix("notebooks.")
+            name = ".".join(case.get("classname", "").split(".")[-2:])  # NN_name.ipynb
             times[name] += float(case.get("time", 0.0))
             failures[name] += sum(1 for child in case if child.tag in ("failure", "error"))
         run.per_notebook, run.failures = dict(times), dict(failures)
@@ -116,11 +136,14 @@ def _seconds(run: KernelRun | None, quick: bool) -> str:
 def measure(quick: bool, deadline: float) -> list[Section]:
     """The nbval section and the full-mode (time and memory) sections.
 
-    ``quick`` (the harness's smoke run) uses the first notebook only, and runs it in quick
-    mode where the full run uses full mode."""
-    paths = notebook_paths()
-    if quick:
-        paths = paths[:1]
+    ``quick`` (the harness's smoke run) measures :func:`smoke_notebook` instead of the
+    collection, cold only and in quick mode."""
+    with tempfile.TemporaryDirectory(prefix="bench-smoke-") as folder:
+        paths = [smoke_notebook(Path(folder))] if quick else notebook_paths()
+        return _measure(paths, quick, deadline)
+
+
+def _measure(paths: list[Path], quick: bool, deadline: float) -> list[Section]:
     sections = []
 
     budget = max(60.0, deadline - time.monotonic())

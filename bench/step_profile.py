@@ -222,7 +222,7 @@ def measure(workloads: list[Workload], quick: bool,
             achieved = times["flops"] / times["step"] / 1e9
             measured = ""
             if throughputs is not None:  # seconds per step implied by the throughput run
-                rate = statistics.median(getattr(throughputs[i], key))
+                rate = throughputs[i].median(key)
                 measured = f"{times['step'] / (images_per_step(w, key) / rate):.2f}"
             rows.append([w.name, key, f"{times['step'] * 1e3:.1f}"]
                         + [f"{times[p] * 1e3:.1f} ({times[p] / times['step']:.0%})"

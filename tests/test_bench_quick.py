@@ -1,0 +1,57 @@
+"""The benchmark harness's smoke run (``python -m bench --quick``), so that it cannot rot.
+
+It runs every part of the harness on small chunks (throughput of every model against its
+reference, the step profile with the matmul peak, the other ``bench/bench_*.py`` scripts
+with ``--quick``, nbval and a kernel-memory run of a three-cell notebook) and checks that the
+report holds a figure for each. The figures themselves are not checked: this is a test of
+the harness, and timings on a shared machine are no test of anything.
+"""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = ("MLP VAE", "conv VAE", "DCGAN", "WGAN-GP")
+
+
+def test_bench_quick_writes_every_section(tmp_path):
+    output = tmp_path / "RESULTS.md"
+    env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE", GENLIB_CACHE=str(tmp_path / "cache"))
+    harness = subprocess.Popen([sys.executable, "-m", "bench", "--quick", "--output",
+                                str(output)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        _, err = harness.communicate(timeout=175)
+    except subprocess.TimeoutExpired:
+        harness.terminate()  # the harness stops the scripts and kernels it started
+        _, err = harness.communicate(timeout=30)
+        raise AssertionError(f"python -m bench --quick took over 175 s:\n{err[-3000:]}")
+    assert harness.returncode == 0, err[-3000:]
+    text = output.read_text()
+
+    assert re.search(r"\| load average at start \(1, 5, 15 min\) \| [\d.]+, [\d.]+, [\d.]+ \|",
+                     text)
+    assert re.search(r"\| torch \| \d+\.\d+", text) and re.search(r"\d+ cores", text)
+    # throughput: a positive rate for both pipelines of every model, and the ratio
+    for model in MODELS:
+        row = re.search(rf"^\| {model} \| `\w+` \| [\d,]+ \| \d+ / 128 \| ([\d.,]+) .*"
+                        rf"\| ([\d.,]+) .*\| \*\*([\d.]+)\*\*", text, re.MULTILINE)
+        assert row, f"no throughput row for {model}"
+        assert all(float(v.replace(",", "")) > 0 for v in row.groups())
+        for pipeline in ("ours", "reference"):
+            assert re.search(rf"^\| {model} \| {pipeline} \| [\d.]+ \|", text, re.MULTILINE)
+    assert re.search(r"matmul peak of this machine, measured in this run: \*\*[\d.]+ GFLOP/s",
+                     text)
+    # the notebook parts ran (on the smoke notebook) and produced times and a peak memory
+    assert re.search(r"^\| 00_harness_smoke\.ipynb \| [\d.]+ s \| passed \|", text,
+                     re.MULTILINE)
+    assert re.search(r"^\| 00_harness_smoke\.ipynb \| [\d.]+ s \| .* \| [\d.]+ GB \|", text,
+                     re.MULTILINE)
+    # every other benchmark script ran (a timeout under load is tolerated, a crash is not)
+    scripts = sorted(p.name for p in (ROOT / "bench").glob("bench_*.py"))
+    for name in scripts:
+        assert f"## From `bench/{name}` --quick" in text
+    assert "**The script failed**" not in text, text[text.find("**The script failed**") - 2000:]
+    assert "Targets at a glance" in text and "not measured" not in text.split("## ", 3)[2]
