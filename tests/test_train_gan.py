@@ -6,7 +6,8 @@ import torch
 from torch import nn
 
 from genlib.data import toy2d
-from genlib.metrics.toy2d import mode_coverage, nearest_mode
+from genlib import zoo
+from genlib.metrics.toy2d import coverage_tracker, mode_coverage, nearest_mode
 from genlib.models.mlp_gan import MLPDiscriminator, MLPGenerator
 from genlib.plots.toy2d import generator_gradient
 from genlib.training.gan import make_gan_optimizers, real_sampler, train_gan
@@ -170,6 +171,26 @@ def test_mode_coverage_of_collapsed_and_off_mode_samples():
     samples = torch.cat([ring.modes[0].expand(995, 2), ring.modes[1].expand(5, 2)])
     assert mode_coverage(samples, ring.modes, ring.std).modes_covered == 1
     assert mode_coverage(samples, ring.modes, ring.std, min_share=0.005).modes_covered == 2
+
+
+def test_coverage_tracker_reports_without_touching_the_global_rng():
+    ring = toy2d.get("ring8")
+    G = MLPGenerator(hidden=8, depth=1)
+    torch.manual_seed(0)
+    expected = torch.rand(1)
+    torch.manual_seed(0)
+    result = coverage_tracker(G, ring, n_samples=50)(0)
+    assert torch.rand(1) == expected
+    assert set(result) == {"modes_covered", "high_quality"} and 0 <= result["high_quality"] <= 1
+
+
+def test_ring_recipes_share_their_budget():
+    gan, wgan = zoo.recipe_config("gan_ring8"), zoo.recipe_config("wgan_gp_ring8")
+    shared = ["data", "latent_dim", "hidden", "depth", "steps", "batch_size", "lr", "decay_lr",
+              "seed"]
+    assert [gan[k] for k in shared] == [wgan[k] for k in shared]
+    assert (gan["loss"], gan["d_steps"]) == ("non-saturating", 1)
+    assert (wgan["loss"], wgan["d_steps"], wgan["gp_weight"]) == ("wgan-gp", 5, 10.0)
 
 
 def test_nearest_mode():
