@@ -33,6 +33,7 @@ class KernelRun:
     seconds: float  # wall clock, kernel start to the last cell's end
     peak_rss_bytes: int | None  # VmHWM of the kernel; None where it could not be read
     error: str | None = None  # why the run failed (first line), None on success
+    stopped: bool = False  # stopped at its time limit: it would have taken longer
 
     @property
     def ok(self) -> bool:
@@ -55,10 +56,12 @@ def peak_rss_bytes(pid: int) -> int | None:
 
 
 def execute_here(path: Path, cell_timeout: float) -> KernelRun:
-    """Execute the notebook at ``path`` in a new kernel, in this process's environment."""
+    """Execute the notebook at ``path`` in a new kernel, in this process's environment.
+    After each cell, print a JSON line with the kernel's peak memory so far (so a run
+    stopped at its time limit still tells how much memory it had needed)."""
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=int(cell_timeout), kernel_name="python3",
@@ -70,28 +73,31 @@ def execute_here(path: Path, cell_timeout: float) -> KernelRun:
             pid = client.km.provisioner.pid
             for index, cell in enumerate(nb.cells):
                 client.execute_cell(cell, index)
-            peak = peak_rss_bytes(pid)
-    except (CellExecutionError, CellTimeoutError) as exc:
+                peak = peak_rss_bytes(pid) or peak
+                print(json.dumps({"cells_done": index + 1, "peak_rss_bytes": peak}), flush=True)
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:200]}"
     return KernelRun(path.name, time.perf_counter() - start, peak, error)
 
 
 def run_notebook(path: Path, env: dict[str, str], timeout_s: float) -> KernelRun:
     """Execute ``path`` in a child process with environment ``env``; stop it (kernel
-    included) after ``timeout_s`` seconds, returning a failed run."""
+    included) after ``timeout_s`` seconds, returning a run marked ``stopped``."""
     command = [sys.executable, "-m", "bench.memory", str(path), "--cell-timeout",
                str(max(1, int(timeout_s)))]
     start = time.perf_counter()
-    done = run_process(command, env, timeout_s + 30)
+    done = run_process(command, env, timeout_s)
+    reports = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    if reports and "notebook" in reports[-1]:
+        return KernelRun(**reports[-1])
+    peak = reports[-1]["peak_rss_bytes"] if reports else None
     if done.returncode is None:
-        return KernelRun(path.name, time.perf_counter() - start, None,
-                         f"stopped after {timeout_s:.0f} s")
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not lines:
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-1][:200]
-        return KernelRun(path.name, time.perf_counter() - start, None,
-                         f"runner failed (exit {done.returncode}): {tail}")
-    return KernelRun(**json.loads(lines[-1]))
+        return KernelRun(path.name, timeout_s, peak, f"stopped after {timeout_s:.0f} s "
+                         f"({reports[-1]['cells_done'] if reports else 0} cells done)",
+                         stopped=True)
+    tail = (done.stderr.strip().splitlines() or ["no output"])[-1][:200]
+    return KernelRun(path.name, time.perf_counter() - start, peak,
+                     f"runner failed (exit {done.returncode}): {tail}")
 
 
 def memory_section(peaks_gb: dict[str, float], mode: str) -> Section:

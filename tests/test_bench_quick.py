@@ -45,7 +45,7 @@ def test_bench_quick_writes_every_section(tmp_path):
     assert re.search(r"matmul peak of this machine, measured in this run: \*\*[\d.]+ GFLOP/s",
                      text)
     # the notebook parts ran (on the smoke notebook) and produced times and a peak memory
-    assert re.search(r"^\| 00_harness_smoke\.ipynb \| [\d.]+ s \| passed \|", text,
+    assert re.search(r"^\| 00_harness_smoke\.ipynb \| [\d.]+ s \| yes \| passed \|", text,
                      re.MULTILINE)
     assert re.search(r"^\| 00_harness_smoke\.ipynb \| [\d.]+ s \| .* \| [\d.]+ GB \|", text,
                      re.MULTILINE)
