@@ -6,6 +6,7 @@ for people: it trains the models properly (once; see :mod:`genlib.zoo`).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 from pathlib import Path
@@ -53,6 +54,21 @@ def get_device(prefer: str | None = None) -> torch.device:
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """Run a block with ``n`` intra-op CPU threads, then restore the previous number.
+
+    For tiny models (a 1-D toy GAN, a 2-D posterior) every operation is so small that a second
+    thread only adds synchronisation; on a busy machine it can make them ten times slower.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def project_root() -> Path:

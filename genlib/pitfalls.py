@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .config import torch_threads
 from .data import binarize, load_images
 from .models.mlp_gan import MLPDiscriminator, MLPGenerator
 from .models.vae import MLPVAE
@@ -261,7 +262,8 @@ def check_fix(step_fn: Callable, task: str = "gan", steps: int | None = None, se
     run, default_steps = TASKS[task]
     label = name or getattr(step_fn, "__name__", "your step")
     try:
-        result = run(step_fn, steps or default_steps, seed)
+        with torch_threads(1):  # tiny networks: one thread is fastest
+            result = run(step_fn, steps or default_steps, seed)
     except Exception as exc:  # the student's bug, reported
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         result = CheckResult(False, f"raised {type(exc).__name__}: {first}")

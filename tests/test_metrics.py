@@ -206,3 +206,29 @@ def test_precision_recall_see_mode_dropping_and_off_manifold_samples():
     assert precision > 0.9 and 0.4 < recall < 0.6
     far = torch.randn(400, 2, generator=g) * 0.3 + torch.tensor([5.0, 5.0])  # nowhere near
     assert precision_recall(real, far) == (0.0, 0.0)
+
+
+# -- linear probe ---------------------------------------------------------------------------------
+def test_linear_probe_separates_separable_classes_and_not_noise():
+    from genlib.metrics.linear_probe import linear_probe_accuracy
+    g = torch.Generator().manual_seed(9)
+    labels = torch.arange(400) % 4
+    centres = torch.randn(4, 6, generator=g) * 5
+    feats = centres[labels] + torch.randn(400, 6, generator=g)
+    assert linear_probe_accuracy(feats[:300], labels[:300], feats[300:], labels[300:]) > 0.95
+    noise = torch.randn(400, 6, generator=g)
+    assert linear_probe_accuracy(noise[:300], labels[:300], noise[300:], labels[300:]) < 0.5
+
+
+# -- the comparison table ---------------------------------------------------------------------------
+def test_sample_scores_of_real_images_and_the_table():
+    from genlib.metrics.compare import format_table, sample_scores
+    images, labels = load_images("digits", "test")
+    model = SmallClassifier(8, channels=4, feature_dim=8)
+    scores = sample_scores(images[:100], images[:100], model, labels, images[100:])
+    assert scores["frechet"] == pytest.approx(0.0, abs=1e-6)
+    assert scores["precision"] == scores["recall"] == 1.0
+    assert scores["nearest_train"] > 0
+    table = format_table({"real": {**scores, "test_nll": None, "encoder": "-"}})
+    assert table.splitlines()[0].startswith("| model | classifier-feature Frechet distance")
+    assert "| real | 0.00 | 1.00 | 1.00 |" in table and "n/a" in table

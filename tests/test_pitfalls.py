@@ -101,3 +101,19 @@ def test_the_check_reports_why():
 def test_sources_are_shown_for_the_notebook():
     for pitfall in PITFALLS.values():
         assert pitfall.source().startswith("def ") and pitfall.hint and pitfall.symptom
+
+
+def test_check_runs_on_one_thread_and_restores_the_count():
+    before = torch.get_num_threads()
+    seen = []
+
+    def spy(generator, discriminator, opt_g, opt_d, real, z):
+        seen.append(torch.get_num_threads())
+        raise RuntimeError("stop")
+
+    torch.set_num_threads(2)
+    try:
+        assert not check_fix(spy, "gan", quiet=True)
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

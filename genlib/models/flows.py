@@ -25,6 +25,17 @@ import torch.nn.functional as F
 from torch import nn
 
 
+def planar_map(z: torch.Tensor, u: torch.Tensor, w: torch.Tensor,
+               b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""f(z) = z + u tanh(w^T z + b) and log |1 + u^T psi(z)|, psi(z) = (1 - tanh^2(w^T z + b)) w,
+    for z of shape ``(..., dim)`` (u should already satisfy w^T u >= -1)."""
+    a = (w * z).sum(-1) + b                                 # w^T z + b
+    h = torch.tanh(a)
+    psi = (1 - h.pow(2)).unsqueeze(-1) * w                  # h'(a) w
+    log_det = torch.log((1 + (u * psi).sum(-1)).abs() + 1e-9)
+    return z + u * h.unsqueeze(-1), log_det
+
+
 class PlanarFlow(nn.Module):
     """One planar map f(z) = z + u_hat tanh(w^T z + b), with log |det| (module docstring)."""
 
@@ -42,12 +53,7 @@ class PlanarFlow(nn.Module):
 
     def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(f(z), log |det df/dz|)`` for z of shape ``(..., *batch_shape, dim)``."""
-        u = self.u_hat()
-        a = (self.w * z).sum(-1) + self.b                     # w^T z + b
-        h = torch.tanh(a)
-        psi = (1 - h.pow(2)).unsqueeze(-1) * self.w            # h'(a) w
-        log_det = torch.log((1 + (u * psi).sum(-1)).abs() + 1e-9)
-        return z + u * h.unsqueeze(-1), log_det
+        return planar_map(z, self.u_hat(), self.w, self.b)
 
 
 class FlowPosterior(nn.Module):

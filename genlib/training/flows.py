@@ -9,6 +9,7 @@ from typing import Callable
 
 import torch
 
+from ..config import torch_threads
 from ..models.flows import FlowPosterior, elbo_estimate
 from .history import History
 from .loop import TrainingRun, require_positive
@@ -20,12 +21,14 @@ def fit_posterior(posterior: FlowPosterior, log_joint: Callable[[torch.Tensor], 
     """Maximise the ELBO of every observation (summed over the batch) with Adam.
 
     ``log_joint(z)`` is log p(x, z) for the fixed observations, broadcasting over samples.
-    Logs ``elbo``, the mean over observations of the ``n_samples``-sample estimate.
+    Logs ``elbo``, the mean over observations of the ``n_samples``-sample estimate. Runs on
+    one CPU thread: the tensors are tiny (see :func:`genlib.config.torch_threads`).
     """
     require_positive("steps", steps, integer=True)
     require_positive("lr", lr)
     optimizer = torch.optim.Adam(posterior.parameters(), lr=lr)
-    with TrainingRun(total=steps, models=[posterior], desc=desc, progress=progress) as run:
+    with torch_threads(1), \
+            TrainingRun(total=steps, models=[posterior], desc=desc, progress=progress) as run:
         for step in run:
             elbo = elbo_estimate(posterior, log_joint, n_samples)   # one value per observation
             loss = -elbo.sum()

@@ -1,18 +1,27 @@
 """Hybrid recipes (notebooks 08 and 09): trained once, cached in ``data/checkpoints``.
 
-    models, history = zoo.pretrained("vaegan")   # encoder, decoder (DCGAN generator), discriminator
-    models, history = zoo.pretrained("bigan")    # encoder, generator, discriminator
+    models, history = zoo.pretrained("vaegan")     # encoder, decoder (DCGAN generator), discriminator
+    models, history = zoo.pretrained("bigan")      # encoder, generator, discriminator
 
-``vaegan`` trains for at most ``max_seconds`` (the same wall-clock budget as the other models of
-notebook 08's comparison) or ``epochs``, whichever ends first.
+Notebook 08 compares three models trained on the same data for the same wall-clock budget
+(``max_seconds``, shared by :func:`same_budget_settings`): ``vaegan``, and the DCGAN and the
+convolutional VAE of the GAN and VAE tracks with those tracks' sizes and optimiser settings,
+retrained for the budget: ``dcgan_same_budget`` and ``conv_vae_same_budget``. The VAE-GAN's
+decoder and discriminator have the sizes of the track's DCGAN.
 """
 from __future__ import annotations
+
+import torch
 
 from .. import config
 from ..data import load_images, resolve_dataset
 from ..models.bigan import BiGANDiscriminator, BiGANEncoder, BiGANGenerator
+from ..models.conv_vae import ConvVAE
+from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ..models.vaegan import build_vaegan
 from ..training.bigan import train_bigan
+from ..training.gan import make_gan_optimizers, real_sampler, train_gan
+from ..training.vae import train_vae
 from ..training.vaegan import train_vaegan
 from . import register
 
@@ -24,13 +33,13 @@ def training_images(cfg: dict):
 
 
 def vaegan_config() -> dict:
+    gan = track_settings("dcgan", ("latent_dim", "width", "batch_size", "lr"))
     return {
-        "dataset": resolve_dataset("auto", verbose=False),
-        "train_images": config.choose(quick=2000, full=None),
-        "latent_dim": 16, "encoder_width": 32, "decoder_width": 64, "discriminator_width": 64,
-        "epochs": config.choose(quick=1, full=20),
-        "max_seconds": config.choose(quick=15, full=600),
-        "batch_size": 64, "lr": 2e-4, "gamma": 1.0, "kl_weight": 0.01, "seed": 0,
+        **same_budget_settings(),
+        "latent_dim": gan["latent_dim"], "encoder_width": 32,
+        "decoder_width": gan["width"], "discriminator_width": gan["width"],
+        "batch_size": gan["batch_size"], "lr": gan["lr"], "gamma": 1.0, "kl_weight": 1e-3,
+        "pixel_weight": 1.0,
     }
 
 
@@ -45,19 +54,21 @@ def build_vaegan_recipe(cfg: dict):
 
     def train():
         return train_vaegan(models["encoder"], models["decoder"], models["discriminator"],
-                            training_images(cfg), epochs=cfg["epochs"],
+                            training_images(cfg), epochs=cfg["max_epochs"],
                             batch_size=cfg["batch_size"], lr=cfg["lr"], gamma=cfg["gamma"],
-                            kl_weight=cfg["kl_weight"], seed=cfg["seed"],
-                            max_seconds=cfg["max_seconds"], desc=f"VAE-GAN ({cfg['dataset']})")
+                            kl_weight=cfg["kl_weight"], pixel_weight=cfg["pixel_weight"],
+                            seed=cfg["seed"],
+                            max_seconds=cfg["max_seconds"],
+                            desc=f"VAE-GAN, {cfg['max_seconds']} s ({cfg['dataset']})")
     return models, train
 
 
 def bigan_config() -> dict:
     return {
         "dataset": resolve_dataset("auto", verbose=False),
-        "train_images": config.choose(quick=3000, full=None),
+        "train_images": config.choose(quick=2000, full=None),
         "latent_dim": 32, "hidden": 512,
-        "epochs": config.choose(quick=2, full=15),
+        "epochs": config.choose(quick=2, full=5),
         "batch_size": 128, "lr": 2e-4, "seed": 0,
     }
 
@@ -76,3 +87,103 @@ def build_bigan_recipe(cfg: dict):
                            batch_size=cfg["batch_size"], lr=cfg["lr"], seed=cfg["seed"],
                            desc=f"BiGAN ({cfg['dataset']})")
     return models, train
+
+
+# -- notebook 08: three models, one data set, one wall-clock budget -------------------------
+
+def same_budget_settings() -> dict:
+    """What the three models of notebook 08's comparison share: the data, the wall-clock
+    budget (``max_seconds``; ``max_epochs`` is only a cap) and the seed."""
+    return {
+        "dataset": resolve_dataset("auto", verbose=False),
+        "train_images": config.choose(quick=2000, full=None),
+        "max_seconds": config.choose(quick=4, full=600),
+        "max_epochs": 100,
+        "seed": 0,
+    }
+
+
+def track_settings(recipe: str, keys: tuple[str, ...]) -> dict:
+    """Model sizes and optimiser settings of a track's recipe (so the comparison follows it)."""
+    from . import recipe_config
+
+    track = recipe_config(recipe)
+    return {key: track[key] for key in keys}
+
+
+def dcgan_same_budget_config() -> dict:
+    return {**same_budget_settings(),
+            **track_settings("dcgan", ("latent_dim", "width", "batch_size", "lr", "betas"))}
+
+
+@register("dcgan_same_budget", dcgan_same_budget_config,
+          "the DCGAN of recipe 'dcgan' trained for notebook 08's wall-clock budget")
+def build_dcgan_same_budget(cfg: dict):
+    config.seed_everything(cfg["seed"])
+    generator = DCGANGenerator(cfg["latent_dim"], cfg["width"])
+    discriminator = DCGANDiscriminator(cfg["width"])
+
+    def train():
+        images = training_images(cfg)
+        noise = torch.Generator().manual_seed(cfg["seed"])
+        steps = cfg["max_epochs"] * (len(images) // cfg["batch_size"])
+        return train_gan(generator, discriminator,
+                         real_sampler(images * 2 - 1, cfg["batch_size"], noise), steps,
+                         loss="non-saturating",
+                         optimizers=make_gan_optimizers(generator, discriminator, cfg["lr"],
+                                                        cfg["lr"], tuple(cfg["betas"])),
+                         noise=noise, max_seconds=cfg["max_seconds"],
+                         desc=f"DCGAN, {cfg['max_seconds']} s ({cfg['dataset']})")
+    return {"generator": generator, "discriminator": discriminator}, train
+
+
+def conv_vae_same_budget_config() -> dict:
+    return {**same_budget_settings(),
+            **track_settings("conv_vae", ("width", "hidden", "latent_dim", "batch_size", "lr",
+                                          "cosine_lr", "beta"))}
+
+
+@register("conv_vae_same_budget", conv_vae_same_budget_config,
+          "the convolutional VAE of recipe 'conv_vae' trained for notebook 08's budget")
+def build_conv_vae_same_budget(cfg: dict):
+    config.seed_everything(cfg["seed"])
+    model = ConvVAE(28, 1, cfg["latent_dim"], cfg["width"], cfg["hidden"])
+
+    def train():
+        images = training_images(cfg)
+        return train_vae(model, images, epochs=cfg["max_epochs"], batch_size=cfg["batch_size"],
+                         lr=cfg["lr"], cosine_lr=cfg["cosine_lr"], beta=cfg["beta"],
+                         seed=cfg["seed"], max_seconds=cfg["max_seconds"], device="cpu",
+                         desc=f"conv VAE, {cfg['max_seconds']} s ({cfg['dataset']})")
+    return {"vae": model}, train
+
+
+def same_budget_contenders(iwae_samples: int = 50) -> list:
+    """Notebook 08's three models (trained or loaded), as :class:`~genlib.metrics.compare.Contender`
+    objects: how to decode, encode (if the model can) and score test likelihood (if defined).
+
+    The VAE's test NLL is the importance-weighted estimate -L_K (K = ``iwae_samples``, an upper
+    bound on the NLL, Burda et al. 2016) on a fixed binarisation of the test images.
+    """
+    from . import pretrained
+    from ..metrics.compare import Contender
+    from ..metrics.likelihood import fixed_binarization, iwae_estimate
+
+    gan, gan_history = pretrained("dcgan_same_budget")
+    vae_models, vae_history = pretrained("conv_vae_same_budget")
+    hybrid, hybrid_history = pretrained("vaegan")
+    generator, vae = gan["generator"], vae_models["vae"]
+    encoder, decoder = hybrid["encoder"], hybrid["decoder"]
+
+    def vae_nll(images):
+        return -iwae_estimate(vae, fixed_binarization(images), k=iwae_samples).mean().item()
+
+    return [
+        Contender("DCGAN", lambda z: (generator(z) + 1) / 2, generator.latent_dim,
+                  train_seconds=gan_history.seconds),
+        Contender("conv VAE", lambda z: torch.sigmoid(vae.decode(z)), vae.latent_dim,
+                  encode=lambda x: vae.encode(x)[0], test_nll=vae_nll,
+                  train_seconds=vae_history.seconds),
+        Contender("VAE-GAN", lambda z: (decoder(z) + 1) / 2, decoder.latent_dim,
+                  encode=lambda x: encoder(2 * x - 1)[0], train_seconds=hybrid_history.seconds),
+    ]
