@@ -13,7 +13,8 @@ trained (wall clock on this machine, shared with whatever else ran then).
 * **Ring** (``ring8``: 8 Gaussians, std 0.05, radius 2): 10 000 samples from fresh noise;
   a mode is covered when at least 1% of the samples lie within 3 std of it, and the
   high-quality share is the fraction within 3 std of their nearest mode (real data: 0.989).
-  Target: 8/8 modes and >= 80% high quality for the non-saturating GAN or WGAN-GP.
+  Target: 8/8 modes and >= 80% high quality for the non-saturating GAN or WGAN-GP (the
+  weight-clipping WGAN, same budget, is listed for comparison).
 * **DCGAN** on the ``"auto"`` data set (Fashion-MNIST here): 10 000 samples and the 10 000 test
   images through the ``classifier`` recipe's network. Targets: the share of samples classified
   with confidence >= 0.9 is at least 0.85 times that share among real test images, every class
@@ -57,7 +58,7 @@ def verdict(ok: bool) -> str:
 
 def ring_section(retrain: bool) -> tuple[str, bool]:
     rows, any_met = [], False
-    for name in ("gan_ring8", "wgan_gp_ring8"):
+    for name in ("gan_ring8", "wgan_gp_ring8", "wgan_clip_ring8"):
         models, history = zoo.pretrained(name, retrain=retrain)
         cfg = zoo.recipe_config(name)
         data = toy2d.get(cfg["data"])
@@ -66,7 +67,8 @@ def ring_section(retrain: bool) -> tuple[str, bool]:
             samples = models["generator"](z)
         result = mode_coverage(samples, data.modes, data.std)
         met = result.modes_covered == result.n_modes and result.high_quality >= 0.8
-        any_met |= met
+        if name != "wgan_clip_ring8":  # the target is for the GAN or WGAN-GP; clipping: context
+            any_met |= met
         rows.append([name, cfg["loss"], cfg["steps"], cfg["d_steps"], f"{history.seconds:.0f}",
                      f"{result.modes_covered}/{result.n_modes}", f"{result.high_quality:.1%}",
                      " ".join(str(c) for c in result.counts.tolist()), verdict(met)])

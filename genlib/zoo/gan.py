@@ -2,11 +2,12 @@
 
     models, history = zoo.pretrained("gan_ring8")       # non-saturating GAN   (notebooks 02, 04)
     models, history = zoo.pretrained("wgan_gp_ring8")   # WGAN-GP, same budget (notebook 04)
+    models, history = zoo.pretrained("wgan_clip_ring8") # weight clipping, same budget (04)
     models, history = zoo.pretrained("dcgan")           # DCGAN on dataset="auto" (notebook 03)
 
-The ring recipes share everything but the objective: the same data, networks, number of
-generator updates, batch size, learning rate (decayed linearly to 0) and seed. Their
-histories log modes covered and the share of high-quality samples over training.
+The ring recipes share the data, networks, number of generator updates, batch size and seed;
+the objective and its optimiser settings differ. Their histories log modes covered and the
+share of high-quality samples over training.
 """
 from __future__ import annotations
 
@@ -25,22 +26,26 @@ from . import register
 # -- 2-D toys -------------------------------------------------------------------------------
 
 def toy_gan_config(loss: str = "non-saturating") -> dict:
-    """Settings of an MLP GAN on a 2-D toy; WGAN-GP adds 5 critic steps and Gulrajani et
-    al.'s Adam betas (0.5, 0.9)."""
-    critic = loss == "wgan-gp"
+    """Settings of an MLP GAN on a 2-D toy. The critics take 5 steps per generator step; WGAN-GP
+    uses Gulrajani et al.'s Adam betas (0.5, 0.9) and lambda = 10, weight clipping the original
+    paper's RMSProp at 5e-5 with c = 0.01 (Arjovsky et al. 2017, Algorithm 1)."""
+    critic = loss.startswith("wgan")
+    clipping = loss == "wgan-clip"
     return {
         "data": "ring8",
         "loss": loss,
         "latent_dim": 2,
         "hidden": 128,
         "depth": 3,
-        "steps": config.choose(quick=100, full=2000),  # generator updates
+        "steps": config.choose(quick=100, full=4000),  # generator updates
         "d_steps": 5 if critic else 1,
         "batch_size": 512,
-        "lr": 1e-3,
-        "betas": (0.5, 0.9) if critic else (0.5, 0.999),
-        "gp_weight": 10.0 if critic else 0.0,
-        "decay_lr": True,
+        "optimizer": "rmsprop" if clipping else "adam",
+        "lr": 5e-5 if clipping else 1e-3,
+        "betas": (0.5, 0.9) if critic else (0.5, 0.999),  # Adam only
+        "gp_weight": 10.0 if loss == "wgan-gp" else 0.0,
+        "clip": 0.01 if clipping else 0.0,
+        "decay_lr": not clipping,
         "seed": 0,
     }
 
@@ -48,6 +53,14 @@ def toy_gan_config(loss: str = "non-saturating") -> dict:
 def toy_gan_models(cfg: dict) -> tuple[MLPGenerator, MLPDiscriminator]:
     return (MLPGenerator(cfg["latent_dim"], cfg["hidden"], cfg["depth"]),
             MLPDiscriminator(hidden=cfg["hidden"], depth=cfg["depth"]))
+
+
+def toy_gan_optimizers(cfg: dict, generator: nn.Module, discriminator: nn.Module):
+    """``(opt_g, opt_d)``: Adam (``make_gan_optimizers``) or RMSProp, as ``cfg`` says."""
+    if cfg["optimizer"] == "rmsprop":
+        return (torch.optim.RMSprop(generator.parameters(), lr=cfg["lr"]),
+                torch.optim.RMSprop(discriminator.parameters(), lr=cfg["lr"]))
+    return make_gan_optimizers(generator, discriminator, cfg["lr"], cfg["lr"], tuple(cfg["betas"]))
 
 
 def build_toy_gan(cfg: dict):
@@ -59,9 +72,9 @@ def build_toy_gan(cfg: dict):
         data = toy2d.get(cfg["data"])
         return train_gan(generator, discriminator, real_sampler(data, cfg["batch_size"], noise),
                          cfg["steps"], loss=cfg["loss"], d_steps=cfg["d_steps"],
-                         lr_g=cfg["lr"], lr_d=cfg["lr"], betas=tuple(cfg["betas"]),
-                         gp_weight=cfg["gp_weight"], decay_lr=cfg["decay_lr"], noise=noise,
-                         callback=coverage_tracker(generator, data),
+                         optimizers=toy_gan_optimizers(cfg, generator, discriminator),
+                         gp_weight=cfg["gp_weight"], clip=cfg["clip"], decay_lr=cfg["decay_lr"],
+                         noise=noise, callback=coverage_tracker(generator, data),
                          callback_every=max(1, cfg["steps"] // 20),
                          desc=f"{cfg['recipe']} ({cfg['loss']})")
 
@@ -72,6 +85,9 @@ register("gan_ring8", lambda: toy_gan_config("non-saturating"),
          "non-saturating MLP GAN on the ring of 8 Gaussians")(build_toy_gan)
 register("wgan_gp_ring8", lambda: toy_gan_config("wgan-gp"),
          "WGAN-GP MLP on the ring of 8 Gaussians, same budget as gan_ring8")(build_toy_gan)
+register("wgan_clip_ring8", lambda: toy_gan_config("wgan-clip"),
+         "WGAN with weight clipping on the ring of 8 Gaussians, same budget as gan_ring8")(
+    build_toy_gan)
 
 
 # -- DCGAN on images ------------------------------------------------------------------------
@@ -91,7 +107,8 @@ def dcgan_config() -> dict:
         "dataset": resolve_dataset("auto", verbose=False),
         "latent_dim": 64,
         "width": 32,
-        "epochs": config.choose(quick=1, full=6),
+        "epochs": config.choose(quick=1, full=5),
+        "max_seconds": config.choose(quick=None, full=600),  # the acceptance budget: 10 minutes
         "train_images": config.choose(quick=1024, full=None),  # None: the whole train split
         "batch_size": 64,
         "lr": 2e-4,
@@ -129,6 +146,7 @@ def build_dcgan(cfg: dict):
                          optimizers=make_gan_optimizers(generator, discriminator, cfg["lr"],
                                                         cfg["lr"], tuple(cfg["betas"])),
                          noise=noise, callback=after_epoch, callback_every=steps_per_epoch,
-                         log_every=20, desc=f"DCGAN ({cfg['dataset']})")
+                         max_seconds=cfg["max_seconds"], log_every=20,
+                         desc=f"DCGAN ({cfg['dataset']})")
 
     return {"generator": generator, "discriminator": discriminator, "samples": samples}, train
