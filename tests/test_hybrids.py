@@ -106,3 +106,38 @@ def test_vaegan_shapes_and_a_few_steps():
     assert len(history["kl"]) == 8 and all(math.isfinite(v) for v in history["d_loss"])
     for name, model in models.items():
         assert any(not torch.equal(b, p) for b, p in zip(before[name], model.parameters())), name
+
+
+# -- notebook 08's recipes and figures ---------------------------------------------------------
+def test_same_budget_recipes_share_data_budget_and_follow_the_tracks(quick_mode):
+    from genlib import zoo
+
+    configs = {name: zoo.recipe_config(name)
+               for name in ("dcgan_same_budget", "conv_vae_same_budget", "vaegan")}
+    shared = ("dataset", "train_images", "max_seconds", "seed")
+    assert len({tuple(cfg[key] for key in shared) for cfg in configs.values()}) == 1
+    dcgan, conv_vae = zoo.recipe_config("dcgan"), zoo.recipe_config("conv_vae")
+    assert configs["dcgan_same_budget"]["width"] == dcgan["width"]
+    assert configs["vaegan"]["decoder_width"] == dcgan["width"]
+    assert configs["vaegan"]["latent_dim"] == dcgan["latent_dim"]
+    assert configs["conv_vae_same_budget"]["latent_dim"] == conv_vae["latent_dim"]
+
+
+def test_comparison_figures_with_and_without_an_encoder():
+    import matplotlib.pyplot as plt
+
+    from genlib.metrics.compare import Contender
+    from genlib.plots.comparison import draw_interpolations, draw_sample_grids, interpolation_frames
+
+    decode = lambda z: torch.sigmoid(z[:, :1, None, None].expand(-1, 1, 8, 8))  # noqa: E731
+    with_encoder = Contender("A", decode, 3, encode=lambda x: x.flatten(1)[:, :3])
+    without = Contender("B", decode, 3)
+    start, end = torch.zeros(1, 1, 8, 8), torch.ones(1, 1, 8, 8)
+    frames = interpolation_frames(with_encoder, start, end, frames=5)
+    assert frames.shape == (5, 1, 8, 8)
+    assert torch.allclose(frames[0], decode(torch.zeros(1, 3))[0])  # starts at E(start)
+    assert interpolation_frames(without, start, end, frames=4).shape == (4, 1, 8, 8)
+    assert with_encoder.sample(7).shape == (7, 1, 8, 8)
+    draw_sample_grids([with_encoder, without], torch.rand(16, 1, 8, 8))
+    draw_interpolations([with_encoder, without], start, end, frames=4)
+    plt.close("all")

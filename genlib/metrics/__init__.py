@@ -5,11 +5,17 @@
 * ``frechet.py``           -- Frechet distance of two feature sets; the classifier-feature version
 * ``precision_recall.py``  -- k-NN manifold precision and recall (Kynkäänniemi et al. 2019)
 * ``nearest.py``           -- nearest neighbours: distance of samples to the training set
+* ``compare.py``           -- notebook 08's table: every measure for several models at once
+* ``linear_probe.py``      -- logistic regression on frozen features (notebook 09)
+* ``likelihood.py``        -- importance-weighted test log-likelihood of a VAE (VAE track)
+* ``toy2d.py``             -- modes covered and sample quality on 2-D toys (GAN track)
 """
 from .classifier_scores import (ClassifierReport, class_coverage_kl, class_histogram,
                                 classifier_report, confident_share)
 from .features import classifier_features, classifier_probabilities
+from .compare import Contender, comparison_rows, format_table, sample_scores
 from .frechet import classifier_frechet_distance, frechet_distance, gaussian_frechet_distance
+from .linear_probe import linear_probe_accuracy
 from .nearest import nearest_neighbours, nearest_training_distance
 from .precision_recall import PrecisionRecall, precision_recall
 
@@ -17,4 +23,5 @@ __all__ = ["classifier_features", "classifier_probabilities", "confident_share",
            "class_histogram", "class_coverage_kl", "classifier_report", "ClassifierReport",
            "frechet_distance", "gaussian_frechet_distance", "classifier_frechet_distance",
            "nearest_neighbours", "nearest_training_distance", "precision_recall",
-           "PrecisionRecall"]
+           "PrecisionRecall", "sample_scores", "comparison_rows", "format_table", "Contender",
+           "linear_probe_accuracy"]
