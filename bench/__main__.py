@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> Path:
                         help="run only these parts")
     parser.add_argument("--budget-minutes", type=float, default=None,
                         help="stop starting new measurements after this long "
-                             "(default 180, or 10 with --quick)")
+                             "(default 240, or 10 with --quick)")
     parser.add_argument("--script-timeout", type=float, default=None,
                         help="seconds allowed to each bench_*.py script (default 1800, "
                              "or 60 with --quick)")
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> Path:
     signal.signal(signal.SIGINT, stop_running_processes)
     output = args.output or (Path(tempfile.gettempdir()) / "genlib-bench-quick.md" if args.quick
                              else ROOT / "bench" / "RESULTS.md")
-    budget = 60 * (args.budget_minutes or (10 if args.quick else 180))
+    budget = 60 * (args.budget_minutes or (10 if args.quick else 240))
     script_timeout = args.script_timeout or (60 if args.quick else 1800)
     start, load_start = time.monotonic(), os.getloadavg()
     deadline = start + budget
