@@ -111,7 +111,11 @@ def dcgan_config() -> dict:
         "max_seconds": config.choose(quick=None, full=600),  # the acceptance budget: 10 minutes
         "train_images": config.choose(quick=1024, full=None),  # None: the whole train split
         "batch_size": 64,
-        "lr": 2e-4,
+        # Adam with beta1 = 0.5 (Radford et al.). With their 2e-4 for both players the
+        # discriminator wins early here (mean D about 0.8 on real, 0.15 on fakes); a slower D
+        # and a faster G gave better samples per minute in our measurements (bench/bench_gan.py)
+        "lr_g": 4e-4,
+        "lr_d": 1e-4,
         "betas": (0.5, 0.999),
         "seed": 0,
     }
@@ -143,8 +147,8 @@ def build_dcgan(cfg: dict):
         return train_gan(generator, discriminator,
                          real_sampler(images * 2 - 1, cfg["batch_size"], noise),  # [0,1] -> [-1,1]
                          steps_per_epoch * cfg["epochs"], loss="non-saturating",
-                         optimizers=make_gan_optimizers(generator, discriminator, cfg["lr"],
-                                                        cfg["lr"], tuple(cfg["betas"])),
+                         optimizers=make_gan_optimizers(generator, discriminator, cfg["lr_g"],
+                                                        cfg["lr_d"], tuple(cfg["betas"])),
                          noise=noise, callback=after_epoch, callback_every=steps_per_epoch,
                          max_seconds=cfg["max_seconds"], log_every=20,
                          desc=f"DCGAN ({cfg['dataset']})")
