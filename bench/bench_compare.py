@@ -47,7 +47,8 @@ def main() -> None:
     from genlib.data import load_images
     from genlib.metrics.compare import comparison_rows, format_table
     from genlib.plots.comparison import draw_interpolations, draw_sample_grids
-    from genlib.zoo.hybrid import same_budget_contenders, same_budget_settings
+    from genlib.zoo.hybrid import (same_budget_contenders, same_budget_overrides,
+                                   same_budget_settings)
 
     start = time.perf_counter()
     load_start = os.getloadavg()
@@ -74,10 +75,10 @@ def main() -> None:
                   f"torch {torch.__version__} ({torch.get_num_threads()} threads); "
                   f"command: `{command}`")
     steps = {m.name: None for m in contenders}
-    for name, recipe, key in [("DCGAN", "dcgan_same_budget", "d_loss"),
-                              ("conv VAE", "conv_vae_same_budget", "elbo"),
-                              ("VAE-GAN", "vaegan", "d_loss")]:
-        history = zoo.pretrained(recipe)[1]
+    for name, recipe, key, overrides in [("DCGAN", "dcgan", "d_loss", same_budget_overrides()),
+                                         ("conv VAE", "conv_vae_same_budget", "elbo", {}),
+                                         ("VAE-GAN", "vaegan", "d_loss", {})]:
+        history = zoo.pretrained(recipe, **overrides)[1]
         steps[name] = history.steps[key][-1] + 1 if key in history else 0
     text = "\n".join([
         "# GAN versus VAE on the same budget (notebook 08)",
