@@ -117,8 +117,8 @@ def vae_workload(name: str, recipe: str, images, labels, uint8, device) -> Workl
             subset = images[:batch_size * math.ceil(steps / epochs)]
             train_vae(model, subset, epochs=epochs, batch_size=batch_size, lr=cfg["lr"],
                       beta=cfg["beta"], warmup_steps=cfg["warmup_steps"],
-                      free_bits=cfg["free_bits"], seed=cfg["seed"], log_every=20,
-                      bf16=bf16, device=device, progress=False)
+                      free_bits=cfg["free_bits"], cosine_lr=cfg.get("cosine_lr", False),
+                      seed=cfg["seed"], log_every=20, bf16=bf16, device=device, progress=False)
             return epochs * len(subset)
         return train
 
@@ -153,7 +153,8 @@ def gan_workload(name: str, images, labels, uint8, device, critic: bool) -> Work
     parameters = (ref.check_same_architecture(generator, twin_g)
                   + ref.check_same_architecture(discriminator, twin_d))
     betas = tuple(cfg["betas"])
-    optimizers = make_gan_optimizers(generator, discriminator, cfg["lr"], cfg["lr"], betas)
+    lr_g, lr_d = cfg.get("lr_g", cfg.get("lr")), cfg.get("lr_d", cfg.get("lr"))
+    optimizers = make_gan_optimizers(generator, discriminator, lr_g, lr_d, betas)
     noise = torch.Generator().manual_seed(cfg["seed"])
     gan_images = images * 2 - 1  # [0, 1] -> [-1, 1], once, as the recipe does
 
@@ -172,7 +173,7 @@ def gan_workload(name: str, images, labels, uint8, device, critic: bool) -> Work
 
     dataset = ref.UInt8ImageDataset(uint8, labels.numpy(), normalize=True)
     reference = ref.ReferenceGANTraining(
-        twin_g, twin_d, dataset, lr_g=cfg["lr"], lr_d=cfg["lr"], betas=betas,
+        twin_g, twin_d, dataset, lr_g=lr_g, lr_d=lr_d, betas=betas,
         gradient_penalty=critic, critic_steps=cfg["d_steps"], gp_weight=cfg["gp_weight"],
         device=device)
     notes = ("DCGAN networks of the `dcgan` recipe as critic and generator, 5 critic steps "
