@@ -95,13 +95,15 @@ def dcgan_section(retrain: bool) -> tuple[str, bool]:
     ratio = share_fake / share_real
     hist_fake, hist_real = class_histogram(probs_fake, 10), class_histogram(probs_real, 10)
     minutes = history.seconds / 60
-    checks = [ratio >= 0.85, float(hist_fake.min()) >= 0.05, minutes <= 10]
+    # the recipe's 10-minute budget stops training before a new step; the step in progress ends
+    checks = [ratio >= 0.85, float(hist_fake.min()) >= 0.05, history.seconds <= 605]
     accuracy = (f"{classifier_history.last('test_accuracy'):.1%}"
                 if classifier_history and "test_accuracy" in classifier_history else "n/a")
     text = "\n\n".join([
         f"Data set `{cfg['dataset']}`; DCGAN width {cfg['width']}, latent {cfg['latent_dim']}, "
-        f"batch {cfg['batch_size']}, {cfg['epochs']} epochs ({history.steps['d_loss'][-1] + 1} "
-        f"steps); classifier test accuracy {accuracy}.",
+        f"batch {cfg['batch_size']}, at most {cfg['epochs']} epochs or {cfg['max_seconds']} s: "
+        f"trained {history.steps['d_loss'][-1] + 1} steps ({int(models['samples'].epochs_done)} "
+        f"complete epochs) in {history.seconds:.0f} s; classifier test accuracy {accuracy}.",
         table(["figure", "measured", "target", "verdict"], [
             [f"confident share (p >= {CONFIDENCE}), generated", f"{share_fake:.3f}", "", ""],
             [f"confident share (p >= {CONFIDENCE}), real test images", f"{share_real:.3f}", "", ""],

@@ -193,6 +193,22 @@ def test_ring_recipes_share_their_budget():
     assert (wgan["loss"], wgan["d_steps"], wgan["gp_weight"]) == ("wgan-gp", 5, 10.0)
 
 
+def test_dcgan_recipe_keeps_samples_after_each_epoch(monkeypatch):
+    import genlib.zoo.gan as recipes
+
+    fake_data = (torch.rand(130, 1, 28, 28), torch.zeros(130, dtype=torch.long))
+    monkeypatch.setattr(recipes, "load_images", lambda name, split: fake_data)
+    cfg = dict(zoo.recipe_config("dcgan"), width=8, epochs=2, train_images=None,
+               max_seconds=None, batch_size=64)
+    models, train = recipes.build_dcgan(cfg)
+    history = train()
+    samples = models["samples"]
+    assert history.finished and int(samples.epochs_done) == 2
+    assert samples.images.shape == (2, 16, 1, 28, 28)
+    assert samples.images.min() >= 0 and samples.images.max() <= 1
+    assert not torch.equal(samples.images[0], samples.images[1])  # the generator moved
+
+
 def test_nearest_mode():
     modes = torch.tensor([[0.0, 0.0], [3.0, 4.0]])
     index, distance = nearest_mode(torch.tensor([[0.0, 1.0], [3.0, 3.0]]), modes)
