@@ -133,3 +133,9 @@ def test_vae_recipes_hold_every_setting_and_cache_their_models(quick_mode, cache
     assert cached.from_cache
     for key, value in again["vae"].state_dict().items():
         assert torch.equal(value, vae.state_dict()[key])
+
+
+def test_compiled_objective_needs_a_constant_beta(digits):
+    # (the compiled path itself runs in `bench/bench_vae.py --quick`: compiling takes a minute)
+    with pytest.raises(ValueError, match="constant beta"):
+        train_vae(small_vae(), digits[0], compile_loss=True, warmup_steps=10)

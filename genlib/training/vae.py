@@ -48,7 +48,8 @@ def model_elbo(model, x: torch.Tensor, labels: torch.Tensor | None = None, beta:
 def train_vae(model, images: torch.Tensor, labels: torch.Tensor | None = None, *,
               epochs: int = 10, batch_size: int = 128, lr: float = 1e-3, beta: float = 1.0,
               warmup_steps: int = 0, free_bits: float = 0.0, dynamic_binarization: bool = True,
-              cosine_lr: bool = False, bf16: bool = False, seed: int = 0,
+              cosine_lr: bool = False, bf16: bool = False, compile_loss: bool = False,
+              seed: int = 0,
               max_seconds: float | None = None,
               log_every: int = 20, desc: str = "VAE", device=None,
               progress: bool = True) -> History:
@@ -66,6 +67,8 @@ def train_vae(model, images: torch.Tensor, labels: torch.Tensor | None = None, *
             the share of the time budget spent).
         bf16: run the model under bfloat16 autocast (faster on CPUs with AMX/AVX512-BF16;
             the objective is computed in float32).
+        compile_loss: ``torch.compile`` the forward pass and objective (fuses the element-wise
+            work; the first steps pay the compilation). Needs a constant beta: no warm-up.
         max_seconds: stop (as finished) after this much wall-clock time.
         progress: show a progress bar.
 
@@ -79,6 +82,9 @@ def train_vae(model, images: torch.Tensor, labels: torch.Tensor | None = None, *
     if beta < 0 or free_bits < 0 or warmup_steps < 0:
         raise ValueError(f"beta, free_bits and warmup_steps must be >= 0, got "
                          f"{beta!r}, {free_bits!r}, {warmup_steps!r}")
+    if compile_loss and warmup_steps:
+        raise ValueError("compile_loss needs a constant beta; it cannot be combined with "
+                         "warmup_steps")
     if dynamic_binarization and model.likelihood != "bernoulli":
         raise ValueError("dynamic binarisation goes with a Bernoulli likelihood; "
                          "pass dynamic_binarization=False for a Gaussian one")
@@ -91,6 +97,7 @@ def train_vae(model, images: torch.Tensor, labels: torch.Tensor | None = None, *
     batches = Batches(*tensors, batch_size=batch_size, shuffle=True, generator=generator)
     autocast = (torch.autocast(device.type, dtype=torch.bfloat16) if bf16
                 else contextlib.nullcontext())
+    objective = torch.compile(model_elbo) if compile_loss else model_elbo
     sums, count = {"elbo": 0.0, "log_likelihood": 0.0, "kl": 0.0}, 0
     start = time.perf_counter()
     with TrainingRun(models=[model], desc=desc, max_seconds=max_seconds,
@@ -100,14 +107,14 @@ def train_vae(model, images: torch.Tensor, labels: torch.Tensor | None = None, *
             x = x.to(device)
             y = batch[1].to(device) if labels is not None else None
             beta_now = beta * min(1.0, (step + 1) / warmup_steps) if warmup_steps else beta
-            if cosine_lr:
-                progress = step / run.total
+            if cosine_lr:  # the share of the run done: of its steps or of its time budget
+                done = step / run.total
                 if max_seconds:
-                    progress = max(progress, (time.perf_counter() - start) / max_seconds)
+                    done = max(done, (time.perf_counter() - start) / max_seconds)
                 for group in optimizer.param_groups:
-                    group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+                    group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
             with autocast:
-                terms = model_elbo(model, x, y, beta=beta_now, free_bits=free_bits)
+                terms = objective(model, x, y, beta=beta_now, free_bits=free_bits)
             loss = -terms.elbo.mean()
             optimizer.zero_grad()
             loss.backward()
@@ -121,5 +128,8 @@ def train_vae(model, images: torch.Tensor, labels: torch.Tensor | None = None, *
                 run.log(step, **{k: v / count for k, v in sums.items()}, beta=beta_now,
                         lr=optimizer.param_groups[0]["lr"])
                 sums, count = dict.fromkeys(sums, 0.0), 0
+        if count and run.history.stop_reason is None:  # stopped by the time budget: log the rest
+            run.log(run.step, **{k: v / count for k, v in sums.items()}, beta=beta_now,
+                    lr=optimizer.param_groups[0]["lr"])
     model.eval()
     return run.history

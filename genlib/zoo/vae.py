@@ -29,7 +29,7 @@ def shared_settings(epochs_full: int, quick_images: int = 4000) -> dict:
         "train_images": config.choose(quick=quick_images, full=None),  # None: the whole split
         "epochs": config.choose(quick=1, full=epochs_full),
         "batch_size": 128,
-        "lr": 1e-3,
+        "lr": config.choose(quick=3e-3, full=1e-3),  # quick: a few dozen steps must show something
         "cosine_lr": True,  # decay the learning rate to 0 over the run
         "beta": 1.0,
         "warmup_steps": 0,
