@@ -83,8 +83,9 @@ def main() -> None:
     text = "\n".join([
         "# GAN versus VAE on the same budget (notebook 08)",
         "",
-        f"Produced by `{command}` in {seconds / 60:.1f} min "
-        f"(load average at start {load_start[0]:.1f}).",
+        f"Produced by `{command}` in {seconds / 60:.1f} min (load average at start "
+        f"{load_start[0]:.1f}); models already in the checkpoint cache are loaded, not retrained: "
+        "each model's own training time is in the table's last column.",
         "",
         f"* data: {dataset}; every model trained for {settings['max_seconds']} s of wall-clock time "
         f"on the {'first ' + str(settings['train_images']) if settings['train_images'] else 'full'} "
