@@ -36,6 +36,7 @@ REAL_MEAN, REAL_STD = 3.0, 0.5
 GAN_MEAN_TOLERANCE = 0.8  # |generated mean - 3| at every check of the second half
 GAN_MIN_SPREAD = 0.08     # the final generated standard deviation (a point mass fails)
 VAE_MIN_GAIN = 5.0        # nats per image the held-out ELBO must rise
+UNCHANGED_AFTER = 20      # GAN task: stop when no step has moved the generator by then
 
 
 # ---------------------------------------------------------------- the broken steps (tutorial code)
@@ -192,6 +193,8 @@ def _gan_task(step_fn, steps: int, seed: int) -> CheckResult:
         real = REAL_MEAN + REAL_STD * torch.randn(128, 1, generator=noise)
         z = torch.randn(128, 1, generator=noise)
         step_fn(generator, discriminator, opt_g, opt_d, real, z)
+        if i + 1 == UNCHANGED_AFTER and _unchanged(before, generator):
+            break  # a generator that no step has moved yet never will: stop early
         if i >= steps // 2 and (i + 1) % 25 == 0:
             with torch.no_grad():
                 fake = generator(z_eval)
@@ -199,7 +202,7 @@ def _gan_task(step_fn, steps: int, seed: int) -> CheckResult:
             stds.append(fake.std().item())
     if not all(torch.isfinite(p).all() for p in generator.parameters()):
         return CheckResult(False, "the generator's weights became NaN or Inf")
-    if all(torch.equal(b, p) for b, p in zip(before, generator.parameters())):
+    if _unchanged(before, generator):
         return CheckResult(False, "the generator's weights never changed: no gradient reaches "
                                   "them, or its optimiser never steps")
     worst = max(means, key=lambda m: abs(m - REAL_MEAN))
@@ -208,6 +211,10 @@ def _gan_task(step_fn, steps: int, seed: int) -> CheckResult:
                f"{stds[-1]:.2f} (data {REAL_STD})")
     ok = abs(worst - REAL_MEAN) < GAN_MEAN_TOLERANCE and stds[-1] > GAN_MIN_SPREAD
     return CheckResult(ok, summary)
+
+
+def _unchanged(before: list[torch.Tensor], model: nn.Module) -> bool:
+    return all(torch.equal(b, p) for b, p in zip(before, model.parameters()))
 
 
 _DIGITS: dict = {}
