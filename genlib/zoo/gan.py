@@ -37,9 +37,9 @@ def toy_gan_config(loss: str = "non-saturating") -> dict:
         "latent_dim": 2,
         "hidden": 128,
         "depth": 3,
-        "steps": config.choose(quick=100, full=4000),  # generator updates
+        "steps": config.choose(quick=50, full=4000),  # generator updates
         "d_steps": 5 if critic else 1,
-        "batch_size": 512,
+        "batch_size": config.choose(quick=256, full=512),
         "optimizer": "rmsprop" if clipping else "adam",
         "lr": 5e-5 if clipping else 1e-3,
         "betas": (0.5, 0.9) if critic else (0.5, 0.999),  # Adam only
