@@ -88,6 +88,8 @@ def main() -> None:
         "each model's own training time is in the table's last column.",
         "",
         f"* data: {dataset}; every model trained for {settings['max_seconds']} s of wall-clock time "
+        "(on a shared machine, possibly at different times and loads: the steps done show what "
+        "each got) "
         f"on the {'first ' + str(settings['train_images']) if settings['train_images'] else 'full'} "
         "training split, seed 0; steps done (the last logged step, within 20): "
         + ", ".join(f"{name} {count}" for name, count in steps.items()) + ";",
