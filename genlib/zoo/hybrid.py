@@ -65,7 +65,7 @@ def build_vaegan_recipe(cfg: dict):
 def bigan_config() -> dict:
     return {
         "dataset": resolve_dataset("auto", verbose=False),
-        "train_images": config.choose(quick=2000, full=None),
+        "train_images": config.choose(quick=1024, full=None),
         "latent_dim": 32, "hidden": 512,
         "epochs": config.choose(quick=2, full=5),
         "batch_size": 128, "lr": 2e-4, "seed": 0,
