@@ -68,3 +68,43 @@ def test_zoo_trains_once_then_loads(cache_dir, quick_mode):
             zoo.pretrained("_no_such_recipe")
     finally:
         zoo._RECIPES.pop("_test_linear", None)
+
+
+def test_concurrent_callers_train_once(cache_dir, quick_mode):
+    """A second caller waits on the checkpoint's lock file and loads, rather than training again."""
+    import threading
+    import time
+
+    calls, started, release, histories = [], threading.Event(), threading.Event(), []
+
+    @zoo.register("_test_locked", lambda: {"width": 2})
+    def build(cfg):
+        net = torch.nn.Linear(cfg["width"], 1)
+
+        def train():
+            calls.append(1)
+            started.set()
+            release.wait(10)  # keep "training" until the second caller is waiting
+            h = History("t"); h.log(0, loss=0.0)
+            return h
+        return {"net": net}, train
+
+    def call():
+        histories.append(zoo.pretrained("_test_locked")[1])
+
+    try:
+        first = threading.Thread(target=call)
+        first.start()
+        assert started.wait(10)
+        second = threading.Thread(target=call)
+        second.start()
+        time.sleep(0.3)
+        assert second.is_alive() and calls == [1]  # blocked on the lock, not training
+        release.set()
+        first.join(10); second.join(10)
+        assert calls == [1]
+        assert sorted(h.from_cache for h in histories) == [False, True]
+        assert zoo.checkpoint_path("_test_locked", zoo.recipe_config("_test_locked")).exists()
+    finally:
+        release.set()
+        zoo._RECIPES.pop("_test_locked", None)

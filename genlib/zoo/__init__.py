@@ -13,9 +13,16 @@ models never masquerade as full-mode ones), and trains and saves on a miss::
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
+
+try:
+    import fcntl
+except ImportError:  # Windows: no inter-process lock, concurrent callers may both train
+    fcntl = None
 
 import torch
 
@@ -78,20 +85,39 @@ def pretrained(name: str, retrain: bool = False, **overrides):
 
     ``overrides`` change the recipe's settings (and so the cache key). ``retrain=True``
     ignores a cached file. Models come back on the CPU in eval mode.
+    Two processes asking for the same recipe at once do not both train: the second
+    waits for the first (a lock file next to the checkpoint) and then loads its result.
     """
     cfg = recipe_config(name, **overrides)
     models, train = _RECIPES[name].build(cfg)
     path = checkpoint_path(name, cfg)
-    if path.exists() and not retrain:
-        history, _ = load_checkpoint(path, models)
-        print(f"{name}: loaded from {path.relative_to(path.parents[1])}")
-    else:
-        history = train()
-        if history.finished:
-            save_checkpoint(path, models, cfg, history)
+    with _locked(path):
+        if path.exists() and not retrain:
+            history, _ = load_checkpoint(path, models)
+            print(f"{name}: loaded from {path.relative_to(path.parents[1])}")
+        else:
+            history = train()
+            if history.finished:
+                save_checkpoint(path, models, cfg, history)
     for model in models.values():
         model.to("cpu").eval()
     return models, history
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """Hold an exclusive lock on ``<path>.lock`` while the block runs; others wait for it."""
+    if fcntl is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{path}.lock", "a") as lock:  # closing the file releases the lock
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"{path.stem}: another process is training it; waiting for its checkpoint")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def pretrain_all(only: list[str] | None = None) -> None:
