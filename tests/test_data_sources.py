@@ -194,3 +194,14 @@ def test_locate_offline_does_not_download(server, hermetic, monkeypatch):
     monkeypatch.setenv("GENLIB_OFFLINE", "1")
     with pytest.raises(DataNotFoundError, match="GENLIB_OFFLINE"):
         sources.locate("mnist", "t10k-labels-idx1-ubyte")
+
+
+def test_class_names_cover_every_data_set():
+    from genlib.data import CLASS_NAMES, class_names, dataset_names
+    assert set(CLASS_NAMES) == set(dataset_names())
+    assert all(len(class_names(name)) == 10 for name in dataset_names())
+    assert class_names("fashion-mnist")[9] == "Ankle boot" and class_names("mnist")[3] == "3"
+    class_names("digits").append("x")  # a copy: the constant stays as it is
+    assert len(CLASS_NAMES["digits"]) == 10
+    with pytest.raises(UnknownDatasetError, match="resolve_dataset"):
+        class_names("auto")

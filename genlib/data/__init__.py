@@ -2,8 +2,9 @@
 
 Image data sets (``mnist``, ``fashion-mnist``, ``digits``, or ``"auto"``)::
 
-    from genlib.data import load_images, Batches
+    from genlib.data import load_images, Batches, class_names
     images, labels = load_images("fashion-mnist", "train")   # N x 1 x 28 x 28 in [0, 1], N
+    class_names("fashion-mnist")[labels[0]]                   # e.g. "Ankle boot"
     for x, y in Batches(images, labels, batch_size=128):
         ...
 
@@ -19,10 +20,11 @@ from . import toy2d
 from .batching import Batches, binarize
 from .idx import (ChecksumError, CorruptFileError, DataError, DataNotFoundError,
                   DownloadError, UnknownDatasetError, read_idx)
+from .sources import CLASS_NAMES, class_names
 from .images import (available_offline, clear_cache, dataset_names, load_images,
                      resolve_dataset)
 
 __all__ = ["Batches", "binarize", "toy2d", "load_images", "resolve_dataset", "available_offline",
-           "clear_cache",
-           "dataset_names", "read_idx", "DataError", "UnknownDatasetError",
+           "clear_cache", "dataset_names", "CLASS_NAMES", "class_names", "read_idx", "DataError",
+           "UnknownDatasetError",
            "CorruptFileError", "ChecksumError", "DataNotFoundError", "DownloadError"]

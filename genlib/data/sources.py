@@ -87,6 +87,24 @@ FASHION_MNIST = IdxDataset(
 
 DATASETS: dict[str, IdxDataset] = {d.name: d for d in (MNIST, FASHION_MNIST)}
 
+# What label k means, for every data set load_images knows (one copy for the whole collection)
+CLASS_NAMES: dict[str, list[str]] = {
+    "fashion-mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                      "Sneaker", "Bag", "Ankle boot"],
+    "mnist": [str(k) for k in range(10)],
+    "digits": [str(k) for k in range(10)],
+}
+
+
+def class_names(dataset: str) -> list[str]:
+    """The names of the classes of ``dataset`` in label order: ``class_names(name)[label]``."""
+    try:
+        return list(CLASS_NAMES[dataset])
+    except (KeyError, TypeError):
+        hint = " (resolve 'auto' first with resolve_dataset)" if dataset == "auto" else ""
+        raise UnknownDatasetError(f"unknown data set {dataset!r}{hint}; known: "
+                                  f"{', '.join(CLASS_NAMES)}") from None
+
 
 # ------------------------------------------------------------------------------- settings
 def project_data_dir() -> Path:
