@@ -14,14 +14,20 @@ from .classifier_scores import (ClassifierReport, class_coverage_kl, class_histo
                                 classifier_report, confident_share)
 from .features import classifier_features, classifier_probabilities
 from .compare import Contender, comparison_rows, format_table, sample_scores
-from .frechet import classifier_frechet_distance, frechet_distance, gaussian_frechet_distance
+from .frechet import (classifier_frechet_distance, frechet_distance, gaussian_frechet_distance,
+                      mean_and_covariance)
+from .likelihood import TEST_BINARIZATION_SEED, fixed_binarization, iwae_estimate, iwae_log_weights
 from .linear_probe import linear_probe_accuracy
-from .nearest import nearest_neighbours, nearest_training_distance
-from .precision_recall import PrecisionRecall, precision_recall
+from .nearest import flatten_points, nearest_neighbours, nearest_training_distance
+from .precision_recall import PrecisionRecall, knn_radii, manifold_membership, precision_recall
+from .toy2d import ModeCoverage, coverage_tracker, mode_coverage, nearest_mode
 
 __all__ = ["classifier_features", "classifier_probabilities", "confident_share",
            "class_histogram", "class_coverage_kl", "classifier_report", "ClassifierReport",
            "frechet_distance", "gaussian_frechet_distance", "classifier_frechet_distance",
-           "nearest_neighbours", "nearest_training_distance", "precision_recall",
-           "PrecisionRecall", "sample_scores", "comparison_rows", "format_table", "Contender",
-           "linear_probe_accuracy"]
+           "mean_and_covariance", "nearest_neighbours", "nearest_training_distance",
+           "flatten_points", "precision_recall", "PrecisionRecall", "knn_radii",
+           "manifold_membership", "sample_scores", "comparison_rows", "format_table", "Contender",
+           "linear_probe_accuracy", "TEST_BINARIZATION_SEED", "fixed_binarization",
+           "iwae_estimate", "iwae_log_weights", "ModeCoverage", "nearest_mode", "mode_coverage",
+           "coverage_tracker"]

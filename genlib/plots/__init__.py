@@ -1,4 +1,10 @@
-"""Figures: image grids (images.py), training curves live on History.plot, 2-D toy views (toy2d.py)."""
+"""Figures: image grids (images.py), training curves live on History.plot, 2-D toy views (toy2d.py),
+notebook 08's side-by-side comparisons (comparison.py)."""
+from .comparison import draw_interpolations, draw_sample_grids, interpolation_frames
 from .images import image_grid, png_bytes, show_images
+from .toy2d import (draw_decision_surface, draw_gan_lab, draw_gradient_field, draw_samples,
+                    generator_gradient, plot_extent)
 
-__all__ = ["image_grid", "show_images", "png_bytes"]
+__all__ = ["image_grid", "show_images", "png_bytes", "draw_sample_grids", "interpolation_frames",
+           "draw_interpolations", "plot_extent", "draw_decision_surface", "generator_gradient",
+           "draw_samples", "draw_gradient_field", "draw_gan_lab"]
