@@ -19,7 +19,7 @@ lab: $(STAMP)  ## open the collection in JupyterLab
 	GENLIB_QUICK=$${GENLIB_LAB_QUICK:-0} $(BIN)/jupyter lab notebooks/00_start_here.ipynb
 
 test: $(STAMP)  ## genlib unit tests, the browser test, and nbval over every notebook
-	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile \
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile \
 	    --nbval-lax --nbval-current-env --nbval-cell-timeout=600 tests notebooks
 
 unit: $(STAMP)  ## unit tests only (fast)
