@@ -102,7 +102,10 @@ def test_time_budget_stops_training(digits):
 
 @pytest.mark.parametrize("kwargs, match", [({"lr": 0}, "lr"), ({"epochs": 1.5}, "epochs"),
                                            ({"batch_size": -1}, "batch_size"),
-                                           ({"beta": -1.0}, "beta")])
+                                           ({"beta": -1.0}, "beta"),
+                                           ({"importance_samples": 0}, "importance_samples"),
+                                           ({"importance_samples": 5, "beta": 0.5},
+                                            "IWAE bound")])
 def test_bad_arguments_are_refused(digits, kwargs, match):
     with pytest.raises(ValueError, match=match):
         train_vae(small_vae(), digits[0], **kwargs)
@@ -140,3 +143,19 @@ def test_compiled_objective_needs_a_constant_beta(digits):
     # (the compiled path itself runs in `bench/bench_vae.py --quick`: compiling takes a minute)
     with pytest.raises(ValueError, match="constant beta"):
         train_vae(small_vae(), digits[0], compile_loss=True, warmup_steps=10)
+
+
+def test_importance_weighted_training_raises_its_bound_above_the_elbo(digits):
+    """train_vae(importance_samples=K) logs L_K; after training, L_K of the trained model
+    lies above its ELBO on the same images (Burda et al.: L_1 <= L_K)."""
+    from genlib.metrics.likelihood import iwae_estimate
+
+    images, _ = digits
+    model = small_vae()
+    history = train_vae(model, images, epochs=4, batch_size=64, lr=3e-3, log_every=6,
+                        importance_samples=5, bf16=True, device="cpu")
+    bound = torch.tensor(history["elbo"])
+    assert torch.isfinite(bound).all() and bound[-3:].mean() > bound[:3].mean() + 5
+    assert all(math.isnan(v) for v in history["kl"])
+    x = torch.bernoulli(images[:200], generator=torch.Generator().manual_seed(0))
+    assert iwae_estimate(model, x, k=5, seed=1).mean() > iwae_estimate(model, x, k=1, seed=1).mean()

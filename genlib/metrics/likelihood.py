@@ -22,18 +22,27 @@ def fixed_binarization(images: torch.Tensor, seed: int = TEST_BINARIZATION_SEED)
     return torch.bernoulli(images, generator=generator)
 
 
-@torch.no_grad()
 def iwae_log_weights(model, x: torch.Tensor, k: int, labels: torch.Tensor | None = None,
-                     generator: torch.Generator | None = None) -> torch.Tensor:
+                     generator: torch.Generator | None = None,
+                     grad: bool = False) -> torch.Tensor:
     r"""log w_k = log p(x|z_k) + log p(z_k) - log q(z_k|x) for K samples z_k ~ q(z|x):
     a ``K x B`` tensor (samples on dimension 0, as :func:`iwae_bound` wants).
 
     ``model`` is a genlib VAE (``encode``/``decode``, ``likelihood``, ``sigma``); pass
     ``labels`` for a conditional one. All K samples of a batch go through the decoder at
-    once, so keep ``K * B`` to a few thousand (see :func:`iwae_nll`).
+    once, so keep ``K * B`` to a few thousand (see :func:`iwae_estimate`). ``grad=True``
+    keeps the graph (the z_k are reparameterised), for training on the IWAE bound
+    (``train_vae(importance_samples=K)``).
     """
+    with torch.set_grad_enabled(grad):
+        return _log_weights(model, x, k, labels, generator)
+
+
+def _log_weights(model, x, k, labels, generator):
     conditional = labels is not None
     mu, logvar = model.encode(x, labels) if conditional else model.encode(x)
+    if mu.dtype in (torch.bfloat16, torch.float16):  # under autocast: densities in float32
+        mu, logvar = mu.float(), logvar.float()
     eps = torch.randn((k, *mu.shape), generator=generator, device="cpu").to(mu)
     z = mu + torch.exp(0.5 * logvar) * eps                           # K x B x d
     flat_z = z.flatten(0, 1)
@@ -41,6 +50,8 @@ def iwae_log_weights(model, x: torch.Tensor, k: int, labels: torch.Tensor | None
         logits = model.decode(flat_z, labels.repeat(k))
     else:
         logits = model.decode(flat_z)
+    if getattr(model, "autoregressive", False):  # p(x_i | z, x_<i): add the pixel context
+        logits = (logits.view(k, *x.shape) + model.pixel_context(x).unsqueeze(0)).flatten(0, 1)
     x_rep = x.unsqueeze(0).expand(k, *x.shape).flatten(0, 1)
     log_px_z = decoder_log_likelihood(x_rep, logits.float(), model.likelihood,
                                       model.sigma).view(k, -1)

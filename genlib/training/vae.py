@@ -9,12 +9,14 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+from typing import Callable
 
 import torch
 
 from .. import config
 from ..data import Batches, binarize
-from ..objectives.elbo import ElboTerms, decoder_log_likelihood
+from ..metrics.likelihood import iwae_log_weights
+from ..objectives.elbo import ElboTerms, decoder_log_likelihood, iwae_bound
 from .history import History
 from .loop import TrainingRun, require_positive
 
@@ -51,6 +53,8 @@ def train_vae(model, images: torch.Tensor, labels: torch.Tensor | None = None, *
               cosine_lr: bool = False, bf16: bool = False, compile_loss: bool = False,
               seed: int = 0,
               max_seconds: float | None = None,
+              callback: Callable[[int], None] | None = None,
+              importance_samples: int = 1,
               log_every: int = 20, desc: str = "VAE", device=None,
               progress: bool = True) -> History:
     """Train ``model`` by maximising the ELBO with Adam; return the History.
@@ -70,6 +74,13 @@ def train_vae(model, images: torch.Tensor, labels: torch.Tensor | None = None, *
         compile_loss: ``torch.compile`` the forward pass and objective (fuses the element-wise
             work; the first steps pay the compilation). Needs a constant beta: no warm-up.
         max_seconds: stop (as finished) after this much wall-clock time.
+        importance_samples: K > 1 trains on the importance-weighted bound L_K (IWAE, Burda
+            et al. 2016; notebook 06, §4) instead of the ELBO: a tighter bound, so the
+            decoder is fitted to a better estimate of log p(x), at K decoder passes a step.
+            The history's ``elbo`` is then L_K, and ``log_likelihood`` / ``kl`` are NaN.
+            Not with beta != 1, warm-up, free bits or compile_loss.
+        callback: called as ``callback(step)`` after every optimiser step (e.g. to keep
+            snapshots of the weights at chosen times; ``bench/bench_time_to_quality.py``).
         progress: show a progress bar.
 
     The history holds ``elbo``, ``log_likelihood`` and ``kl`` (nats per image, averaged
@@ -85,6 +96,11 @@ def train_vae(model, images: torch.Tensor, labels: torch.Tensor | None = None, *
     if compile_loss and warmup_steps:
         raise ValueError("compile_loss needs a constant beta; it cannot be combined with "
                          "warmup_steps")
+    require_positive("importance_samples", importance_samples, integer=True)
+    iwae = importance_samples > 1
+    if iwae and (beta != 1 or warmup_steps or free_bits or compile_loss):
+        raise ValueError("importance_samples > 1 trains on the IWAE bound of the plain model: "
+                         "use beta=1 without warm-up, free bits or compile_loss")
     if dynamic_binarization and model.likelihood != "bernoulli":
         raise ValueError("dynamic binarisation goes with a Bernoulli likelihood; "
                          "pass dynamic_binarization=False for a Gaussian one")
@@ -114,13 +130,21 @@ def train_vae(model, images: torch.Tensor, labels: torch.Tensor | None = None, *
                 for group in optimizer.param_groups:
                     group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
             with autocast:
-                terms = objective(model, x, y, beta=beta_now, free_bits=free_bits)
+                if iwae:  # L_K = log mean_k w_k; its three terms are not separate here
+                    bound = iwae_bound(iwae_log_weights(model, x, importance_samples, y,
+                                                        grad=True).float())
+                    terms = ElboTerms(bound, torch.full_like(bound, math.nan),
+                                      torch.full_like(bound, math.nan))
+                else:
+                    terms = objective(model, x, y, beta=beta_now, free_bits=free_bits)
             loss = -terms.elbo.mean()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             if not run.check_finite(loss=loss):
                 break
+            if callback is not None:
+                callback(step)
             for key, value in zip(ElboTerms._fields, terms):
                 sums[key] += value.detach().mean().item()
             count += 1
