@@ -9,25 +9,31 @@ What is compared, on Fashion-MNIST:
 * **reference**: pytorch/examples' ``vae/main.py`` model (784-400-20, ReLU,
   :class:`bench.reference.ReferenceMLPVAE`), its loss (summed BCE on sigmoid outputs plus
   the KL, :func:`bench.reference.vae_loss`), Adam at 1e-3, batch 128, constant rate, float32.
-* **genlib**: :class:`genlib.models.vae.MLPVAE` trained by :func:`genlib.training.vae.train_vae`
-  with the levers that won per CPU-minute in pilot runs on this shared 2-core machine
-  (``GENLIB_CHOICE`` below): one hidden layer as in the reference, of 512 units, and a 32-d
-  latent; batch 256 under bfloat16 autocast (AMX / AVX512-BF16 matrix units: about 1.7x the
-  images per CPU-second of float32 at batch 128); Adam at 2e-3 decayed to 0 along a cosine over
-  the time budget. In pilot runs of 90 CPU-seconds each (interleaved with the reference), deeper
-  or wider MLPs (784-512-256-32 at batch 128, 256 or 512; 784-1024-512-32) lost to the
-  reference by 1-3 nats: at such budgets the number of updates matters more than capacity; the
-  convolutional VAE costs about 7x an MLP step (bf16 helps it less) and was not a contender.
-  ``torch.compile`` of the loss (``train_vae(compile_loss=True)``) is about 1.3x faster per
-  step but is left out: on the loaded machine its compilation took over 100 s of the wall-clock
-  budget, during which the time-based learning-rate schedule ran on without training (that
-  run, with ~80 CPU-seconds per model and the load dropping late, when the learning rate had
-  already decayed, ended 5.8 nats *behind* the reference).
+* **genlib**: :class:`genlib.models.pixel_vae.PixelMLPVAE` trained by
+  :func:`genlib.training.vae.train_vae` with the levers that won per CPU-minute in pilot runs
+  on this 2-core machine (``GENLIB_CHOICE`` below): the MLP VAE with one hidden layer of 512
+  units and a 32-d latent, whose Bernoulli decoder also sees the pixels above and to the left
+  through an 8-channel masked convolution (PixelVAE, Gulrajani et al. 2017; still an exact
+  likelihood, so L_K keeps its meaning); trained on the importance-weighted bound L_5 (IWAE,
+  Burda et al. 2016) rather than the ELBO; batch 256 under bfloat16 autocast (about 1.7x the
+  images per CPU-second of float32 at batch 128 here); Adam at 2e-3 decayed to 0 along a
+  cosine over the time budget.
 
-Result of the run recorded in ``bench/bench_vae.md`` (about 250 CPU-seconds per model): genlib
-ahead by 0.55 +- 0.06 nats, short of the 2-nat target. At these budgets MLP VAEs of 0.6-1.1 M
-parameters all land within about a nat of each other on binarised Fashion-MNIST; the
-``mlp_vae`` recipe (784-512-256-32, 20 epochs, ~1100 CPU-seconds) reaches a similar figure.
+Pilot runs (`bench/pilot_vae.py`, 300 s, one thread each, two at a time on the idle machine; NLL with K = 200 on
+the first 500 test images): reference 234.91; MLPVAE 784-512-256-32 235.34 (a better ELBO,
+no better NLL); PixelMLPVAE, 8 channels 234.00, 24 channels 235.60 (too slow per step);
+MLPVAE 784-512-32 trained on L_5 234.03; PixelMLPVAE trained on L_5 234.02. Each lever is
+worth about 0.9 nats at this budget, and they do not add up. Earlier pilots of 90
+CPU-seconds: deeper or wider MLPs lost to the reference by 1-3 nats (at such budgets the
+number of updates matters more than capacity); the convolutional VAE costs about 7x an MLP
+step (bf16 helps it less) and was not a contender. ``torch.compile`` of the loss is about 1.3x
+faster per step but is left out: its compilation took over 100 s of the budget on a loaded
+machine, while the time-based learning-rate schedule ran on.
+
+Result of the run recorded in ``bench/bench_vae.md`` (2026-11-22; the shared machine gave
+each process about 310 CPU-seconds of the 600 s): genlib ahead by 0.17 +- 0.10 nats, short of
+the 2-nat target. At these budgets MLP VAEs of 0.6-1.1 M parameters, with or without these
+levers, land within about a nat of each other on binarised Fashion-MNIST.
 
 Both see the same data the same way: the 60000 training images, dynamically binarised
 (a fresh Bernoulli draw per pixel in every batch, :func:`genlib.data.binarize`), fed by the
@@ -52,10 +58,12 @@ documented subset. Results are printed as markdown and written to ``bench/bench_
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import multiprocessing as mp
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -70,6 +78,7 @@ from bench.reference import ReferenceMLPVAE, vae_loss  # noqa: E402
 from genlib.data import Batches, binarize, load_images  # noqa: E402
 from genlib.metrics.likelihood import (TEST_BINARIZATION_SEED, fixed_binarization,  # noqa: E402
                                        iwae_estimate)
+from genlib.models.pixel_vae import PixelMLPVAE  # noqa: E402
 from genlib.models.vae import MLPVAE  # noqa: E402
 from genlib.training.vae import train_vae  # noqa: E402
 
@@ -78,7 +87,8 @@ BATCH_SIZE = 128  # the reference's (pytorch/examples) batch size and learning r
 LR = 1e-3
 # genlib's choice per CPU-minute (see the module docstring and bench/bench_vae.md)
 GENLIB_CHOICE = {"hidden": (512,), "latent_dim": 32, "batch_size": 256, "lr": 2e-3,
-                 "bf16": True, "compile_loss": False, "cosine_lr": True}
+                 "bf16": True, "compile_loss": False, "cosine_lr": True,
+                 "pixel_channels": 8, "importance_samples": 5}
 
 
 class ReferenceAsLogits(torch.nn.Module):
@@ -108,7 +118,7 @@ def train_reference(model: ReferenceMLPVAE, images: torch.Tensor, seconds: float
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     batches = Batches(images, batch_size=BATCH_SIZE, shuffle=True, generator=generator)
     model.train()
-    start, steps, epochs = time.perf_counter(), 0, 0.0
+    start, steps = time.perf_counter(), 0
     while time.perf_counter() - start < seconds:
         for (x,) in batches:
             if time.perf_counter() - start >= seconds:
@@ -125,11 +135,19 @@ def train_reference(model: ReferenceMLPVAE, images: torch.Tensor, seconds: float
             "train_wall": time.perf_counter() - start}
 
 
+def genlib_model() -> MLPVAE:
+    c = GENLIB_CHOICE
+    if c["pixel_channels"]:
+        return PixelMLPVAE((1, 28, 28), c["latent_dim"], c["hidden"], channels=c["pixel_channels"])
+    return MLPVAE((1, 28, 28), c["latent_dim"], c["hidden"])
+
+
 def train_genlib(model: MLPVAE, images: torch.Tensor, seconds: float) -> dict:
     choice = GENLIB_CHOICE
     history = train_vae(model, images, epochs=10_000, batch_size=choice["batch_size"],
                         lr=choice["lr"], cosine_lr=choice["cosine_lr"], bf16=choice["bf16"],
                         compile_loss=choice["compile_loss"],
+                        importance_samples=choice["importance_samples"],
                         max_seconds=seconds, seed=0, device="cpu", desc="genlib MLP VAE",
                         progress=False)
     steps = history.steps["elbo"][-1] + 1 if "elbo" in history else 0
@@ -150,7 +168,7 @@ def worker(name: str, seconds: float, k: int, iwae_images: int, queue) -> None:
         info = train_reference(model, images, seconds)
         evaluated = ReferenceAsLogits(model)
     else:
-        model = MLPVAE((1, 28, 28), GENLIB_CHOICE["latent_dim"], GENLIB_CHOICE["hidden"])
+        model = genlib_model()
         info = train_genlib(model, images, seconds)
         evaluated = model
     info.update(train_cpu=time.process_time() - cpu0,
@@ -172,11 +190,15 @@ def report(results: dict, args) -> str:
     rows = []
     c = GENLIB_CHOICE
     sizes = "-".join(str(n) for n in (784, *c["hidden"], c["latent_dim"]))
-    levers = ", ".join([f"batch {c['batch_size']}"] + ["bf16"] * c["bf16"]
+    levers = ", ".join([f"batch {c['batch_size']}"]
+                       + [f"trained on L_{c['importance_samples']}"] * (c["importance_samples"] > 1)
+                       + ["bf16"] * c["bf16"]
                        + ["compiled"] * c["compile_loss"]
                        + [f"lr {c['lr']:g} cosine" if c["cosine_lr"] else f"lr {c['lr']:g}"])
     for label, r in [(f"pytorch/examples VAE 784-400-20 (batch {BATCH_SIZE}, lr {LR:g})", ref),
-                     (f"genlib MLPVAE {sizes} ({levers})", ours)]:
+                     (f"genlib {'PixelMLPVAE' if c['pixel_channels'] else 'MLPVAE'} {sizes}"
+                      + (f" + {c['pixel_channels']}-channel pixel context" if c["pixel_channels"]
+                         else "") + f" ({levers})", ours)]:
         nll, se = mean_and_stderr([-v for v in r["iwae"]])
         elbo, _ = mean_and_stderr(r["elbo"])
         rows.append(f"| {label} | {r['parameters']:,} | {r['train_wall']:.0f} s "
@@ -229,6 +251,9 @@ def main(argv=None) -> str:
     results = dict(queue.get() for _ in workers)
     for w in workers:
         w.join()
+    (Path(tempfile.gettempdir()) / "bench_vae_results.json").write_text(
+        json.dumps({"args": vars(args) | {"output": str(args.output)}, "choice": GENLIB_CHOICE,
+                    "results": results}))
     text = report(results, args)
     print(text)
     output = args.output or (None if args.quick else ROOT / "bench" / "bench_vae.md")
