@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.genlib-installed
 GENLIB_QUICK ?= 1
 export GENLIB_QUICK
 
-.PHONY: lab test unit notebooks browser render pretrain bench bench-quick clean-venv
+.PHONY: lab test unit notebooks browser render pretrain bench bench-long bench-quick clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ pretrain: $(STAMP)  ## train every full-mode model of the collection once (cache
 
 bench: $(STAMP)  ## regenerate bench/RESULTS.md
 	OMP_WAIT_POLICY=PASSIVE GENLIB_QUICK=0 $(BIN)/python -m bench
+
+bench-long: $(STAMP)  ## the long measurements (~2 h): bench_vae, time to quality, GAN vs VAE, cold notebooks
+	OMP_WAIT_POLICY=PASSIVE GENLIB_QUICK=0 $(BIN)/python -m bench --long
 
 bench-quick: $(STAMP)
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m bench --quick

@@ -16,8 +16,10 @@ Modules, one measurement each:
 * :mod:`bench.memory`       peak resident memory of a notebook's kernel
 
 The other ``bench/bench_*.py`` scripts (data loading, GAN and VAE quality, widget latency,
-GAN vs VAE) are run by :mod:`bench.__main__` as they are, and their markdown goes into
-RESULTS.md unchanged.
+GAN vs VAE, time to quality) are run by :mod:`bench.__main__` as they are, and their markdown
+goes into RESULTS.md unchanged; the three that train for many minutes run under
+``python -m bench --long``, and ``python -m bench`` copies in what they last wrote.
+``bench/pilot_vae.py`` is the short pilot run behind ``bench_vae.py``'s choice of levers.
 """
 from __future__ import annotations
 

@@ -9,7 +9,13 @@ Parts, in the order they run (``--only`` picks some):
 * ``notebooks``   nbval in quick mode; each notebook in full mode, cache cold and warm, with
                   the kernel's peak memory
 
-``make bench`` runs ``OMP_WAIT_POLICY=PASSIVE GENLIB_QUICK=0 python -m bench``;
+``make bench`` runs ``OMP_WAIT_POLICY=PASSIVE GENLIB_QUICK=0 python -m bench``, which takes
+about half an hour with a warm checkpoint cache (``make pretrain`` first). The measurements
+that train models for many minutes (:data:`LONG_SCRIPTS`: the 10-minute VAE comparison, time
+to quality, GAN vs VAE; and every notebook in full mode with a cold cache) are
+``python -m bench --long`` (``make bench-long``, about two hours): each writes its own
+markdown file in ``bench/``, and ``make bench`` copies the latest of those into RESULTS.md
+with the date they were measured.
 ``make bench-quick`` the smoke run (``--quick``: tiny chunks, no levers, a three-cell
 notebook in place of the collection, every script with ``--quick``), which writes to a
 temporary file unless ``--output`` says otherwise.
@@ -35,6 +41,10 @@ from . import (ROOT, Section, TargetCheck, markdown_table, run_process,
 from . import notebooks, step_profile, throughput
 
 PARTS = ("throughput", "profile", "scripts", "notebooks")
+# Scripts that train for many minutes: run by ``--long`` (and ``--quick``), not by the
+# half-hour ``make bench``, which includes the markdown they last wrote.
+LONG_SCRIPTS = ("bench_compare.py", "bench_time_to_quality.py", "bench_vae.py")
+COLD_NOTEBOOKS_MD = ROOT / "bench" / "notebooks_cold.md"
 
 
 def cpu_model() -> str:
@@ -94,11 +104,10 @@ COVERAGE = [
      "Where a training step's time goes"),
     ("3. time to quality after 1, 2, 5, 10 minutes (conv VAE test -ELBO and IWAE NLL; "
      "DCGAN classifier-feature Frechet distance and confident share)",
-     "**not measured yet**: no script measures quality at these budgets (`bench_vae.py` "
-     "compares MLP VAEs after 10 minutes, `bench_compare.py` three models after 4 minutes, "
-     "`bench_gan.py` the trained `dcgan` recipe)"),
+     "From `bench/bench_time_to_quality.md` (long run)"),
     ("4. nbval in quick mode; each notebook in full mode, cache cold and warm",
-     "Notebooks under nbval; Notebooks in full mode"),
+     "Notebooks under nbval; Notebooks in full mode, cache warm; cache cold: from "
+     "`bench/notebooks_cold.md` (long run)"),
     ("5. slider latency", "From `bench/bench_widgets.py`"),
     ("6. peak memory of a notebook kernel", "Peak memory of a notebook kernel"),
 ]
@@ -126,6 +135,34 @@ def summary(sections: list[Section]) -> str:
 def other_scripts() -> list[Path]:
     """The track developers' own benchmark scripts, ``bench/bench_*.py``."""
     return sorted((ROOT / "bench").glob("bench_*.py"))
+
+
+def last_measured(path: Path) -> str:
+    """When ``path`` was last committed (else modified): the date of a long run's figures."""
+    try:
+        date = subprocess.run(["git", "log", "-1", "--format=%cd", "--date=format:%Y-%m-%d %H:%M",
+                               "--", str(path)], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", str(path)], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        date, dirty = "", "?"
+    if date and not dirty:
+        return f"committed {date}"
+    modified = datetime.datetime.fromtimestamp(path.stat().st_mtime)
+    return f"written {modified:%Y-%m-%d %H:%M}, not committed yet"
+
+
+def long_run_section(path: Path) -> Section:
+    """The markdown a long measurement last wrote (``bench/<name>.md``), as a section."""
+    command = ("python -m bench --long" if path == COLD_NOTEBOOKS_MD
+               else f"python bench/{path.stem}.py")
+    title = f"From `bench/{path.name}` (long run)"
+    if not path.exists():
+        return Section(title, f"**Not measured yet**: run `{command}` (or `make bench-long`).",
+                       [])
+    return Section(title, f"Not re-run by `make bench`: `{command}`, {last_measured(path)}."
+                          f"\n\n{path.read_text().strip()}", [])
 
 
 def run_script(path: Path, quick: bool, timeout_s: float) -> Section:
@@ -159,20 +196,27 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--output", type=Path, default=None,
                         help="where to write (default bench/RESULTS.md; a temporary file "
                              "with --quick)")
+    parser.add_argument("--long", action="store_true",
+                        help="the long measurements only (LONG_SCRIPTS and every notebook in "
+                             "full mode with a cold cache; about two hours); each writes its "
+                             "own markdown in bench/, which a later `python -m bench` includes")
     parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS),
                         help="run only these parts")
     parser.add_argument("--budget-minutes", type=float, default=None,
                         help="stop starting new measurements after this long "
-                             "(default 240, or 10 with --quick)")
+                             "(default 40; 240 with --long, 10 with --quick)")
     parser.add_argument("--script-timeout", type=float, default=None,
                         help="seconds allowed to each bench_*.py script (default 1800, "
                              "or 60 with --quick)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, stop_running_processes)
     signal.signal(signal.SIGINT, stop_running_processes)
+    if args.long and args.quick:
+        parser.error("--long and --quick do not go together (--quick already runs every "
+                     "script in its smoke mode)")
     output = args.output or (Path(tempfile.gettempdir()) / "genlib-bench-quick.md" if args.quick
-                             else ROOT / "bench" / "RESULTS.md")
-    budget = 60 * (args.budget_minutes or (10 if args.quick else 240))
+                             else COLD_NOTEBOOKS_MD if args.long else ROOT / "bench" / "RESULTS.md")
+    budget = 60 * (args.budget_minutes or (10 if args.quick else 240 if args.long else 40))
     script_timeout = args.script_timeout or (60 if args.quick else 1800)
     start, load_start = time.monotonic(), os.getloadavg()
     deadline = start + budget
@@ -198,14 +242,20 @@ def main(argv: list[str] | None = None) -> Path:
         return sections
 
     tasks = []  # (name, function returning sections), in the order of RESULTS.md
-    if "throughput" in args.only or "profile" in args.only:
+    if ("throughput" in args.only or "profile" in args.only) and not args.long:
         tasks.append(("speed", speed_sections))
     if "scripts" in args.only:
         for path in other_scripts():
-            tasks.append((path.name, lambda path=path: [run_script(
-                path, args.quick, min(script_timeout, max(10, deadline - time.monotonic())))]))
+            if args.quick or (path.name in LONG_SCRIPTS) == args.long:
+                tasks.append((path.name, lambda path=path: [run_script(
+                    path, args.quick, min(script_timeout, max(10, deadline - time.monotonic())))]))
+            else:
+                tasks.append((path.name, lambda path=path: [
+                    long_run_section(path.with_suffix(".md"))]))
     if "notebooks" in args.only:
-        tasks.append(("notebooks", lambda: notebooks.measure(args.quick, deadline)))
+        tasks.append(("notebooks", lambda: notebooks.measure(args.quick, deadline, args.long)))
+        if not args.quick and not args.long:
+            tasks.append(("notebooks_cold", lambda: [long_run_section(COLD_NOTEBOOKS_MD)]))
 
     def run(task):
         name, measure = task
@@ -227,10 +277,20 @@ def main(argv: list[str] | None = None) -> Path:
             sections += futures[name].result()
 
     mine = [s for s in sections if s.checks]
-    text = [header(args, load_start, time.monotonic() - start), "", coverage(), "",
-            summary(mine)]
+    if args.long:  # the long scripts wrote their own files; this one gets the notebooks
+        sections = [s for s in sections if s.title.startswith(("Notebooks", "Peak memory"))]
+        now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        load = ", ".join(f"{x:.2f}" for x in load_start)
+        text = [f"*`python -m bench --long`, {now}, load average {load} at the start, "
+                f"{(time.monotonic() - start) / 60:.0f} min.*", "", summary(mine)]
+    else:
+        text = [header(args, load_start, time.monotonic() - start), "", coverage(), "",
+                summary(mine)]
     for section in sections:
         text += ["", f"## {section.title}", "", section.markdown]
+    if args.long:  # included under a heading of RESULTS.md: one level down
+        text = [line.replace("## ", "### ", 1) if line.startswith("## ") else line
+                for line in "\n".join(text).splitlines()]
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".tmp")
     tmp.write_text("\n".join(text) + "\n")

@@ -112,23 +112,32 @@ class FullModeRuns:
 
 
 def full_mode_cold_and_warm(paths: list[Path], deadline: float, quick_mode: bool = False,
-                            cold_limit_s: float = COLD_LIMIT_S,
+                            cold: bool = True, cold_limit_s: float = COLD_LIMIT_S,
                             warm_limit_s: float = WARM_LIMIT_S) -> list[FullModeRuns]:
     """Each notebook cold, then (if that completed) warm, in its own new cache folder; runs
     that cannot start before ``deadline`` (a ``time.monotonic()`` value) are left out
-    (None). ``quick_mode`` (the harness's smoke run) runs them in quick mode, cold only."""
+    (None). ``quick_mode`` (the harness's smoke run) runs them in quick mode, cold only.
+    ``cold=False`` runs each notebook once, warm, with the project's own checkpoint cache
+    (``data/checkpoints``, filled by ``make pretrain``)."""
     results = []
     for path in paths:
+        if not cold:
+            env = dict(os.environ, GENLIB_QUICK="0")
+            env.pop("GENLIB_CACHE", None)
+            warm = (run_notebook(path, env, min(warm_limit_s, deadline - time.monotonic()))
+                    if deadline - time.monotonic() >= 30 else None)
+            results.append(FullModeRuns(path.name, None, warm))
+            continue
         with tempfile.TemporaryDirectory(prefix=f"bench-{path.stem[:2]}-cache-") as cache:
             env = dict(os.environ, GENLIB_QUICK="1" if quick_mode else "0", GENLIB_CACHE=cache)
-            cold = warm = None
+            cold_run = warm = None
             if deadline - time.monotonic() >= 30:
-                cold = run_notebook(path, env, min(cold_limit_s, deadline - time.monotonic()))
+                cold_run = run_notebook(path, env, min(cold_limit_s, deadline - time.monotonic()))
             # warm only after a complete cold run: else the cache is not warm
-            if cold is not None and cold.ok and not quick_mode \
+            if cold_run is not None and cold_run.ok and not quick_mode \
                     and deadline - time.monotonic() >= 30:
                 warm = run_notebook(path, env, min(warm_limit_s, deadline - time.monotonic()))
-            results.append(FullModeRuns(path.name, cold, warm))
+            results.append(FullModeRuns(path.name, cold_run, warm))
     return results
 
 
@@ -141,19 +150,30 @@ def _seconds(run: KernelRun | None, why_not: str) -> str:
     return f"{run.seconds:.0f} s" + ("" if run.ok else f" (failed: {run.error})")
 
 
-def measure(quick: bool, deadline: float) -> list[Section]:
+def measure(quick: bool, deadline: float, cold: bool = False) -> list[Section]:
     """The nbval section and the full-mode (time and memory) sections.
 
     ``quick`` (the harness's smoke run) measures :func:`smoke_notebook` instead of the
-    collection, cold only and in quick mode."""
+    collection, cold only and in quick mode. Otherwise the full-mode runs are warm, with the
+    project's checkpoint cache; ``cold=True`` (``python -m bench --long``) runs each notebook
+    with a new empty cache and then warm, and leaves out the nbval run."""
     with tempfile.TemporaryDirectory(prefix="bench-smoke-") as folder:
         paths = [smoke_notebook(Path(folder))] if quick else notebook_paths()
-        return _measure(paths, quick, deadline)
+        return _measure(paths, quick, deadline, cold or quick)
 
 
-def _measure(paths: list[Path], quick: bool, deadline: float) -> list[Section]:
+def _measure(paths: list[Path], quick: bool, deadline: float, cold: bool) -> list[Section]:
     sections = []
+    if not cold or quick:
+        sections.append(nbval_section(paths, deadline))
+    runs = full_mode_cold_and_warm(paths, deadline, quick_mode=quick, cold=cold)
+    sections.append(full_mode_section(runs, quick, cold))
+    sections.append(memory_section({r.notebook: r.peak_gb for r in runs},
+                                   "quick" if quick else "full"))
+    return sections
 
+
+def nbval_section(paths: list[Path], deadline: float) -> Section:
     budget = max(60.0, deadline - time.monotonic())
     nbval = nbval_quick(paths, timeout_s=min(budget, 3 * NBVAL_TOTAL_TARGET_S))
     rows = [[name, f"{seconds:.1f} s", "yes" if seconds <= NOTEBOOK_QUICK_TARGET_S else "**no**",
@@ -173,19 +193,21 @@ def _measure(paths: list[Path], quick: bool, deadline: float) -> list[Section]:
             f"CONTRIBUTING.md's {NOTEBOOK_QUICK_TARGET_S:.0f} s per notebook in quick mode.", "",
             markdown_table(["notebook", "time", f"<= {NOTEBOOK_QUICK_TARGET_S:.0f} s", "nbval"],
                            rows)]
-    sections.append(Section("Notebooks under nbval (quick mode)", "\n".join(text), [check]))
+    return Section("Notebooks under nbval (quick mode)", "\n".join(text), [check])
 
-    runs = full_mode_cold_and_warm(paths, deadline, quick_mode=quick)
+
+def full_mode_section(runs: list[FullModeRuns], quick: bool, cold: bool) -> Section:
     mode = "quick" if quick else "full"
     rows, checks = [], []
     for r in runs:
         why_not_warm = ("smoke run" if quick else "time budget spent" if r.cold is None
                         or r.cold.ok else "the cold run did not complete")
-        rows.append([r.notebook, _seconds(r.cold, "time budget spent"),
+        why_not_cold = "time budget spent" if cold else "`python -m bench --long`"
+        rows.append([r.notebook, _seconds(r.cold, why_not_cold),
                      _seconds(r.warm, why_not_warm), f"{fmt(r.peak_gb)} GB"])
         for label, run, target in (("cold", r.cold, FULL_COLD_TARGET_S),
                                    ("warm", r.warm, FULL_WARM_TARGET_S)):
-            if quick and run is None:
+            if (quick or not cold) and run is None and label == "cold":
                 continue
             ok = run is not None and (run.ok or run.stopped)
             check = TargetCheck(f"{r.notebook}, {mode} mode, cache {label}",
@@ -194,16 +216,16 @@ def _measure(paths: list[Path], quick: bool, deadline: float) -> list[Section]:
             if ok and run.stopped:
                 check.limited_by = "stopped at the harness's limit, so at least this much"
             checks.append(check)
+    how = ("first with `GENLIB_CACHE` pointing to a new empty folder (cold: every model is "
+           "trained), then again with the same folder (warm: checkpoints load)" if cold else
+           "once, with the project's checkpoint cache `data/checkpoints` as `make pretrain` "
+           "leaves it (warm: checkpoints load). The cold runs train every model and take "
+           "longer than this harness's 30 minutes; they are `python -m bench --long`")
     text = [f"Each notebook executed by `nbclient` in {mode} mode (`GENLIB_QUICK="
-            f"{'1' if quick else '0'}`), first with `GENLIB_CACHE` pointing to a new empty "
-            "folder (cold: every model is trained), then again with the same folder "
-            f"(warm: checkpoints load). Targets: cold <= {FULL_COLD_TARGET_S:.0f} s, warm <= "
+            f"{'1' if quick else '0'}`), {how}. Targets: cold <= {FULL_COLD_TARGET_S:.0f} s, warm <= "
             f"{FULL_WARM_TARGET_S:.0f} s, peak kernel memory <= {PEAK_MEMORY_TARGET_GB:.0f} GB. "
             f"A cold run is stopped after {COLD_LIMIT_S:.0f} s and a warm one after "
             f"{WARM_LIMIT_S:.0f} s (shown as `> N s`: the target is missed by at least that).",
             "", markdown_table(["notebook", "cold cache", "warm cache", "peak memory"], rows)]
-    sections.append(Section(f"Notebooks in {mode} mode, cache cold and warm", "\n".join(text),
-                            checks))
-
-    sections.append(memory_section({r.notebook: r.peak_gb for r in runs}, mode))
-    return sections
+    title = f"Notebooks in {mode} mode, " + ("cache cold and warm" if cold else "cache warm")
+    return Section(title, "\n".join(text), checks)

@@ -31,7 +31,7 @@ from genlib.objectives.gan import discriminator_loss, generator_loss
 from genlib.objectives.wasserstein import critic_loss, gradient_penalty
 from genlib.training.vae import model_elbo
 
-from . import Section, fmt, markdown_table
+from . import Section, markdown_table
 from .reference import no_clock
 from .throughput import Throughput, Workload, images_per_step
 

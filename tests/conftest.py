@@ -1,5 +1,4 @@
 """Shared test settings: unit tests run on one thread and in quick mode."""
-import os
 
 import pytest
 import torch
