@@ -6,7 +6,7 @@ Parts, in the order they run (``--only`` picks some):
 * ``profile``     where one training step's time goes; the machine's fp32 matmul peak
 * ``scripts``     the other ``bench/bench_*.py`` scripts, run as they are (``--quick`` passed
                   on), their markdown copied into RESULTS.md
-* ``notebooks``   nbval in quick mode; each notebook in full mode, cache cold and warm, with
+* ``notebooks``   nbval in quick mode; each notebook in full mode, cache warm (cold: ``--long``), with
                   the kernel's peak memory
 
 ``make bench`` runs ``OMP_WAIT_POLICY=PASSIVE GENLIB_QUICK=0 python -m bench``, which takes

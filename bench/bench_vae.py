@@ -22,7 +22,9 @@ What is compared, on Fashion-MNIST:
 Pilot runs (`bench/pilot_vae.py`, 300 s, one thread each, two at a time on the idle machine; NLL with K = 200 on
 the first 500 test images): reference 234.91; MLPVAE 784-512-256-32 235.34 (a better ELBO,
 no better NLL); PixelMLPVAE, 8 channels 234.00, 24 channels 235.60 (too slow per step);
-MLPVAE 784-512-32 trained on L_5 234.03; PixelMLPVAE trained on L_5 234.02. Each lever is
+MLPVAE 784-512-32 trained on L_5 234.03; PixelMLPVAE trained on L_5 234.02. The conv VAE of
+notebook 06 (``conv_width``: 32, dense 256, 16-d latent, batch 128, bf16) on one thread
+236.82 after 9.4 epochs: its steps cost too much for one core. Each lever is
 worth about 0.9 nats at this budget, and they do not add up. Earlier pilots of 90
 CPU-seconds: deeper or wider MLPs lost to the reference by 1-3 nats (at such budgets the
 number of updates matters more than capacity); the convolutional VAE costs about 7x an MLP
@@ -78,6 +80,7 @@ from bench.reference import ReferenceMLPVAE, vae_loss  # noqa: E402
 from genlib.data import Batches, binarize, load_images  # noqa: E402
 from genlib.metrics.likelihood import (TEST_BINARIZATION_SEED, fixed_binarization,  # noqa: E402
                                        iwae_estimate)
+from genlib.models.conv_vae import ConvVAE  # noqa: E402
 from genlib.models.pixel_vae import PixelMLPVAE  # noqa: E402
 from genlib.models.vae import MLPVAE  # noqa: E402
 from genlib.training.vae import train_vae  # noqa: E402
@@ -88,7 +91,7 @@ LR = 1e-3
 # genlib's choice per CPU-minute (see the module docstring and bench/bench_vae.md)
 GENLIB_CHOICE = {"hidden": (512,), "latent_dim": 32, "batch_size": 256, "lr": 2e-3,
                  "bf16": True, "compile_loss": False, "cosine_lr": True,
-                 "pixel_channels": 8, "importance_samples": 5}
+                 "pixel_channels": 8, "importance_samples": 5, "conv_width": None}
 
 
 class ReferenceAsLogits(torch.nn.Module):
@@ -137,6 +140,8 @@ def train_reference(model: ReferenceMLPVAE, images: torch.Tensor, seconds: float
 
 def genlib_model() -> MLPVAE:
     c = GENLIB_CHOICE
+    if c.get("conv_width"):  # the convolutional VAE of notebook 06 (hidden[0]: its dense layer)
+        return ConvVAE(28, 1, c["latent_dim"], c["conv_width"], c["hidden"][0])
     if c["pixel_channels"]:
         return PixelMLPVAE((1, 28, 28), c["latent_dim"], c["hidden"], channels=c["pixel_channels"])
     return MLPVAE((1, 28, 28), c["latent_dim"], c["hidden"])

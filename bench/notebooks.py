@@ -5,11 +5,12 @@
    clone): total wall time, and each notebook's time (the sum of its cells' setup, run
    and teardown from pytest's JUnit report, so kernel start-up included).
    Target: at most 5 minutes in all.
-2. Each notebook in full mode (``GENLIB_QUICK=0``), executed with ``nbclient`` twice: with
-   the checkpoint cache cold (``GENLIB_CACHE`` pointing to a new empty folder, so the
-   notebook trains every model it needs) and then warm (the same folder, now holding the
-   checkpoints). Targets: at most 10 minutes cold and 60 seconds warm. Both runs also give
-   the kernel's peak memory (:mod:`bench.memory`), target at most 3 GB.
+2. Each notebook in full mode (``GENLIB_QUICK=0``), executed with ``nbclient``: warm, with
+   the project's checkpoint cache as ``make pretrain`` leaves it (``python -m bench``), and
+   cold, with ``GENLIB_CACHE`` pointing to a new empty folder so that the notebook trains
+   every model it needs (``python -m bench --long``). Targets: at most 10 minutes cold and
+   60 seconds warm. Both runs also give the kernel's peak memory (:mod:`bench.memory`),
+   target at most 3 GB.
 """
 from __future__ import annotations
 
@@ -114,30 +115,26 @@ class FullModeRuns:
 def full_mode_cold_and_warm(paths: list[Path], deadline: float, quick_mode: bool = False,
                             cold: bool = True, cold_limit_s: float = COLD_LIMIT_S,
                             warm_limit_s: float = WARM_LIMIT_S) -> list[FullModeRuns]:
-    """Each notebook cold, then (if that completed) warm, in its own new cache folder; runs
-    that cannot start before ``deadline`` (a ``time.monotonic()`` value) are left out
-    (None). ``quick_mode`` (the harness's smoke run) runs them in quick mode, cold only.
-    ``cold=False`` runs each notebook once, warm, with the project's own checkpoint cache
-    (``data/checkpoints``, filled by ``make pretrain``)."""
+    """Each notebook once; runs that cannot start before ``deadline`` (a ``time.monotonic()``
+    value) are left out (None). ``cold=True``: with a new empty checkpoint cache, so the
+    notebook trains every model it needs (``quick_mode``, the harness's smoke run: in quick
+    mode). ``cold=False``: warm, with the project's own checkpoint cache (``data/checkpoints``,
+    filled by ``make pretrain``)."""
     results = []
     for path in paths:
-        if not cold:
+        if deadline - time.monotonic() < 30:
+            results.append(FullModeRuns(path.name, None, None))
+            continue
+        if cold:
+            with tempfile.TemporaryDirectory(prefix=f"bench-{path.stem[:2]}-cache-") as cache:
+                env = dict(os.environ, GENLIB_QUICK="1" if quick_mode else "0", GENLIB_CACHE=cache)
+                run = run_notebook(path, env, min(cold_limit_s, deadline - time.monotonic()))
+            results.append(FullModeRuns(path.name, run, None))
+        else:
             env = dict(os.environ, GENLIB_QUICK="0")
             env.pop("GENLIB_CACHE", None)
-            warm = (run_notebook(path, env, min(warm_limit_s, deadline - time.monotonic()))
-                    if deadline - time.monotonic() >= 30 else None)
-            results.append(FullModeRuns(path.name, None, warm))
-            continue
-        with tempfile.TemporaryDirectory(prefix=f"bench-{path.stem[:2]}-cache-") as cache:
-            env = dict(os.environ, GENLIB_QUICK="1" if quick_mode else "0", GENLIB_CACHE=cache)
-            cold_run = warm = None
-            if deadline - time.monotonic() >= 30:
-                cold_run = run_notebook(path, env, min(cold_limit_s, deadline - time.monotonic()))
-            # warm only after a complete cold run: else the cache is not warm
-            if cold_run is not None and cold_run.ok and not quick_mode \
-                    and deadline - time.monotonic() >= 30:
-                warm = run_notebook(path, env, min(warm_limit_s, deadline - time.monotonic()))
-            results.append(FullModeRuns(path.name, cold_run, warm))
+            run = run_notebook(path, env, min(warm_limit_s, deadline - time.monotonic()))
+            results.append(FullModeRuns(path.name, None, run))
     return results
 
 
@@ -156,7 +153,7 @@ def measure(quick: bool, deadline: float, cold: bool = False) -> list[Section]:
     ``quick`` (the harness's smoke run) measures :func:`smoke_notebook` instead of the
     collection, cold only and in quick mode. Otherwise the full-mode runs are warm, with the
     project's checkpoint cache; ``cold=True`` (``python -m bench --long``) runs each notebook
-    with a new empty cache and then warm, and leaves out the nbval run."""
+    with a new empty cache instead, and leaves out the nbval run."""
     with tempfile.TemporaryDirectory(prefix="bench-smoke-") as folder:
         paths = [smoke_notebook(Path(folder))] if quick else notebook_paths()
         return _measure(paths, quick, deadline, cold or quick)
@@ -200,15 +197,15 @@ def full_mode_section(runs: list[FullModeRuns], quick: bool, cold: bool) -> Sect
     mode = "quick" if quick else "full"
     rows, checks = [], []
     for r in runs:
-        why_not_warm = ("smoke run" if quick else "time budget spent" if r.cold is None
-                        or r.cold.ok else "the cold run did not complete")
+        why_not_warm = ("smoke run" if quick else "`make bench`" if cold
+                        else "time budget spent")
         why_not_cold = "time budget spent" if cold else "`python -m bench --long`"
         rows.append([r.notebook, _seconds(r.cold, why_not_cold),
                      _seconds(r.warm, why_not_warm), f"{fmt(r.peak_gb)} GB"])
         for label, run, target in (("cold", r.cold, FULL_COLD_TARGET_S),
                                    ("warm", r.warm, FULL_WARM_TARGET_S)):
-            if (quick or not cold) and run is None and label == "cold":
-                continue
+            if run is None and (label == "cold") != cold:
+                continue  # the other kind of run, made by the other harness mode
             ok = run is not None and (run.ok or run.stopped)
             check = TargetCheck(f"{r.notebook}, {mode} mode, cache {label}",
                                 run.seconds if ok else NOT_MEASURED, target, "s",
@@ -216,8 +213,8 @@ def full_mode_section(runs: list[FullModeRuns], quick: bool, cold: bool) -> Sect
             if ok and run.stopped:
                 check.limited_by = "stopped at the harness's limit, so at least this much"
             checks.append(check)
-    how = ("first with `GENLIB_CACHE` pointing to a new empty folder (cold: every model is "
-           "trained), then again with the same folder (warm: checkpoints load)" if cold else
+    how = ("with `GENLIB_CACHE` pointing to a new empty folder (cold: every model is "
+           "trained); the warm runs are `make bench`'s" if cold else
            "once, with the project's checkpoint cache `data/checkpoints` as `make pretrain` "
            "leaves it (warm: checkpoints load). The cold runs train every model and take "
            "longer than this harness's 30 minutes; they are `python -m bench --long`")
@@ -227,5 +224,5 @@ def full_mode_section(runs: list[FullModeRuns], quick: bool, cold: bool) -> Sect
             f"A cold run is stopped after {COLD_LIMIT_S:.0f} s and a warm one after "
             f"{WARM_LIMIT_S:.0f} s (shown as `> N s`: the target is missed by at least that).",
             "", markdown_table(["notebook", "cold cache", "warm cache", "peak memory"], rows)]
-    title = f"Notebooks in {mode} mode, " + ("cache cold and warm" if cold else "cache warm")
+    title = f"Notebooks in {mode} mode, " + ("cache cold" if cold else "cache warm")
     return Section(title, "\n".join(text), checks)
