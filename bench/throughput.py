@@ -158,13 +158,15 @@ def gan_workload(name: str, images, labels, uint8, device, critic: bool) -> Work
     noise = torch.Generator().manual_seed(cfg["seed"])
     gan_images = images * 2 - 1  # [0, 1] -> [-1, 1], once, as the recipe does
 
-    def ours_with(batch_size: int) -> Callable[[int], int]:
+    def ours_with(batch_size: int, bf16: bool = False,
+                  reuse_fakes: bool = False) -> Callable[[int], int]:
         next_real = real_sampler(gan_images, batch_size, noise)
 
         def train(steps: int) -> int:
             train_gan(generator, discriminator, next_real, steps, loss=cfg["loss"],
                       d_steps=cfg["d_steps"], optimizers=optimizers,
-                      gp_weight=cfg["gp_weight"], noise=noise, log_every=20, progress=False)
+                      gp_weight=cfg["gp_weight"], noise=noise, log_every=20, progress=False,
+                      bf16=bf16, reuse_fakes=reuse_fakes)
             return steps * batch_size * cfg["d_steps"]
         train.next_real = next_real
         return train
@@ -176,6 +178,11 @@ def gan_workload(name: str, images, labels, uint8, device, critic: bool) -> Work
         twin_g, twin_d, dataset, lr_g=lr_g, lr_d=lr_d, betas=betas,
         gradient_penalty=critic, critic_steps=cfg["d_steps"], gp_weight=cfg["gp_weight"],
         device=device)
+    levers = {f"batch {ref.BATCH_SIZE}": ours_with(ref.BATCH_SIZE),
+              f"`bf16=True`, batch {ref.BATCH_SIZE}": ours_with(ref.BATCH_SIZE, bf16=True)}
+    if not critic:
+        levers[f"`reuse_fakes=True`, `bf16=True`, batch {ref.BATCH_SIZE}"] = ours_with(
+            ref.BATCH_SIZE, bf16=True, reuse_fakes=True)
     notes = ("DCGAN networks of the `dcgan` recipe as critic and generator, 5 critic steps "
              "per generator step, Adam betas (0.5, 0.9), penalty weight 10 (`wgan_gp_ring8`); "
              "the reference is the usual PyTorch port of WGAN-GP." if critic else
@@ -184,7 +191,7 @@ def gan_workload(name: str, images, labels, uint8, device, critic: bool) -> Work
     return Workload(name, "dcgan", cfg, {"generator": generator, "discriminator": discriminator},
                     ours, reference, parameters,
                     {"next_real": ours.next_real, "noise": noise, "optimizers": optimizers},
-                    notes, levers={f"batch {ref.BATCH_SIZE}": ours_with(ref.BATCH_SIZE)})
+                    notes, levers=levers)
 
 
 def build_workloads() -> list[Workload]:
@@ -281,10 +288,13 @@ def measure(workloads: list[Workload], quick: bool) -> tuple[Section, list[Throu
     text += [""] + [f"* {w.name}: {w.notes}" for w in workloads if w.notes]
     if lever_rows:  # not in the smoke run
         text += ["", "Speed levers genlib's loops already offer but the recipes do not use, "
-                 "measured in the same rounds (`train_vae(bf16=True)`: bfloat16 autocast, "
-                 "which this CPU runs on AMX/AVX512-BF16 units if it has them; a larger batch "
-                 "changes the optimisation, so a recipe adopting one should re-tune its "
-                 "learning rate):", "",
+                 "measured in the same rounds (`bf16=True` of `train_vae` and `train_gan`: "
+                 "bfloat16 autocast, which this CPU runs on AMX/AVX512-BF16 units if it has "
+                 "them; `train_gan(reuse_fakes=True)`: one generator pass per step, as "
+                 "dcgan/main.py; a larger batch changes the optimisation, so a recipe adopting "
+                 "one should re-tune its learning rate). In 5-minute pilots "
+                 "(`bench/pilot_dcgan.md`) the DCGAN's sample quality per minute did not "
+                 "improve with these levers, so its recipe keeps batch 64 in float32:", "",
                  markdown_table(["model", "ours with", "images/s", "ratio to reference",
                                  "ratio to ours"], lever_rows)]
     return Section("Training throughput (ours vs reference)", "\n".join(text), checks), results

@@ -106,6 +106,57 @@ def test_decay_lr_reaches_zero_linearly():
     assert opt_g.param_groups[0]["lr"] == 0.0
 
 
+def test_reuse_fakes_runs_the_generator_once_per_step_and_still_learns():
+    G, D = small_gan()
+    calls = []
+    G.register_forward_hook(lambda module, args, out: calls.append(len(out)))
+    g = torch.Generator().manual_seed(0)
+    target = Gaussian2D([2.0, -1.0])
+    train_gan(G, D, real_sampler(target, 128, g), 300, lr_g=2e-3, lr_d=2e-3, noise=g,
+              reuse_fakes=True, progress=False)
+    assert len(calls) == 300  # one generator pass per step (two without reuse_fakes)
+    with torch.no_grad():
+        mean = G(torch.randn(2000, 2, generator=g)).mean(0)
+    assert torch.allclose(mean, target.mean, atol=0.25), mean
+    with pytest.raises(ValueError, match="d_steps=1"):
+        train_gan(G, D, real_sampler(target, 8, g), 1, d_steps=2, reuse_fakes=True,
+                  progress=False)
+
+
+def test_without_reuse_the_discriminator_step_builds_no_generator_graph():
+    G, D = small_gan()
+    grad_modes = []
+    G.register_forward_hook(lambda module, args, out: grad_modes.append(out.requires_grad))
+    g = torch.Generator().manual_seed(0)
+    train_gan(G, D, real_sampler(Gaussian2D([0.0, 0.0]), 8, g), 2, noise=g, progress=False)
+    assert grad_modes == [False, True, False, True]  # D step (no graph), G step (graph)
+
+
+def test_bf16_autocast_trains_and_logs_float32_losses():
+    G, D = small_gan()
+    g = torch.Generator().manual_seed(0)
+    target = Gaussian2D([2.0, -1.0])
+    history = train_gan(G, D, real_sampler(target, 128, g), 300, lr_g=2e-3, lr_d=2e-3,
+                        noise=g, bf16=True, progress=False)
+    assert history.finished and all(math.isfinite(v) for v in history["d_loss"])
+    assert all(p.dtype == torch.float32 for p in G.parameters())  # weights stay float32
+    with torch.no_grad():
+        mean = G(torch.randn(2000, 2, generator=g)).mean(0)
+    assert torch.allclose(mean, target.mean, atol=0.3), mean
+
+
+def test_ema_of_the_generator_is_updated_after_every_generator_step():
+    from genlib.training.ema import WeightAverage
+    G, D = small_gan()
+    average = WeightAverage(G, decay=0.9)
+    g = torch.Generator().manual_seed(0)
+    train_gan(G, D, real_sampler(Gaussian2D([1.0, 0.0]), 16, g), 5, noise=g, ema=average,
+              progress=False)
+    assert average.updates == 5
+    assert not all(torch.equal(a, b) for a, b in zip(G.parameters(),
+                                                       average.model.parameters()))
+
+
 def test_train_gan_rejects_bad_settings():
     G, D = small_gan()
     sampler = real_sampler(Gaussian2D([0.0, 0.0]), 8)
@@ -191,6 +242,30 @@ def test_ring_recipes_share_their_budget():
     assert [gan[k] for k in shared] == [wgan[k] for k in shared]
     assert (gan["loss"], gan["d_steps"]) == ("non-saturating", 1)
     assert (wgan["loss"], wgan["d_steps"], wgan["gp_weight"]) == ("wgan-gp", 5, 10.0)
+
+
+def test_gan_dynamics_recipe_is_gan_ring8_with_snapshots_that_survive_the_cache(
+        quick_mode, cache_dir):
+    cfg, ring = zoo.recipe_config("gan_dynamics"), zoo.recipe_config("gan_ring8")
+    assert {k: v for k, v in cfg.items() if k not in ("snapshot_steps", "recipe")} == \
+        {k: v for k, v in ring.items() if k != "recipe"}
+    every = cfg["steps"] // 20
+    assert cfg["snapshot_steps"] == (every, 3 * every, 8 * every, 20 * every)
+    models, history = zoo.pretrained("gan_dynamics", data="grid25", loss="saturating")
+    assert not history.from_cache and history.finished
+    taken = models["snapshots"].items()
+    assert [step for step, _ in taken] == list(cfg["snapshot_steps"])
+    first_g, last_g = taken[0][1][0], taken[-1][1][0]
+    assert not torch.equal(first_g.net[0].weight, last_g.net[0].weight)  # copies at two moments
+    assert len(history["modes_covered"]) == -(-cfg["steps"] // every)  # every 5% of the steps
+    again, cached = zoo.pretrained("gan_dynamics", data="grid25", loss="saturating")
+    assert cached.from_cache
+    for (step, (g, d)), (step2, (g2, d2)) in zip(taken, again["snapshots"].items()):
+        assert step == step2
+        assert all(torch.equal(a, b) for a, b in zip(g.state_dict().values(),
+                                                     g2.state_dict().values()))
+        assert all(torch.equal(a, b) for a, b in zip(d.state_dict().values(),
+                                                     d2.state_dict().values()))
 
 
 def test_dcgan_recipe_keeps_samples_after_each_epoch(monkeypatch):

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+import contextlib
+
 import torch
 from torch import nn
 
@@ -67,8 +69,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module,
               loss: str = "non-saturating", d_steps: int = 1,
               optimizers: tuple | None = None, lr_g: float = 2e-4, lr_d: float = 2e-4,
               betas: tuple[float, float] = (0.5, 0.999), gp_weight: float = 10.0,
-              clip: float = 0.01, decay_lr: bool = False,
-              noise: torch.Generator | None = None,
+              clip: float = 0.01, decay_lr: bool = False, reuse_fakes: bool = False,
+              bf16: bool = False, ema=None, noise: torch.Generator | None = None,
               log_every: int = 10, callback: Callable[[int], dict | None] | None = None,
               callback_every: int = 100, history: History | None = None,
               max_seconds: float | None = None, progress: bool = True,
@@ -84,6 +86,14 @@ def train_gan(generator: nn.Module, discriminator: nn.Module,
             :func:`make_gan_optimizers` from ``lr_g``, ``lr_d``, ``betas``.
         decay_lr: decay both learning rates linearly to 0 over the ``steps`` (at the end the
             players take ever smaller steps, so the samples settle instead of jittering).
+        reuse_fakes: the generator's update scores the fake batch the discriminator was just
+            trained on (now with the gradient path through G kept), as pytorch/examples'
+            dcgan/main.py does, instead of drawing new z: one generator forward pass per
+            step instead of two. Needs ``d_steps=1``.
+        bf16: run both networks under bfloat16 autocast (faster on CPUs with AMX/AVX512-BF16
+            units and on recent GPUs); logits are cast back to float32 before the losses.
+        ema: a :class:`~genlib.training.ema.WeightAverage` of the generator, updated after
+            each generator step.
         noise: a ``torch.Generator`` for z (and the penalty's interpolation weights).
         log_every: steps between history entries (``d_loss``, ``g_loss``, and ``d_real`` /
             ``d_fake`` = mean D on real / fake, or ``wasserstein`` = E f(x) - E f(G(z)) and
@@ -99,6 +109,9 @@ def train_gan(generator: nn.Module, discriminator: nn.Module,
     require_positive("steps", steps, integer=True)
     require_positive("d_steps", d_steps, integer=True)
     critic = loss.startswith("wgan")
+    if reuse_fakes and d_steps != 1:
+        raise ValueError("reuse_fakes=True reuses the one fake batch of the discriminator "
+                         f"step; it needs d_steps=1, got d_steps={d_steps}")
     opt_g, opt_d = optimizers or make_gan_optimizers(generator, discriminator, lr_g, lr_d, betas)
     device = next(generator.parameters()).device
     latent_dim = generator.latent_dim
@@ -110,6 +123,14 @@ def train_gan(generator: nn.Module, discriminator: nn.Module,
     def sample_z(n: int) -> torch.Tensor:
         return torch.randn(n, latent_dim, generator=noise).to(device)
 
+    def autocast():
+        return (torch.autocast(device.type, dtype=torch.bfloat16) if bf16
+                else contextlib.nullcontext())
+
+    def scores(x: torch.Tensor) -> torch.Tensor:  # D's logits (f's values), in float32
+        with autocast():
+            return discriminator(x).float()
+
     with TrainingRun(total=steps, models=[generator, discriminator], desc=desc or f"GAN ({loss})",
                      max_seconds=max_seconds, history=history, progress=progress) as run:
         for i in run:
@@ -117,8 +138,10 @@ def train_gan(generator: nn.Module, discriminator: nn.Module,
             # 1) the discriminator (critic): d_steps updates with G fixed (fakes detached)
             for _ in range(d_steps):
                 real = next_real().to(device)
-                fake = generator(sample_z(len(real))).detach()
-                real_out, fake_out = discriminator(real), discriminator(fake)
+                with autocast(), torch.set_grad_enabled(reuse_fakes):  # G's graph if reused
+                    fake_graph = generator(sample_z(len(real)))
+                fake = fake_graph.detach()
+                real_out, fake_out = scores(real), scores(fake)
                 if critic:
                     d_loss = critic_loss(real_out, fake_out)
                     penalty = (gradient_penalty(discriminator, real, fake, generator=noise)
@@ -134,11 +157,15 @@ def train_gan(generator: nn.Module, discriminator: nn.Module,
                         for p in discriminator.parameters():
                             p.clamp_(-clip, clip)
             # 2) the generator: one update with D fixed (only G's optimizer steps)
-            fake_scores = discriminator(generator(sample_z(len(real))))
-            g_loss = generator_loss(fake_scores, kind="wasserstein" if critic else loss)
+            if not reuse_fakes:
+                with autocast():
+                    fake_graph = generator(sample_z(len(real)))
+            g_loss = generator_loss(scores(fake_graph), kind="wasserstein" if critic else loss)
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             opt_g.step()
+            if ema is not None:
+                ema.update()
             for schedule in schedules:
                 schedule.step()
 
