@@ -4,6 +4,7 @@
     models, history = zoo.pretrained("wgan_gp_ring8")   # WGAN-GP, same budget (notebook 04)
     models, history = zoo.pretrained("wgan_clip_ring8") # weight clipping, same budget (04)
     models, history = zoo.pretrained("dcgan")           # DCGAN on dataset="auto" (notebook 03)
+    models, history = zoo.pretrained("gan_dynamics", data="grid25", loss="saturating")  # 02
 
 The ring recipes share the data, networks, number of generator updates, batch size and seed;
 the objective and its optimiser settings differ. Their histories log modes covered and the
@@ -63,28 +64,71 @@ def toy_gan_optimizers(cfg: dict, generator: nn.Module, discriminator: nn.Module
     return make_gan_optimizers(generator, discriminator, cfg["lr"], cfg["lr"], tuple(cfg["betas"]))
 
 
+class TrainingSnapshots(nn.Module):
+    """Copies of both players taken at chosen generator steps during training, saved and loaded
+    with the checkpoint: :meth:`items` gives ``[(step, (generator, discriminator)), ...]``."""
+
+    def __init__(self, steps, make_players):
+        super().__init__()
+        self.steps = tuple(int(s) for s in steps)
+        with torch.random.fork_rng():  # building the copies leaves the global RNG alone
+            self.players = nn.ModuleList(nn.ModuleList(make_players()) for _ in self.steps)
+        self.register_buffer("taken", torch.zeros(len(self.steps), dtype=torch.bool))
+
+    def take(self, step: int, generator: nn.Module, discriminator: nn.Module) -> None:
+        i = self.steps.index(step)
+        self.players[i][0].load_state_dict(generator.state_dict())
+        self.players[i][1].load_state_dict(discriminator.state_dict())
+        self.taken[i] = True
+
+    def items(self) -> list[tuple[int, tuple[nn.Module, nn.Module]]]:
+        return [(step, (g, d)) for step, (g, d), taken in zip(self.steps, self.players, self.taken)
+                if taken]
+
+
 def build_toy_gan(cfg: dict):
+    """The 2-D recipes; with ``cfg["snapshot_steps"]`` the models also hold ``"snapshots"``
+    (:class:`TrainingSnapshots`) of both players at those steps."""
     config.seed_everything(cfg["seed"])
     generator, discriminator = toy_gan_models(cfg)
+    models = {"generator": generator, "discriminator": discriminator}
+    if cfg.get("snapshot_steps"):
+        models["snapshots"] = TrainingSnapshots(cfg["snapshot_steps"], lambda: toy_gan_models(cfg))
 
     def train():
         noise = torch.Generator().manual_seed(cfg["seed"])
         data = toy2d.get(cfg["data"])
+        measure = coverage_tracker(generator, data)
+
+        def watch(step):  # the coverage measure, and the snapshots at their steps
+            if "snapshots" in models and step + 1 in models["snapshots"].steps:
+                models["snapshots"].take(step + 1, generator, discriminator)
+            return measure(step)
+
         return train_gan(generator, discriminator, real_sampler(data, cfg["batch_size"], noise),
                          cfg["steps"], loss=cfg["loss"], d_steps=cfg["d_steps"],
                          optimizers=toy_gan_optimizers(cfg, generator, discriminator),
                          gp_weight=cfg["gp_weight"], clip=cfg["clip"], decay_lr=cfg["decay_lr"],
-                         noise=noise, callback=coverage_tracker(generator, data),
-                         callback_every=max(1, cfg["steps"] // 20),
-                         desc=f"{cfg['recipe']} ({cfg['loss']})")
+                         noise=noise, callback=watch, callback_every=max(1, cfg["steps"] // 20),
+                         desc=f"{cfg['data']}, {cfg['loss']}")
 
-    return {"generator": generator, "discriminator": discriminator}, train
+    return models, train
+
+
+def gan_dynamics_config() -> dict:
+    """``gan_ring8``'s settings plus snapshots after 5%, 15%, 40% and 100% of the steps
+    (notebook 02 overrides ``data`` and ``loss``)."""
+    cfg = toy_gan_config("non-saturating")
+    every = max(1, cfg["steps"] // 20)  # the coverage callback's interval
+    return {**cfg, "snapshot_steps": (every, 3 * every, 8 * every, 20 * every)}
 
 
 register("gan_ring8", lambda: toy_gan_config("non-saturating"),
          "non-saturating MLP GAN on the ring of 8 Gaussians")(build_toy_gan)
 register("wgan_gp_ring8", lambda: toy_gan_config("wgan-gp"),
          "WGAN-GP MLP on the ring of 8 Gaussians, same budget as gan_ring8")(build_toy_gan)
+register("gan_dynamics", gan_dynamics_config,
+         "MLP GAN on a 2-D toy with snapshots during training (notebook 02)")(build_toy_gan)
 register("wgan_clip_ring8", lambda: toy_gan_config("wgan-clip"),
          "WGAN with weight clipping on the ring of 8 Gaussians, same budget as gan_ring8")(
     build_toy_gan)
