@@ -153,10 +153,18 @@ def last_measured(path: Path) -> str:
     return f"written {modified:%Y-%m-%d %H:%M}, not committed yet"
 
 
+def cold_notebook_files() -> list[Path]:
+    """``bench/notebooks_cold.md`` and the files of cold runs of a few notebooks
+    (``--long --notebooks NN ...``), in order."""
+    return [COLD_NOTEBOOKS_MD] + sorted(COLD_NOTEBOOKS_MD.parent.glob("notebooks_cold_*.md"))
+
+
 def long_run_section(path: Path) -> Section:
     """The markdown a long measurement last wrote (``bench/<name>.md``), as a section."""
-    command = ("python -m bench --long" if path == COLD_NOTEBOOKS_MD
-               else f"python bench/{path.stem}.py")
+    command = ("python -m bench --long" + (" --only notebooks --notebooks "
+                                            + " ".join(path.stem.split("_")[-1].split("-"))
+                                            if path != COLD_NOTEBOOKS_MD else "")
+               if path.name.startswith("notebooks_cold") else f"python bench/{path.stem}.py")
     title = f"From `bench/{path.name}` (long run)"
     if not path.exists():
         return Section(title, f"**Not measured yet**: run `{command}` (or `make bench-long`).",
@@ -202,6 +210,10 @@ def main(argv: list[str] | None = None) -> Path:
                              "own markdown in bench/, which a later `python -m bench` includes")
     parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS),
                         help="run only these parts")
+    parser.add_argument("--notebooks", nargs="+", default=None, metavar="NN",
+                        help="measure only the notebooks whose names start with these "
+                             "prefixes (e.g. 07 08); with --long the cold runs then go to "
+                             "bench/notebooks_cold_<NN-NN>.md, beside the other cold runs")
     parser.add_argument("--budget-minutes", type=float, default=None,
                         help="stop starting new measurements after this long "
                              "(default 40; 240 with --long, 10 with --quick)")
@@ -214,8 +226,10 @@ def main(argv: list[str] | None = None) -> Path:
     if args.long and args.quick:
         parser.error("--long and --quick do not go together (--quick already runs every "
                      "script in its smoke mode)")
+    cold_md = (COLD_NOTEBOOKS_MD if not args.notebooks else COLD_NOTEBOOKS_MD.with_name(
+        f"notebooks_cold_{args.notebooks[0]}-{args.notebooks[-1]}.md"))
     output = args.output or (Path(tempfile.gettempdir()) / "genlib-bench-quick.md" if args.quick
-                             else COLD_NOTEBOOKS_MD if args.long else ROOT / "bench" / "RESULTS.md")
+                             else cold_md if args.long else ROOT / "bench" / "RESULTS.md")
     budget = 60 * (args.budget_minutes or (10 if args.quick else 240 if args.long else 40))
     script_timeout = args.script_timeout or (60 if args.quick else 1800)
     start, load_start = time.monotonic(), os.getloadavg()
@@ -253,9 +267,11 @@ def main(argv: list[str] | None = None) -> Path:
                 tasks.append((path.name, lambda path=path: [
                     long_run_section(path.with_suffix(".md"))]))
     if "notebooks" in args.only:
-        tasks.append(("notebooks", lambda: notebooks.measure(args.quick, deadline, args.long)))
+        tasks.append(("notebooks", lambda: notebooks.measure(args.quick, deadline, args.long,
+                                                             args.notebooks)))
         if not args.quick and not args.long:
-            tasks.append(("notebooks_cold", lambda: [long_run_section(COLD_NOTEBOOKS_MD)]))
+            tasks.append(("notebooks_cold", lambda: [long_run_section(path)
+                                                     for path in cold_notebook_files()]))
 
     def run(task):
         name, measure = task
@@ -281,7 +297,8 @@ def main(argv: list[str] | None = None) -> Path:
         sections = [s for s in sections if s.title.startswith(("Notebooks", "Peak memory"))]
         now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
         load = ", ".join(f"{x:.2f}" for x in load_start)
-        text = [f"*`python -m bench --long`, {now}, load average {load} at the start, "
+        command = " ".join(["python -m bench"] + (argv if argv is not None else sys.argv[1:]))
+        text = [f"*`{command}`, {now}, load average {load} at the start, "
                 f"{(time.monotonic() - start) / 60:.0f} min.*", "", summary(mine)]
     else:
         text = [header(args, load_start, time.monotonic() - start), "", coverage(), "",

@@ -35,9 +35,15 @@ WARM_LIMIT_S = 3 * FULL_WARM_TARGET_S
 NOT_MEASURED = float("nan")
 
 
-def notebook_paths() -> list[Path]:
-    """Every notebook of the collection, in order."""
-    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+def notebook_paths(prefixes: list[str] | None = None) -> list[Path]:
+    """Every notebook of the collection, in order; only those whose names start with one of
+    ``prefixes`` if given."""
+    paths = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if prefixes:
+        paths = [p for p in paths if p.name.startswith(tuple(prefixes))]
+        if not paths:
+            raise ValueError(f"no notebook's name starts with any of {prefixes}")
+    return paths
 
 
 def smoke_notebook(folder: Path) -> Path:
@@ -147,15 +153,17 @@ def _seconds(run: KernelRun | None, why_not: str) -> str:
     return f"{run.seconds:.0f} s" + ("" if run.ok else f" (failed: {run.error})")
 
 
-def measure(quick: bool, deadline: float, cold: bool = False) -> list[Section]:
+def measure(quick: bool, deadline: float, cold: bool = False,
+            prefixes: list[str] | None = None) -> list[Section]:
     """The nbval section and the full-mode (time and memory) sections.
 
     ``quick`` (the harness's smoke run) measures :func:`smoke_notebook` instead of the
     collection, cold only and in quick mode. Otherwise the full-mode runs are warm, with the
     project's checkpoint cache; ``cold=True`` (``python -m bench --long``) runs each notebook
-    with a new empty cache instead, and leaves out the nbval run."""
+    with a new empty cache instead, and leaves out the nbval run. ``prefixes`` picks the
+    notebooks by the start of their names (all when None)."""
     with tempfile.TemporaryDirectory(prefix="bench-smoke-") as folder:
-        paths = [smoke_notebook(Path(folder))] if quick else notebook_paths()
+        paths = [smoke_notebook(Path(folder))] if quick else notebook_paths(prefixes)
         return _measure(paths, quick, deadline, cold or quick)
 
 
