@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--notebooks", nargs="+", default=None, metavar="NN",
                         help="measure only the notebooks whose names start with these "
                              "prefixes (e.g. 07 08); with --long the cold runs then go to "
-                             "bench/notebooks_cold_<NN-NN>.md, beside the other cold runs")
+                             "bench/notebooks_cold_<NN-NN-...>.md, beside the other cold runs")
     parser.add_argument("--budget-minutes", type=float, default=None,
                         help="stop starting new measurements after this long "
                              "(default 40; 240 with --long, 10 with --quick)")
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> Path:
         parser.error("--long and --quick do not go together (--quick already runs every "
                      "script in its smoke mode)")
     cold_md = (COLD_NOTEBOOKS_MD if not args.notebooks else COLD_NOTEBOOKS_MD.with_name(
-        f"notebooks_cold_{args.notebooks[0]}-{args.notebooks[-1]}.md"))
+        f"notebooks_cold_{'-'.join(args.notebooks)}.md"))
     output = args.output or (Path(tempfile.gettempdir()) / "genlib-bench-quick.md" if args.quick
                              else cold_md if args.long else ROOT / "bench" / "RESULTS.md")
     budget = 60 * (args.budget_minutes or (10 if args.quick else 240 if args.long else 40))
