@@ -23,6 +23,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch
+
 from . import ROOT, Section, TargetCheck, fmt, markdown_table, run_process
 from .memory import PEAK_MEMORY_TARGET_GB, KernelRun, memory_section, run_notebook
 
@@ -111,11 +113,33 @@ class FullModeRuns:
     notebook: str
     cold: KernelRun | None  # None: not run (time budget spent)
     warm: KernelRun | None
+    trained: list[tuple[str, float]] = field(default_factory=list)  # cold: (recipe, seconds)
 
     @property
     def peak_gb(self) -> float:
         peaks = [r.peak_gb for r in (self.cold, self.warm) if r is not None and r.peak_rss_bytes]
         return max(peaks) if peaks else NOT_MEASURED
+
+
+def trained_recipes(cache: Path) -> list[tuple[str, float]]:
+    """``(recipe, training seconds)`` of every checkpoint a run left in the cache ``cache``
+    (read from the files' configurations and histories), longest first."""
+    found = []
+    for path in sorted((Path(cache) / "checkpoints").glob("*.pt")):
+        try:
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+            found.append((payload["config"]["recipe"], float(payload["history"]["seconds"])))
+        except Exception:  # noqa: BLE001 - a file being written, or without a history
+            found.append((path.stem.rsplit("-", 1)[0], float("nan")))
+    return sorted(found, key=lambda item: -item[1] if item[1] == item[1] else 0.0)
+
+
+def _trained_text(trained: list[tuple[str, float]]) -> str:
+    if not trained:
+        return "none"
+    total = sum(seconds for _, seconds in trained if seconds == seconds)
+    return (", ".join(f"{name} {seconds:.0f} s" for name, seconds in trained)
+            + f" (training {total:.0f} s in all)")
 
 
 def full_mode_cold_and_warm(paths: list[Path], deadline: float, quick_mode: bool = False,
@@ -135,7 +159,8 @@ def full_mode_cold_and_warm(paths: list[Path], deadline: float, quick_mode: bool
             with tempfile.TemporaryDirectory(prefix=f"bench-{path.stem[:2]}-cache-") as cache:
                 env = dict(os.environ, GENLIB_QUICK="1" if quick_mode else "0", GENLIB_CACHE=cache)
                 run = run_notebook(path, env, min(cold_limit_s, deadline - time.monotonic()))
-            results.append(FullModeRuns(path.name, run, None))
+                trained = trained_recipes(Path(cache))
+            results.append(FullModeRuns(path.name, run, None, trained))
         else:
             env = dict(os.environ, GENLIB_QUICK="0")
             env.pop("GENLIB_CACHE", None)
@@ -209,7 +234,8 @@ def full_mode_section(runs: list[FullModeRuns], quick: bool, cold: bool) -> Sect
                         else "time budget spent")
         why_not_cold = "time budget spent" if cold else "`python -m bench --long`"
         rows.append([r.notebook, _seconds(r.cold, why_not_cold),
-                     _seconds(r.warm, why_not_warm), f"{fmt(r.peak_gb)} GB"])
+                     _seconds(r.warm, why_not_warm), f"{fmt(r.peak_gb)} GB"]
+                    + ([_trained_text(r.trained) if r.cold is not None else ""] if cold else []))
         for label, run, target in (("cold", r.cold, FULL_COLD_TARGET_S),
                                    ("warm", r.warm, FULL_WARM_TARGET_S)):
             if run is None and (label == "cold") != cold:
@@ -221,6 +247,10 @@ def full_mode_section(runs: list[FullModeRuns], quick: bool, cold: bool) -> Sect
                                 higher_is_better=False)
             if ok and run.stopped:
                 check.limited_by = "stopped at the harness's limit, so at least this much"
+            if label == "cold" and ok and not check.met and r.trained:
+                check.limited_by = "; ".join(filter(None, [
+                    check.limited_by, "models trained (checkpoints written by then): "
+                    + _trained_text(r.trained)]))
             checks.append(check)
     how = ("with `GENLIB_CACHE` pointing to a new empty folder (cold: every model is "
            "trained); the warm runs are `make bench`'s" if cold else
@@ -231,7 +261,11 @@ def full_mode_section(runs: list[FullModeRuns], quick: bool, cold: bool) -> Sect
             f"{'1' if quick else '0'}`), {how}. Targets: cold <= {FULL_COLD_TARGET_S:.0f} s, warm <= "
             f"{FULL_WARM_TARGET_S:.0f} s, peak kernel memory <= {PEAK_MEMORY_TARGET_GB:.0f} GB. "
             f"A cold run is stopped after {COLD_LIMIT_S:.0f} s and a warm one after "
-            f"{WARM_LIMIT_S:.0f} s (shown as `> N s`: the target is missed by at least that).",
-            "", markdown_table(["notebook", "cold cache", "warm cache", "peak memory"], rows)]
+            f"{WARM_LIMIT_S:.0f} s (shown as `> N s`: the target is missed by at least that)."
+            + (" The last column lists the models the cold run trained (recipe and training "
+               "time, from the checkpoints it wrote; a model still training when a run was "
+               "stopped is not listed)." if cold else ""),
+            "", markdown_table(["notebook", "cold cache", "warm cache", "peak memory"]
+                               + (["models trained (cold)"] if cold else []), rows)]
     title = f"Notebooks in {mode} mode, " + ("cache cold" if cold else "cache warm")
     return Section(title, "\n".join(text), checks)

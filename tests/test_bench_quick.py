@@ -55,3 +55,27 @@ def test_bench_quick_writes_every_section(tmp_path):
         assert f"## From `bench/{name}` --quick" in text
     assert "**The script failed**" not in text, text[text.find("**The script failed**") - 2000:]
     assert "Targets at a glance" in text and "not measured" not in text.split("## ", 3)[2]
+
+
+def test_cold_runs_list_the_models_they_trained(tmp_path):
+    """The cold-cache table names each recipe a run trained, with its training time, read
+    back from the checkpoints the run wrote."""
+    import torch
+
+    from bench.notebooks import _trained_text, trained_recipes
+    from genlib.training.checkpoints import save_checkpoint
+    from genlib.training.history import History
+
+    folder = tmp_path / "checkpoints"
+    for name, seconds in (("vae2d", 12.4), ("conv_vae", 600.2)):
+        history = History(name)
+        history.seconds = seconds
+        save_checkpoint(folder / f"{name}-0123456789ab.pt", {"m": torch.nn.Linear(1, 1)},
+                        {"recipe": name}, history)
+    (folder / "broken-0123456789ab.pt").write_bytes(b"not a checkpoint")
+    found = trained_recipes(tmp_path)
+    assert found[:2] == [("conv_vae", 600.2), ("vae2d", 12.4)]
+    assert found[2][0] == "broken" and found[2][1] != found[2][1]  # NaN: unreadable
+    assert _trained_text(found[:2]) == "conv_vae 600 s, vae2d 12 s (training 613 s in all)"
+    assert _trained_text([]) == "none"
+    assert trained_recipes(tmp_path / "empty") == []
