@@ -108,3 +108,39 @@ def test_concurrent_callers_train_once(cache_dir, quick_mode):
     finally:
         release.set()
         zoo._RECIPES.pop("_test_locked", None)
+
+
+def test_pretrain_plan_holds_the_variants_the_notebooks_use(monkeypatch):
+    """`make pretrain` must leave every model a notebook loads in the cache: the default
+    configurations and the overrides notebooks 02, 07 and 08 pass."""
+    from genlib.zoo.hybrid import same_budget_overrides
+
+    for quick in ("0", "1"):
+        monkeypatch.setenv("GENLIB_QUICK", quick)
+        plan = zoo.pretrain_plan()
+        paths = [checkpoint_path(name, zoo.recipe_config(name, **o)) for name, o in plan]
+        assert len(set(paths)) == len(paths)  # each model once (beta=1.0 is the default)
+        wanted = ([("beta_vae", {"beta": b}) for b in (0.5, 1.0, 2.0, 4.0, 8.0)]
+                  + [("beta_vae", o) for o in zoo.vae.collapse_remedies().values()]
+                  + [("gan_dynamics", {"loss": "saturating"}), ("gan_dynamics", {"data": "grid25"}),
+                     ("dcgan", same_budget_overrides())]
+                  + [(name, {}) for name in zoo.names()])
+        for name, overrides in wanted:
+            assert checkpoint_path(name, zoo.recipe_config(name, **overrides)) in paths, \
+                (name, overrides)
+    assert zoo.pretrain_plan(["gan_ring8"]) == [("gan_ring8", {})]
+    with pytest.raises(KeyError, match="unknown recipe"):
+        zoo.pretrain_plan(["no_such_recipe"])
+
+
+def test_every_recipe_a_notebook_names_is_registered():
+    import json
+    import re
+    from pathlib import Path
+
+    names = set(zoo.names())
+    for path in sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb")):
+        code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                         if c["cell_type"] == "code")
+        for name in re.findall(r"pretrained\(\s*\"(\w+)\"", code):
+            assert name in names, f"{path.name} asks for unknown recipe {name!r}"

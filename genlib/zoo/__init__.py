@@ -9,7 +9,8 @@ models never masquerade as full-mode ones), and trains and saves on a miss::
     models, history = zoo.pretrained("dcgan")
     generator = models["generator"]
 
-``python -m genlib.zoo`` (``make pretrain``) trains every full-mode recipe once.
+``python -m genlib.zoo`` (``make pretrain``) trains every full-mode recipe once, with the
+variants (settings overridden) that the notebooks ask for.
 """
 from __future__ import annotations
 
@@ -41,12 +42,17 @@ class Recipe:
     build: Callable[[dict], tuple[dict[str, torch.nn.Module], Callable[[], History]]]
     config: Callable[[], dict]  # the configuration in the current mode
     description: str = ""
+    # the overrides the notebooks use besides the default, e.g. [{"beta": 4.0}] (current mode)
+    variants: Callable[[], list[dict]] | None = None
 
 
-def register(name: str, config_fn: Callable[[], dict], description: str = ""):
-    """Decorator: ``@register("dcgan", lambda: {...})`` over a ``build(cfg)`` function."""
+def register(name: str, config_fn: Callable[[], dict], description: str = "",
+             variants: Callable[[], list[dict]] | None = None):
+    """Decorator: ``@register("dcgan", lambda: {...})`` over a ``build(cfg)`` function.
+    ``variants()`` lists the overrides that notebooks pass to ``pretrained(name, ...)``, so
+    that :func:`pretrain_all` trains those too."""
     def wrap(build):
-        _RECIPES[name] = Recipe(name, build, config_fn, description)
+        _RECIPES[name] = Recipe(name, build, config_fn, description, variants)
         return build
     return wrap
 
@@ -120,8 +126,26 @@ def _locked(path: Path):
         yield
 
 
-def pretrain_all(only: list[str] | None = None) -> None:
-    """Train (or confirm cached) every recipe in the current mode."""
+def pretrain_plan(only: list[str] | None = None) -> list[tuple[str, dict]]:
+    """``(name, overrides)`` of every model :func:`pretrain_all` trains: each recipe's
+    default configuration and its variants."""
+    _load_all()
+    plan, seen = [], set()
     for name in only or names():
-        print(f"== {name} ({config.mode()} mode)")
-        pretrained(name)
+        if name not in _RECIPES:
+            raise KeyError(f"unknown recipe {name!r}; known recipes: {', '.join(names())}")
+        variants = _RECIPES[name].variants
+        for overrides in [{}] + (variants() if variants else []):
+            path = checkpoint_path(name, recipe_config(name, **overrides))
+            if path not in seen:  # a variant equal to the default is trained once
+                seen.add(path)
+                plan.append((name, overrides))
+    return plan
+
+
+def pretrain_all(only: list[str] | None = None) -> None:
+    """Train (or confirm cached) every recipe in the current mode, with its variants."""
+    for name, overrides in pretrain_plan(only):
+        settings = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
+        print(f"== {name}{f' ({settings})' if settings else ''} ({config.mode()} mode)")
+        pretrained(name, **overrides)

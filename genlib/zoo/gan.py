@@ -128,7 +128,8 @@ register("gan_ring8", lambda: toy_gan_config("non-saturating"),
 register("wgan_gp_ring8", lambda: toy_gan_config("wgan-gp"),
          "WGAN-GP MLP on the ring of 8 Gaussians, same budget as gan_ring8")(build_toy_gan)
 register("gan_dynamics", gan_dynamics_config,
-         "MLP GAN on a 2-D toy with snapshots during training (notebook 02)")(build_toy_gan)
+         "MLP GAN on a 2-D toy with snapshots during training (notebook 02)",
+         variants=lambda: [{"loss": "saturating"}, {"data": "grid25"}])(build_toy_gan)
 register("wgan_clip_ring8", lambda: toy_gan_config("wgan-clip"),
          "WGAN with weight clipping on the ring of 8 Gaussians, same budget as gan_ring8")(
     build_toy_gan)
@@ -165,7 +166,13 @@ def dcgan_config() -> dict:
     }
 
 
-@register("dcgan", dcgan_config, "DCGAN on the 'auto' image data set, samples after each epoch")
+def dcgan_variants() -> list[dict]:
+    from .hybrid import same_budget_overrides  # notebook 08's budget and data
+    return [same_budget_overrides()]
+
+
+@register("dcgan", dcgan_config, "DCGAN on the 'auto' image data set, samples after each epoch",
+          variants=dcgan_variants)
 def build_dcgan(cfg: dict):
     config.seed_everything(cfg["seed"])
     generator = DCGANGenerator(cfg["latent_dim"], cfg["width"])

@@ -109,8 +109,21 @@ def beta_vae_config() -> dict:
             "latent_dim": 16}
 
 
+BETA_SWEEP = (0.5, 1.0, 2.0, 4.0, 8.0)  # notebook 07's rate-distortion curve
+
+
+def collapse_remedies() -> dict[str, dict]:
+    """Notebook 07's posterior-collapse comparison: ``beta_vae`` overrides by name (a 32-d
+    latent, plain, with KL warm-up, with free bits)."""
+    return {"plain": {"latent_dim": 32},
+            "warm-up": {"latent_dim": 32, "warmup_steps": config.choose(quick=40, full=1500)},
+            "free bits": {"latent_dim": 32, "free_bits": 0.5}}
+
+
 @register("beta_vae", beta_vae_config,
-          "MLP VAE, 16-d latent; override beta, latent_dim, warmup_steps or free_bits (notebook 07)")
+          "MLP VAE, 16-d latent; override beta, latent_dim, warmup_steps or free_bits (notebook 07)",
+          variants=lambda: [{"beta": beta} for beta in BETA_SWEEP]
+          + list(collapse_remedies().values()))
 def build_beta_vae(cfg: dict):
     return build_mlp_vae(cfg)
 
