@@ -107,7 +107,7 @@ COVERAGE = [
      "From `bench/bench_time_to_quality.md` (long run)"),
     ("4. nbval in quick mode; each notebook in full mode, cache cold and warm",
      "Notebooks under nbval; Notebooks in full mode, cache warm; cache cold: from "
-     "`bench/notebooks_cold.md` (long run)"),
+     "`bench/notebooks_cold.md` and `bench/notebooks_cold_<NN-...>.md` (long runs)"),
     ("5. slider latency", "From `bench/bench_widgets.py`"),
     ("6. peak memory of a notebook kernel", "Peak memory of a notebook kernel"),
 ]
