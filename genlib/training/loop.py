@@ -7,9 +7,11 @@
 * Ctrl-C (or the notebook's stop button) ending training cleanly with the partial history,
 * an optional wall-clock budget,
 * a :class:`~genlib.training.history.History` of everything logged, and
-* on the CPU, convolution weights in the channels-last (NHWC) memory layout, the layout
-  oneDNN's fastest convolution kernels use: 1.1-1.2x more images per second for the
-  collection's convolutional models on a 2-core CPU (``bench/RESULTS.md``), the same maths.
+* on the CPU, convolution weights in the channels-last (NHWC) memory layout while training,
+  the layout oneDNN's fastest convolution kernels use: 1.1-1.2x more images per second for
+  the collection's convolutional models on a 2-core CPU (``bench/RESULTS.md``), the same
+  maths. They go back to the usual layout at the end, so a trained model computes exactly
+  what the same weights loaded from a checkpoint compute.
 
 The update step itself stays in the caller's loop, in plain sight::
 
@@ -50,9 +52,9 @@ def require_positive(name: str, value, integer: bool = False):
 class TrainingRun:
     """Progress bar, NaN guard, interrupt handling and history around a training loop.
 
-    On entering, the ``models`` that live on the CPU get their 4-D (convolution) weights in
-    the channels-last layout (``TrainingRun.channels_last = False`` turns this off); the
-    parameters stay the same objects, so optimizers built before keep working.
+    While the run lasts, the ``models`` that live on the CPU hold their 4-D (convolution)
+    weights in the channels-last layout (``TrainingRun.channels_last = False`` turns this
+    off); the parameters stay the same objects, so optimizers built before keep working.
 
     Args:
         total: number of steps the loop will take (for the bar; ``over`` sets it).
@@ -85,10 +87,7 @@ class TrainingRun:
     # -- context manager -------------------------------------------------
     def __enter__(self) -> "TrainingRun":
         self._start = time.perf_counter()
-        if self.channels_last:
-            for model in self.models:
-                if all(p.device.type == "cpu" for p in model.parameters()):
-                    model.to(memory_format=torch.channels_last)  # only 4-D tensors change
+        self._layout(torch.channels_last)
         self._bar = tqdm(total=self.total, desc=self.desc, leave=False, disable=not self.progress,
                          dynamic_ncols=True)
         self._take_snapshot()
@@ -96,6 +95,7 @@ class TrainingRun:
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         self.history.seconds += time.perf_counter() - self._start
+        self._layout(torch.contiguous_format)
         if self._bar is not None:
             self._bar.close()
         if exc_type is KeyboardInterrupt:
@@ -104,6 +104,12 @@ class TrainingRun:
                   "it has and the history so far is returned.")
             return True  # swallow the interrupt: the caller gets its partial history
         return False
+
+    def _layout(self, memory_format: torch.memory_format) -> None:
+        if self.channels_last:
+            for model in self.models:
+                if all(p.device.type == "cpu" for p in model.parameters()):
+                    model.to(memory_format=memory_format)  # only 4-D tensors change
 
     # -- iteration -------------------------------------------------------
     def __iter__(self) -> Iterator[int]:
