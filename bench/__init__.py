@@ -19,7 +19,9 @@ The other ``bench/bench_*.py`` scripts (data loading, GAN and VAE quality, widge
 GAN vs VAE, time to quality) are run by :mod:`bench.__main__` as they are, and their markdown
 goes into RESULTS.md unchanged; the three that train for many minutes run under
 ``python -m bench --long``, and ``python -m bench`` copies in what they last wrote.
-``bench/pilot_vae.py`` is the short pilot run behind ``bench_vae.py``'s choice of levers.
+``bench/pilot_vae.py`` is the short pilot run behind ``bench_vae.py``'s choice of levers;
+``bench/pilot_dcgan.py`` and ``bench/pilot_vae_batch.py`` (with their ``.md`` results) are
+the pilots behind the ``dcgan`` and MLP VAE recipes' settings.
 """
 from __future__ import annotations
 
