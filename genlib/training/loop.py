@@ -9,8 +9,8 @@
 * a :class:`~genlib.training.history.History` of everything logged, and
 * on the CPU, convolution weights in the channels-last (NHWC) memory layout while training,
   the layout oneDNN's fastest convolution kernels use: 1.1-1.2x more images per second for
-  the collection's convolutional models on a 2-core CPU (``bench/RESULTS.md``), the same
-  maths. They go back to the usual layout at the end, so a trained model computes exactly
+  the conv VAE and the DCGAN on a 2-core CPU (measured against the contiguous layout in the
+  same run), the same maths. They go back to the usual layout at the end, so a trained model computes exactly
   what the same weights loaded from a checkpoint compute.
 
 The update step itself stays in the caller's loop, in plain sight::
