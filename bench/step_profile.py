@@ -29,7 +29,7 @@ from torch.utils.flop_counter import flop_registry
 from genlib.data import Batches, binarize
 from genlib.objectives.gan import discriminator_loss, generator_loss
 from genlib.objectives.wasserstein import critic_loss, gradient_penalty
-from genlib.training import TrainingRun
+from genlib.training import TrainingRun, adam
 from genlib.training.vae import model_elbo
 
 from . import Section, markdown_table
@@ -104,7 +104,7 @@ def ours_vae_steps(w: Workload):
     """One step of ``train_vae`` (dynamic binarisation, ELBO, Adam; the recipe's settings)."""
     model, cfg = w.models["vae"], w.settings
     device = next(model.parameters()).device
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+    optimizer = adam(model.parameters(), lr=cfg["lr"])
     generator = torch.Generator().manual_seed(cfg["seed"])
     batches = endless(Batches(w.data["images"], batch_size=cfg["batch_size"],
                               generator=generator))

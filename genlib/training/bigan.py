@@ -16,6 +16,7 @@ from ..data import Batches
 from ..objectives.gan import discriminator_loss
 from .history import History
 from .loop import TrainingRun, require_positive
+from .optim import adam
 
 
 def train_bigan(encoder, generator, discriminator, images: torch.Tensor, epochs: int,
@@ -27,8 +28,8 @@ def train_bigan(encoder, generator, discriminator, images: torch.Tensor, epochs:
     require_positive("lr", lr)
     noise = torch.Generator().manual_seed(seed)
     batches = Batches(images, batch_size=batch_size, drop_last=True, generator=noise)
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas)
-    opt_ge = torch.optim.Adam([*encoder.parameters(), *generator.parameters()], lr=lr, betas=betas)
+    opt_d = adam(discriminator.parameters(), lr=lr, betas=betas)
+    opt_ge = adam([*encoder.parameters(), *generator.parameters()], lr=lr, betas=betas)
     for model in (encoder, generator, discriminator):
         model.train()
     with TrainingRun(models=[encoder, generator, discriminator], desc=desc,

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from ..data import Batches
 from .history import History
 from .loop import TrainingRun, require_positive
+from .optim import adam
 
 
 def train_classifier(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor,
@@ -22,7 +23,7 @@ def train_classifier(model: torch.nn.Module, images: torch.Tensor, labels: torch
     require_positive("lr", lr)
     shuffle = torch.Generator().manual_seed(seed)
     batches = Batches(images, labels, batch_size=batch_size, shuffle=True, generator=shuffle)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = adam(model.parameters(), lr=lr)
     model.train()
     with TrainingRun(models=[model], desc=desc, max_seconds=max_seconds) as run:
         for step, (x, y) in run.over(batches, epochs):

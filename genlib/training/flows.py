@@ -13,6 +13,7 @@ from ..config import torch_threads
 from ..models.flows import FlowPosterior, elbo_estimate
 from .history import History
 from .loop import TrainingRun, require_positive
+from .optim import adam
 
 
 def fit_posterior(posterior: FlowPosterior, log_joint: Callable[[torch.Tensor], torch.Tensor],
@@ -26,7 +27,7 @@ def fit_posterior(posterior: FlowPosterior, log_joint: Callable[[torch.Tensor], 
     """
     require_positive("steps", steps, integer=True)
     require_positive("lr", lr)
-    optimizer = torch.optim.Adam(posterior.parameters(), lr=lr)
+    optimizer = adam(posterior.parameters(), lr=lr)
     with torch_threads(1), \
             TrainingRun(total=steps, models=[posterior], desc=desc, progress=progress) as run:
         for step in run:

@@ -25,6 +25,7 @@ from ..objectives.gan import discriminator_loss, generator_loss
 from ..objectives.wasserstein import critic_loss, gradient_penalty
 from .history import History
 from .loop import TrainingRun, require_positive
+from .optim import adam
 
 GAN_LOSSES = ("non-saturating", "saturating", "wgan-gp", "wgan-clip")
 
@@ -60,8 +61,8 @@ def make_gan_optimizers(generator: nn.Module, discriminator: nn.Module, lr_g: fl
     Pass them to several ``train_gan`` calls to continue training with the same state."""
     require_positive("lr_g", lr_g)
     require_positive("lr_d", lr_d)
-    return (torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas),
-            torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas))
+    return (adam(generator.parameters(), lr=lr_g, betas=betas),
+            adam(discriminator.parameters(), lr=lr_d, betas=betas))
 
 
 def train_gan(generator: nn.Module, discriminator: nn.Module,

@@ -19,6 +19,7 @@ from ..metrics.likelihood import iwae_log_weights
 from ..objectives.elbo import ElboTerms, decoder_log_likelihood, iwae_bound
 from .history import History
 from .loop import TrainingRun, require_positive
+from .optim import adam
 
 
 def model_elbo(model, x: torch.Tensor, labels: torch.Tensor | None = None, beta: float = 1.0,
@@ -108,7 +109,7 @@ def train_vae(model, images: torch.Tensor, labels: torch.Tensor | None = None, *
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # the reparameterisation noise
     model.to(device).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = adam(model.parameters(), lr=lr)
     tensors = (images,) if labels is None else (images, labels)
     batches = Batches(*tensors, batch_size=batch_size, shuffle=True, generator=generator)
     autocast = (torch.autocast(device.type, dtype=torch.bfloat16) if bf16

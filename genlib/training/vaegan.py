@@ -31,6 +31,7 @@ from ..models.vaegan import discriminator_features
 from ..objectives.elbo import gaussian_kl
 from .history import History
 from .loop import TrainingRun, require_positive
+from .optim import adam
 
 
 def train_vaegan(encoder, decoder, discriminator, images: torch.Tensor, epochs: int,
@@ -45,9 +46,9 @@ def train_vaegan(encoder, decoder, discriminator, images: torch.Tensor, epochs: 
     noise = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # the reparameterisation noise
     batches = Batches(images, batch_size=batch_size, drop_last=True, generator=noise)
-    opt_enc = torch.optim.Adam(encoder.parameters(), lr=lr, betas=betas)
-    opt_dec = torch.optim.Adam(decoder.parameters(), lr=lr, betas=betas)
-    opt_dis = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas)
+    opt_enc = adam(encoder.parameters(), lr=lr, betas=betas)
+    opt_dec = adam(decoder.parameters(), lr=lr, betas=betas)
+    opt_dis = adam(discriminator.parameters(), lr=lr, betas=betas)
     models = [encoder, decoder, discriminator]
     for model in models:
         model.train()
