@@ -10,32 +10,54 @@ What is compared, on Fashion-MNIST:
   :class:`bench.reference.ReferenceMLPVAE`), its loss (summed BCE on sigmoid outputs plus
   the KL, :func:`bench.reference.vae_loss`), Adam at 1e-3, batch 128, constant rate, float32.
 * **genlib**: :class:`genlib.models.pixel_vae.PixelMLPVAE` trained by
-  :func:`genlib.training.vae.train_vae` with the levers that won per CPU-minute in pilot runs
-  on this 2-core machine (``GENLIB_CHOICE`` below): the MLP VAE with one hidden layer of 512
-  units and a 32-d latent, whose Bernoulli decoder also sees the pixels above and to the left
-  through an 8-channel masked convolution (PixelVAE, Gulrajani et al. 2017; still an exact
-  likelihood, so L_K keeps its meaning); trained on the importance-weighted bound L_5 (IWAE,
-  Burda et al. 2016) rather than the ELBO; batch 256 under bfloat16 autocast (about 1.7x the
-  images per CPU-second of float32 at batch 128 here); Adam at 2e-3 decayed to 0 along a
-  cosine over the time budget.
+  :func:`genlib.training.vae.train_vae` with the choices that won per CPU-minute in pilot
+  runs on this 2-core machine (``GENLIB_CHOICE`` below): the MLP VAE 784-512-32 whose
+  Bernoulli decoder also sees every pixel before pixel i in raster order, through a MADE
+  (Germain et al. 2015) of 1024 hidden units that see z as well:
+  logit_i = a_i(z) + b_i(x_<i, z). This is PixelVAE's idea (Gulrajani et al. 2017) with
+  masked matrix products in place of masked convolutions; it is still an exact, normalised
+  likelihood, so L_K keeps its meaning. Float32, batch 128, genlib's fused Adam
+  (:func:`genlib.training.adam`) at 2e-3 decayed to 0 along a cosine over the time budget.
 
-Pilot runs (`bench/pilot_vae.py`, 300 s, one thread each, two at a time on the idle machine; NLL with K = 200 on
-the first 500 test images): reference 234.91; MLPVAE 784-512-256-32 235.34 (a better ELBO,
-no better NLL); PixelMLPVAE, 8 channels 234.00, 24 channels 235.60 (too slow per step);
-MLPVAE 784-512-32 trained on L_5 234.03; PixelMLPVAE trained on L_5 234.02. The conv VAE of
-notebook 06 (``conv_width``: 32, dense 256, 16-d latent, batch 128, bf16) on one thread
-236.82 after 9.4 epochs: its steps cost too much for one core. Each lever is
-worth about 0.9 nats at this budget, and they do not add up. Earlier pilots of 90
-CPU-seconds: deeper or wider MLPs lost to the reference by 1-3 nats (at such budgets the
-number of updates matters more than capacity); the convolutional VAE costs about 7x an MLP
-step (bf16 helps it less) and was not a contender. ``torch.compile`` of the loss is about 1.3x
-faster per step but is left out: its compilation took over 100 s of the budget on a loaded
-machine, while the time-based learning-rate schedule ran on.
+Pilot runs (``bench/pilot_vae.py``, 300 s, one thread each, two at a time on the idle machine;
+NLL = -L_200 on the first 500 test images, -ELBO on all 10 000), 2026-12-01 on an AMD EPYC
+without bfloat16 units:
 
-Result of the run recorded in ``bench/bench_vae.md`` (2026-11-22; the shared machine gave
-each process about 310 CPU-seconds of the 600 s): genlib ahead by 0.17 +- 0.10 nats, short of
-the 2-nat target. At these budgets MLP VAEs of 0.6-1.1 M parameters, with or without these
-levers, land within about a nat of each other on binarised Fashion-MNIST.
+| choice (changes to ``GENLIB_CHOICE``) | epochs | -ELBO | NLL |
+| --- | ---: | ---: | ---: |
+| reference (pytorch/examples 784-400-20) | 32.5 | 238.58 | 235.15 |
+| the previous choice: 8-channel masked convolution, trained on L_5, batch 256, float32 | 9.2 | 243.32 | 237.20 |
+| the same, on the ELBO, batch 128 | 13.1 | 236.74 | 235.11 |
+| MADE context without hidden units (b = W x, a fully visible sigmoid belief net) | 16.4 | 235.87 | 234.21 |
+| the same with fused Adam (all rows below have it) | 22.9 | 235.70 | 234.17 |
+| the same, batch 256, lr 3e-3 | 27.3 | 235.92 | 234.24 |
+| the same, 784-400-20 | 17.2 | 236.24 | 234.66 |
+| the same, trained on L_5 | 9.0 | 240.03 | 235.46 |
+| MADE context, 256 hidden units | 17.7 | 235.44 | 234.63 |
+| MADE context, 1024 hidden units | 11.1 | 234.06 | 233.48 |
+| MADE context, 512 hidden units seeing z | 14.2 | 233.79 | 232.90 |
+| **MADE context, 1024 hidden units seeing z** (the choice) | 10.8 | 233.54 | **232.40** |
+
+Rows 2-4 used PyTorch's default Adam (row 4 also a needless 1 x 1 convolution after the
+product); from row 5 on, the fused one. What we read: on this CPU a
+convolution with one input channel runs at a few GFLOP/s, so the masked-convolution context
+(and the 1 x 1 read-out after it) cost more than the whole MLP; the same context as a masked
+matrix product is several times cheaper per useful multiply. PyTorch's fused Adam makes an
+MLP VAE step about 1.4x faster here. The nats come from the context's capacity, above all
+from letting it see z: with the cheap products the model can afford 1024 hidden units and
+still wins per CPU-minute despite a third of the reference's epochs. bfloat16 autocast (the
+earlier choice, made on an Intel Xeon with AMX) is about 10x slower on this machine.
+
+Earlier pilots, 2026-11-22 on an Intel Xeon with bfloat16 units (same protocol): reference
+234.91; MLPVAE 784-512-256-32 235.34; PixelMLPVAE with the 8-channel convolution 234.00, 24
+channels 235.60; MLPVAE 784-512-32 trained on L_5 234.03; the convolutional VAE of notebook 06
+on one thread 236.82 after 9.4 epochs (its steps cost too much for one core). ``torch.compile``
+of the loss is about 1.3x faster per step but is left out: its compilation took over 100 s of
+the budget on a loaded machine, while the time-based learning-rate schedule ran on.
+
+Result of the run recorded in ``bench/bench_vae.md`` (2026-12-01, idle machine, each
+process got its full 600 CPU-seconds): genlib ahead by 2.52 +- 0.11 nats. (The earlier choice,
+on the Xeon: 0.17 +- 0.10.)
 
 Both see the same data the same way: the 60000 training images, dynamically binarised
 (a fresh Bernoulli draw per pixel in every batch, :func:`genlib.data.binarize`), fed by the
@@ -89,9 +111,10 @@ DATASET = "fashion-mnist"
 BATCH_SIZE = 128  # the reference's (pytorch/examples) batch size and learning rate
 LR = 1e-3
 # genlib's choice per CPU-minute (see the module docstring and bench/bench_vae.md)
-GENLIB_CHOICE = {"hidden": (512,), "latent_dim": 32, "batch_size": 256, "lr": 2e-3,
-                 "bf16": True, "compile_loss": False, "cosine_lr": True,
-                 "pixel_channels": 8, "importance_samples": 5, "conv_width": None}
+GENLIB_CHOICE = {"hidden": (512,), "latent_dim": 32, "batch_size": 128, "lr": 2e-3,
+                 "bf16": False, "compile_loss": False, "cosine_lr": True,
+                 "pixel_channels": 8, "context": "made", "made_hidden": 1024,
+                 "condition_on_z": True, "importance_samples": 1, "conv_width": None}
 
 
 class ReferenceAsLogits(torch.nn.Module):
@@ -143,7 +166,9 @@ def genlib_model() -> MLPVAE:
     if c.get("conv_width"):  # the convolutional VAE of notebook 06 (hidden[0]: its dense layer)
         return ConvVAE(28, 1, c["latent_dim"], c["conv_width"], c["hidden"][0])
     if c["pixel_channels"]:
-        return PixelMLPVAE((1, 28, 28), c["latent_dim"], c["hidden"], channels=c["pixel_channels"])
+        return PixelMLPVAE((1, 28, 28), c["latent_dim"], c["hidden"], channels=c["pixel_channels"],
+                           context=c["context"], made_hidden=c["made_hidden"],
+                           condition_on_z=c["condition_on_z"])
     return MLPVAE((1, 28, 28), c["latent_dim"], c["hidden"])
 
 
@@ -195,15 +220,21 @@ def report(results: dict, args) -> str:
     rows = []
     c = GENLIB_CHOICE
     sizes = "-".join(str(n) for n in (784, *c["hidden"], c["latent_dim"]))
-    levers = ", ".join([f"batch {c['batch_size']}"]
+    levers = ", ".join([f"batch {c['batch_size']}", "fused Adam"]
                        + [f"trained on L_{c['importance_samples']}"] * (c["importance_samples"] > 1)
                        + ["bf16"] * c["bf16"]
                        + ["compiled"] * c["compile_loss"]
                        + [f"lr {c['lr']:g} cosine" if c["cosine_lr"] else f"lr {c['lr']:g}"])
+    if not c["pixel_channels"]:
+        context = ""
+    elif c["context"] == "made":
+        context = (f" + MADE pixel context ({c['made_hidden']} hidden units"
+                   + (", conditioned on z)" if c["condition_on_z"] else ")"))
+    else:
+        context = f" + {c['pixel_channels']}-channel masked-convolution pixel context"
     for label, r in [(f"pytorch/examples VAE 784-400-20 (batch {BATCH_SIZE}, lr {LR:g})", ref),
                      (f"genlib {'PixelMLPVAE' if c['pixel_channels'] else 'MLPVAE'} {sizes}"
-                      + (f" + {c['pixel_channels']}-channel pixel context" if c["pixel_channels"]
-                         else "") + f" ({levers})", ours)]:
+                      + context + f" ({levers})", ours)]:
         nll, se = mean_and_stderr([-v for v in r["iwae"]])
         elbo, _ = mean_and_stderr(r["elbo"])
         rows.append(f"| {label} | {r['parameters']:,} | {r['train_wall']:.0f} s "

@@ -1,11 +1,12 @@
 """Pilot runs behind ``bench/bench_vae.py``'s choice: one VAE, one thread, a short budget.
 
     OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/pilot_vae.py '{"ref": true}' 300
-    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/pilot_vae.py '{"importance_samples": 5}' 300
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/pilot_vae.py '{"made_hidden": 512}' 300
 
 The first argument is ``{"ref": true}`` (the pytorch/examples VAE) or changes to
-``bench_vae.GENLIB_CHOICE`` (``hidden``, ``latent_dim``, ``pixel_channels``,
-``importance_samples``, ``batch_size``, ``lr``, ``bf16``...); the second the training seconds.
+``bench_vae.GENLIB_CHOICE`` (``hidden``, ``latent_dim``, ``context``, ``made_hidden``,
+``condition_on_z``, ``pixel_channels``, ``importance_samples``, ``batch_size``, ``lr``,
+``bf16``...); the second the training seconds.
 Prints one JSON line: CPU seconds, epochs, test -ELBO (10 000 images) and test NLL -L_200 on
 the first 500 images, both on the fixed test binarisation. Run two at a time on 2 cores to
 compare choices under the same conditions; the pilot figures are quoted in bench_vae.py.

@@ -51,7 +51,7 @@ def _log_weights(model, x, k, labels, generator):
     else:
         logits = model.decode(flat_z)
     if getattr(model, "autoregressive", False):  # p(x_i | z, x_<i): add the pixel context
-        logits = (logits.view(k, *x.shape) + model.pixel_context(x).unsqueeze(0)).flatten(0, 1)
+        logits = model.pixel_logits(logits, x, flat_z)
     x_rep = x.unsqueeze(0).expand(k, *x.shape).flatten(0, 1)
     log_px_z = decoder_log_likelihood(x_rep, logits.float(), model.likelihood,
                                       model.sigma).view(k, -1)
