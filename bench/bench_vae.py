@@ -56,8 +56,8 @@ of the loss is about 1.3x faster per step but is left out: its compilation took 
 the budget on a loaded machine, while the time-based learning-rate schedule ran on.
 
 Result of the run recorded in ``bench/bench_vae.md`` (2026-12-01, idle machine, each
-process got its full 600 CPU-seconds): genlib ahead by 2.52 +- 0.11 nats. (The earlier choice,
-on the Xeon: 0.17 +- 0.10.)
+process got its full 600 CPU-seconds): genlib ahead by 2.46 +- 0.11 nats; a run half an hour
+earlier with the same code gave 2.52 +- 0.11. (The earlier choice, on the Xeon: 0.17 +- 0.10.)
 
 Both see the same data the same way: the 60000 training images, dynamically binarised
 (a fresh Bernoulli draw per pixel in every batch, :func:`genlib.data.binarize`), fed by the
