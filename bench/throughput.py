@@ -281,9 +281,11 @@ def measure(workloads: list[Workload], quick: bool) -> tuple[Section, list[Throu
         "every runner once per round, in rotating order; in brackets the range over the "
         "chunks (for the ratio: the range of the per-round ratios). Models built with the "
         "full-mode sizes of their zoo recipe; the reference has the same layers and optimiser "
-        "(`bench.reference.check_same_architecture`); on the CPU genlib's loops hold "
-        "convolution weights in the channels-last layout while training "
-        f"(`genlib.training.TrainingRun`). Device: {config.get_device()}, "
+        "(`bench.reference.check_same_architecture`): Adam, which genlib's loops run as "
+        "PyTorch's fused implementation (`genlib.training.adam`) where the reference keeps "
+        "the default; on the CPU genlib's loops also hold convolution weights in the "
+        "channels-last layout while training (`genlib.training.TrainingRun`). "
+        f"Device: {config.get_device()}, "
         f"{torch.get_num_threads()} threads. Target: ours / reference >= "
         f"{THROUGHPUT_TARGET_RATIO:g}.", "",
         markdown_table(["model", "recipe", "parameters", "batch (ours / ref)",
