@@ -42,6 +42,9 @@ def main() -> None:
     p.add_argument("--lr-g", type=float, default=None)
     p.add_argument("--lr-d", type=float, default=None)
     p.add_argument("--decay", action="store_true", help="decay both lrs linearly over the run")
+    p.add_argument("--decay-steps", type=int, default=None,
+                   help="with --decay: the steps the decay spans (the run also stops there); "
+                        "default 20 per second of --seconds")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--bf16", action="store_true")
     p.add_argument("--reuse", action="store_true", help="train_gan(reuse_fakes=True)")
@@ -70,7 +73,7 @@ def main() -> None:
                          copy.deepcopy(generator.state_dict()),
                          copy.deepcopy(average.model.state_dict())))
 
-    steps = int(1e9 if not args.decay else args.seconds * 20)  # --decay: a guess of the steps
+    steps = int(1e9 if not args.decay else args.decay_steps or args.seconds * 20)
     train_gan(generator, discriminator, real_sampler(images * 2 - 1, cfg["batch_size"], noise),
               steps, loss="non-saturating", decay_lr=args.decay, ema=average,
               bf16=args.bf16, reuse_fakes=args.reuse,
