@@ -31,6 +31,14 @@ def test_pixel_logits_are_causal(options):
             assert change[:, j + 1:].max().item() > 0  # some later pixel sees it
 
 
+def test_unknown_context_or_z_without_hidden_units_raise():
+    with pytest.raises(ValueError, match="context"):
+        PixelMLPVAE(context="lstm")
+    for options in (dict(condition_on_z=True), dict(context="made", condition_on_z=True)):
+        with pytest.raises(ValueError, match="condition_on_z"):
+            PixelMLPVAE(**options)
+
+
 def test_made_masks_follow_the_degrees():
     made = MADEContext(4, hidden=3)  # hidden degrees 1, 2, 3
     assert made.direct.mask.tolist() == [[0, 0, 0, 0], [1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0]]

@@ -115,6 +115,9 @@ class PixelMLPVAE(MLPVAE):
                  made_hidden: int = 0, condition_on_z: bool = False):
         super().__init__(image_shape, latent_dim, hidden, likelihood="bernoulli")
         c = self.image_shape[0]
+        if condition_on_z and (context != "made" or made_hidden < 1):
+            raise ValueError("condition_on_z needs context='made' with made_hidden >= 1 "
+                             "(z reaches the context through the MADE's hidden units)")
         if context == "conv":
             self.pixel_context = nn.Sequential(MaskedConv2d(c, channels, kernel_size, "A"),
                                                nn.ReLU(), nn.Conv2d(channels, c, 1))
@@ -124,7 +127,7 @@ class PixelMLPVAE(MLPVAE):
         else:
             raise ValueError(f"context must be 'conv' or 'made', got {context!r}")
         self.context = context
-        self.condition_on_z = condition_on_z and context == "made" and made_hidden > 0
+        self.condition_on_z = condition_on_z
 
     def pixel_logits(self, base: torch.Tensor, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """Logits of p(x_i | z, x_<i) = a_i(z) + b_i(x_<i[, z]) for K samples of z per image:
