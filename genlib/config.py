@@ -56,6 +56,29 @@ def get_device(prefer: str | None = None) -> torch.device:
     return torch.device("cpu")
 
 
+# torch's own choice at start-up (one thread per physical core), before anything changes it
+_STARTUP_THREADS = torch.get_num_threads()
+
+
+def training_threads() -> int:
+    """How many intra-op CPU threads the notebooks train image models with.
+
+    Quick mode: 1, because the test suite runs two notebooks at once (one per core) and its
+    small batches gain nothing from a second thread. Full mode: ``GENLIB_THREADS`` if set,
+    else every core torch found at start-up, so a laptop's cores all work on the full-size
+    training runs. Use: ``torch.set_num_threads(config.training_threads())``.
+    """
+    if is_quick():
+        return 1
+    value = os.environ.get("GENLIB_THREADS", "").strip()
+    if not value:
+        return _STARTUP_THREADS
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"GENLIB_THREADS must be a whole number >= 1, got {value!r}; "
+                         "unset it to use every core")
+    return int(value)
+
+
 @contextlib.contextmanager
 def torch_threads(n: int):
     """Run a block with ``n`` intra-op CPU threads, then restore the previous number.

@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from genlib import config
@@ -34,3 +35,20 @@ def test_cache_folder_override(monkeypatch, tmp_path):
     monkeypatch.delenv("GENLIB_CACHE")
     assert config.data_root() == config.project_root() / "data"
     assert (config.project_root() / "genlib" / "config.py").exists()
+
+
+def test_training_threads_follow_mode_and_environment(monkeypatch):
+    monkeypatch.delenv("GENLIB_THREADS", raising=False)
+    monkeypatch.setenv("GENLIB_QUICK", "1")
+    assert config.training_threads() == 1  # the test suite runs two notebooks at once
+    monkeypatch.setenv("GENLIB_THREADS", "3")
+    assert config.training_threads() == 1  # quick mode wins
+    monkeypatch.setenv("GENLIB_QUICK", "0")
+    assert config.training_threads() == 3
+    monkeypatch.delenv("GENLIB_THREADS")
+    # full mode: torch's start-up choice, however the test suite has changed it since
+    assert config.training_threads() == config._STARTUP_THREADS >= 1
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv("GENLIB_THREADS", bad)
+        with pytest.raises(ValueError, match="GENLIB_THREADS"):
+            config.training_threads()
