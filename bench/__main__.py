@@ -26,6 +26,7 @@ import argparse
 import datetime
 import os
 import platform
+import re
 import signal
 import subprocess
 import sys
@@ -159,6 +160,50 @@ def cold_notebook_files() -> list[Path]:
     return [COLD_NOTEBOOKS_MD] + sorted(COLD_NOTEBOOKS_MD.parent.glob("notebooks_cold_*.md"))
 
 
+COLD_ROW = re.compile(r"^\| (\d\d_[\w-]+\.ipynb) \| ([^|]+?) \|", re.MULTILINE)
+RUN_DATE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
+
+
+def newest_cold_runs(paths: list[Path]) -> dict[str, tuple[str, str, Path]]:
+    """For each notebook, its newest cold-cache figure among the cold-run files: ``{name:
+    (figure, date, file)}``. A file's date is the one in its first line (when it was
+    measured); rows that say a notebook was not run are skipped."""
+    newest: dict[str, tuple[str, str, Path]] = {}
+    for path in paths:
+        if not path.exists():
+            continue
+        text = path.read_text()
+        date = RUN_DATE.search(text.splitlines()[0] if text else "")
+        if date is None:
+            continue
+        for name, figure in COLD_ROW.findall(text):
+            if figure.startswith("not run") or figure in ("n/a", "n/a s"):
+                continue
+            if name not in newest or date.group() > newest[name][1]:
+                newest[name] = (figure.strip(), date.group(), path)
+    return newest
+
+
+def cold_summary_section(paths: list[Path]) -> Section:
+    """One row per notebook: the newest cold-cache run time of the files below it, so a
+    notebook measured again (``--long --notebooks NN``) is not read from an older file."""
+    target = notebooks.FULL_COLD_TARGET_S
+    rows = []
+    for name, (figure, date, path) in sorted(newest_cold_runs(paths).items()):
+        seconds = re.match(r"(>\s*)?([\d.]+) s", figure)
+        value = None if seconds is None else float(seconds.group(2))
+        verdict = ("?" if value is None
+                   else ("**missed** (at least)" if value > target  # stopped at the limit
+                         else "not measured (the run's budget stopped it)") if seconds.group(1)
+                   else "met" if value <= target else "**missed**")
+        rows.append([name, figure, f"<= {target:.0f} s", verdict, f"{date} (`bench/{path.name}`)"])
+    body = ("The newest cold-cache figure of each notebook among the long runs below (a notebook "
+            "measured again in a later run is read from that run; the older files stay as they "
+            "were written).\n\n" + markdown_table(
+                ["notebook", "full mode, cache cold", "target", "verdict", "measured"], rows))
+    return Section("Notebooks in full mode, cache cold: the newest run of each", body, [])
+
+
 def long_run_section(path: Path) -> Section:
     """The markdown a long measurement last wrote (``bench/<name>.md``), as a section."""
     command = ("python -m bench --long" + (" --only notebooks --notebooks "
@@ -270,8 +315,8 @@ def main(argv: list[str] | None = None) -> Path:
         tasks.append(("notebooks", lambda: notebooks.measure(args.quick, deadline, args.long,
                                                              args.notebooks)))
         if not args.quick and not args.long:
-            tasks.append(("notebooks_cold", lambda: [long_run_section(path)
-                                                     for path in cold_notebook_files()]))
+            tasks.append(("notebooks_cold", lambda: [cold_summary_section(cold_notebook_files())]
+                          + [long_run_section(path) for path in cold_notebook_files()]))
 
     def run(task):
         name, measure = task

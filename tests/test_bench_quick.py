@@ -79,3 +79,26 @@ def test_cold_runs_list_the_models_they_trained(tmp_path):
     assert _trained_text(found[:2]) == "conv_vae 600 s, vae2d 12 s (training 613 s in all)"
     assert _trained_text([]) == "none"
     assert trained_recipes(tmp_path / "empty") == []
+
+
+def test_cold_summary_reads_the_newest_run_of_each_notebook(tmp_path):
+    sys.path.insert(0, str(ROOT))
+    from bench.__main__ import cold_summary_section, newest_cold_runs
+
+    table = ("| notebook | cold cache | warm cache | peak memory |\n| --- | --- | --- | --- |\n"
+             "| 06_vae_images.ipynb | {} | not run | 1 GB |\n"
+             "| 07_beta.ipynb | {} | not run | 1 GB |\n")
+    old, new = tmp_path / "notebooks_cold.md", tmp_path / "notebooks_cold_06.md"
+    old.write_text("*`python -m bench --long`, 2026-11-22 05:05 UTC, ...*\n\n"
+                   + table.format("> 750 s (stopped after 750 s)", "> 288 s (stopped)"))
+    new.write_text("*`python -m bench --long --notebooks 06`, 2026-12-02 01:22 UTC*\n\n"
+                   + table.format("431 s", "not run (time budget spent)"))
+    runs = newest_cold_runs([old, new])
+    assert runs["06_vae_images.ipynb"] == ("431 s", "2026-12-02 01:22", new)
+    assert runs["07_beta.ipynb"] == ("> 288 s (stopped)", "2026-11-22 05:05", old)
+    rows = cold_summary_section([new, old]).markdown  # the order of the files does not matter
+    assert "| 06_vae_images.ipynb | 431 s | <= 600 s | met |" in rows
+    assert "| 07_beta.ipynb | > 288 s (stopped) | <= 600 s | not measured" in rows
+    old.write_text(old.read_text().replace("> 288 s (stopped)", "> 750 s (stopped)"))
+    assert "| 07_beta.ipynb | > 750 s (stopped) | <= 600 s | **missed** (at least) |" in \
+        cold_summary_section([new, old]).markdown
