@@ -71,8 +71,12 @@ def make_training(model, cfg: dict, desc: str, conditional: bool = False):
     return train
 
 
+# Full-mode epochs are sized so that each notebook trains all its models within its 10-minute
+# cold-cache budget on two CPU cores (bench/notebooks_cold_*.md): notebook 06 = conv VAE 6 +
+# MLP VAE 15 + 2-D VAE 10 epochs; notebook 07 = eight beta-VAEs and the CVAE, 8 epochs each.
+
 def mlp_vae_config() -> dict:
-    return {**shared_settings(epochs_full=20), "hidden": [512, 256], "latent_dim": 32}
+    return {**shared_settings(epochs_full=15), "hidden": [512, 256], "latent_dim": 32}
 
 
 @register("mlp_vae", mlp_vae_config, "MLP VAE, 32-d latent (notebook 06: sliders, IWAE)")
@@ -96,7 +100,7 @@ def build_conv_vae(cfg: dict):
 
 
 def vae_2d_config() -> dict:
-    return {**shared_settings(epochs_full=15), "hidden": [512, 256], "latent_dim": 2}
+    return {**shared_settings(epochs_full=10), "hidden": [512, 256], "latent_dim": 2}
 
 
 @register("vae_2d", vae_2d_config, "MLP VAE with a 2-D latent: the latent map (notebook 06)")
@@ -105,7 +109,7 @@ def build_vae_2d(cfg: dict):
 
 
 def beta_vae_config() -> dict:
-    return {**shared_settings(epochs_full=10, quick_images=6000), "hidden": [256, 256],
+    return {**shared_settings(epochs_full=8, quick_images=6000), "hidden": [256, 256],
             "latent_dim": 16}
 
 
@@ -129,7 +133,7 @@ def build_beta_vae(cfg: dict):
 
 
 def cvae_config() -> dict:
-    return {**shared_settings(epochs_full=10, quick_images=6000), "hidden": [256, 256],
+    return {**shared_settings(epochs_full=8, quick_images=6000), "hidden": [256, 256],
             "latent_dim": 8}
 
 
