@@ -32,6 +32,18 @@ from genlib.training.gan import make_gan_optimizers, real_sampler, train_gan  # 
 from genlib.training.ema import WeightAverage  # noqa: E402
 
 
+def spectrally_normalise(discriminator: torch.nn.Module) -> None:
+    """Spectral norm on every convolution of ``discriminator`` (one power iteration per
+    forward pass), its batch-norm layers replaced by identities, in place."""
+    from torch.nn.utils.parametrizations import spectral_norm
+
+    for name, module in list(discriminator.net.named_children()):
+        if isinstance(module, torch.nn.Conv2d):
+            spectral_norm(module)
+        elif isinstance(module, torch.nn.BatchNorm2d):
+            discriminator.net[int(name)] = torch.nn.Identity()
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--seconds", type=float, default=600)
@@ -48,6 +60,9 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--bf16", action="store_true")
     p.add_argument("--reuse", action="store_true", help="train_gan(reuse_fakes=True)")
+    p.add_argument("--spectral-norm", action="store_true",
+                   help="the discriminator's convolutions spectrally normalised (Miyato et al. "
+                        "2018) and its batch norm removed")
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -60,6 +75,8 @@ def main() -> None:
     config.seed_everything(cfg["seed"])
     generator = DCGANGenerator(cfg["latent_dim"], cfg["width"])
     discriminator = DCGANDiscriminator(cfg["width"])
+    if args.spectral_norm:
+        spectrally_normalise(discriminator)
     average = WeightAverage(generator, args.ema)
     images, _ = load_images(cfg["dataset"], "train")
     noise = torch.Generator().manual_seed(cfg["seed"])
