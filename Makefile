@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.genlib-installed
 GENLIB_QUICK ?= 1
 export GENLIB_QUICK
 
-.PHONY: lab test unit notebooks browser render pretrain bench bench-long bench-quick clean-venv
+.PHONY: lab test unit notebooks browser render pretrain bench bench-cold bench-quick clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ test: $(STAMP)  ## genlib unit tests, the browser test, and nbval over every not
 	    --nbval-lax --nbval-current-env --nbval-cell-timeout=600 tests notebooks
 
 unit: $(STAMP)  ## unit tests only (fast)
-	$(BIN)/python -m pytest -q tests -m "not browser"
+	$(BIN)/python -m pytest -q tests -m "not browser and not bench"
 
 notebooks: $(STAMP)  ## nbval over the notebooks only
 	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env notebooks
@@ -41,8 +41,8 @@ pretrain: $(STAMP)  ## train every full-mode model of the collection once (cache
 bench: $(STAMP)  ## regenerate bench/RESULTS.md
 	OMP_WAIT_POLICY=PASSIVE GENLIB_QUICK=0 $(BIN)/python -m bench
 
-bench-long: $(STAMP)  ## the long measurements (~2 h): bench_vae, time to quality, GAN vs VAE, cold notebooks
-	OMP_WAIT_POLICY=PASSIVE GENLIB_QUICK=0 $(BIN)/python -m bench --long
+bench-cold: $(STAMP)  ## every notebook in full mode from an empty cache (about an hour)
+	OMP_WAIT_POLICY=PASSIVE GENLIB_QUICK=0 $(BIN)/python -m bench --only notebooks --cold
 
 bench-quick: $(STAMP)
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m bench --quick

@@ -7,21 +7,13 @@ every figure is a median over repeats, and comparisons are ratios measured in th
 
 Modules, one measurement each:
 
-* :mod:`bench.reference`    pytorch/examples-style training (DataLoader, batch 128)
-* :mod:`bench.throughput`   training images/s, genlib vs reference, and the ratio
-* :mod:`bench.step_profile` data / forward / backward / optimiser time of one step, and
-  the fraction of the machine's fp32 matmul peak it reaches
+* :mod:`bench.throughput`   every family's training images/s, this checkout against an earlier
+  commit, interleaved (the worker is ``bench/throughput_worker.py``)
 * :mod:`bench.notebooks`    the collection under nbval (quick mode); each notebook in full
   mode with the checkpoint cache cold and warm
 * :mod:`bench.memory`       peak resident memory of a notebook's kernel
-
-The other ``bench/bench_*.py`` scripts (data loading, GAN and VAE quality, widget latency,
-GAN vs VAE, time to quality) are run by :mod:`bench.__main__` as they are, and their markdown
-goes into RESULTS.md unchanged; the three that train for many minutes run under
-``python -m bench --long``, and ``python -m bench`` copies in what they last wrote.
-``bench/pilot_vae.py`` is the short pilot run behind ``bench_vae.py``'s choice of levers;
-``bench/pilot_dcgan.py`` and ``bench/pilot_vae_batch.py`` (with their ``.md`` results) are
-the pilots behind the ``dcgan`` and MLP VAE recipes' settings.
+* ``bench/bench_widgets.py`` latency from a slider's change to new image bytes
+* ``bench/device_check.py``  every recipe in quick mode on the GPU, printing each model's device
 """
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ Run (from the repository root; results go to stdout as a markdown table)::
     OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/bench_widgets.py [--quick] [--no-kernel]
 
 Decoders: the convolutional VAE decoder (:class:`genlib.models.conv_vae.ConvVAE`, default
-sizes, ``sigmoid(decode(z))``) and the DCGAN generator
-(:class:`genlib.models.dcgan.DCGANGenerator`, default sizes, ``(G(z) + 1) / 2``), both at
+sizes, ``generate``) and the DCGAN generator
+(:class:`genlib.models.dcgan.DCGANGenerator`, default sizes, ``generate``), both at
 28x28, in eval mode, with their initial weights (the cost of a forward pass does not depend
 on the weights' values), in a ``latent_sliders`` view at ``scale=4``.
 
@@ -65,9 +65,9 @@ def make_decoder(name):
     torch.manual_seed(0)
     if name == "ConvVAE decoder":
         model = ConvVAE().eval()
-        return model.latent_dim, (lambda z: torch.sigmoid(model.decode(z))), model.decoder
+        return model.latent_dim, model.generate, model.decoder
     model = DCGANGenerator().eval()
-    return model.latent_dim, (lambda z: (model(z) + 1) / 2), model
+    return model.latent_dim, model.generate, model
 """
 DECODERS = ["ConvVAE decoder", "DCGAN generator"]
 

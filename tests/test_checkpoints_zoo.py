@@ -39,108 +39,180 @@ def test_garbage_file_is_refused_with_its_name(cache_dir, tmp_path):
         load_checkpoint(bad, {"net": torch.nn.Linear(1, 1)})
 
 
-def test_zoo_trains_once_then_loads(cache_dir, quick_mode):
+def linear_recipe(calls, width=3, retrain=False):
+    """A stand-in recipe: one linear model, "trained" by filling its weight."""
+    net = torch.nn.Linear(width, 1)
+
+    def fit(models):
+        calls.append(1)
+        with torch.no_grad():
+            models["net"].weight.fill_(0.25)
+        h = History("t"); h.log(0, loss=0.0)
+        return h
+    return zoo.cached("_test_linear", {"width": width}, regression_step, {}, lambda: {"net": net},
+                      fit, retrain)
+
+
+def regression_step(net, opt, x, rng):
+    loss = net(x).pow(2).mean()
+    opt.zero_grad(); loss.backward(); opt.step()
+    return {"loss": loss}
+
+
+def test_cached_trains_once_then_loads(cache_dir):
     calls = []
-
-    @zoo.register("_test_linear", lambda: {"width": 3, "epochs": 1})
-    def build(cfg):
-        net = torch.nn.Linear(cfg["width"], 1)
-
-        def train():
-            calls.append(1)
-            with torch.no_grad():
-                net.weight.fill_(0.25)
-            h = History("t"); h.log(0, loss=0.0)
-            return h
-        return {"net": net}, train
-
-    try:
-        models, history = zoo.pretrained("_test_linear")
-        assert calls == [1] and not history.from_cache
-        models, history = zoo.pretrained("_test_linear")
-        assert calls == [1] and history.from_cache
-        assert torch.all(models["net"].weight == 0.25)
-        zoo.pretrained("_test_linear", width=3, retrain=True)
-        assert calls == [1, 1]
-        with pytest.raises(KeyError, match="no settings"):
-            zoo.pretrained("_test_linear", depth=2)
-        with pytest.raises(KeyError, match="unknown recipe"):
-            zoo.pretrained("_no_such_recipe")
-    finally:
-        zoo._RECIPES.pop("_test_linear", None)
+    models, history = linear_recipe(calls)
+    assert calls == [1] and not history.from_cache and history.config == {"width": 3}
+    models, history = linear_recipe(calls)
+    assert calls == [1] and history.from_cache and torch.all(models["net"].weight == 0.25)
+    linear_recipe(calls, retrain=True)
+    assert calls == [1, 1]
+    linear_recipe(calls, width=4)  # another configuration, another file
+    assert calls == [1, 1, 1]
 
 
-def test_concurrent_callers_train_once(cache_dir, quick_mode):
+def test_a_model_trained_for_nothing_is_never_saved(cache_dir):
+    def fit(models):
+        return History("empty")
+    zoo.cached("_test_empty", {}, regression_step, {}, lambda: {"net": torch.nn.Linear(1, 1)}, fit)
+    assert not list((cache_dir / "checkpoints").glob("_test_empty-*.pt"))
+
+
+def test_concurrent_callers_train_once(cache_dir):
     """A second caller waits on the checkpoint's lock file and loads, rather than training again."""
     import threading
     import time
 
     calls, started, release, histories = [], threading.Event(), threading.Event(), []
 
-    @zoo.register("_test_locked", lambda: {"width": 2})
-    def build(cfg):
-        net = torch.nn.Linear(cfg["width"], 1)
-
-        def train():
-            calls.append(1)
-            started.set()
-            release.wait(10)  # keep "training" until the second caller is waiting
-            h = History("t"); h.log(0, loss=0.0)
-            return h
-        return {"net": net}, train
+    def fit(models):
+        calls.append(1)
+        started.set()
+        release.wait(10)  # keep "training" until the second caller is waiting
+        h = History("t"); h.log(0, loss=0.0)
+        return h
 
     def call():
-        histories.append(zoo.pretrained("_test_locked")[1])
+        histories.append(zoo.cached("_test_locked", {"width": 2}, regression_step, {},
+                                    lambda: {"net": torch.nn.Linear(2, 1)}, fit)[1])
 
+    first = threading.Thread(target=call)
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(target=call)
+    second.start()
+    time.sleep(0.3)
+    assert second.is_alive() and calls == [1]  # blocked on the lock, not training
+    release.set()
+    first.join(10); second.join(10)
+    assert calls == [1]
+    assert sorted(h.from_cache for h in histories) == [False, True]
+
+
+def test_configure_splits_step_settings_from_the_recipe_and_checks_names():
+    from genlib.steps import vae_step
+
+    cfg, settings = zoo.configure({"epochs": 2, "lr": 1e-3}, vae_step, {}, {"beta": 4, "epochs": 3})
+    assert cfg == {"epochs": 3, "lr": 1e-3} and settings == {"beta": 4.0}
+    assert isinstance(settings["beta"], float)  # beta=4 and beta=4.0 are one model
+    assert zoo.configure({"epochs": 2}, vae_step, {}, {})[1] == {"beta": 1.0}
+    with pytest.raises(KeyError, match="no setting 'depth'"):
+        zoo.configure({"epochs": 2}, vae_step, {}, {"depth": 2})
+    with pytest.raises(TypeError, match="beta must be a number"):
+        zoo.configure({"epochs": 2}, vae_step, {}, {"beta": "4"})
+
+
+STEP_MODULE = """
+import torch
+import torch.nn.functional as F
+
+
+{source}
+"""
+
+
+def test_an_edited_step_misses_the_cache_and_the_unchanged_step_hits_it(cache_dir, quick_mode,
+                                                                         tmp_path, monkeypatch):
+    """What a notebook does: its cell defines gan_step, the recipe gets it; same source, same model."""
+    import importlib
+    import sys
+
+    from genlib.steps import gan_step
+
+    source = zoo.step_source(gan_step)
+    edited = source.replace("# -E_z log D(G(z)), non-saturating", "# my edit")
+    assert edited != source
+    for name, text in (("cell_a", source), ("cell_b", source), ("cell_edited", edited)):
+        (tmp_path / f"{name}.py").write_text(STEP_MODULE.format(source=text))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    cells = {name: importlib.import_module(name) for name in ("cell_a", "cell_b", "cell_edited")}
     try:
-        first = threading.Thread(target=call)
-        first.start()
-        assert started.wait(10)
-        second = threading.Thread(target=call)
-        second.start()
-        time.sleep(0.3)
-        assert second.is_alive() and calls == [1]  # blocked on the lock, not training
-        release.set()
-        first.join(10); second.join(10)
-        assert calls == [1]
-        assert sorted(h.from_cache for h in histories) == [False, True]
-        assert zoo.checkpoint_path("_test_locked", zoo.recipe_config("_test_locked")).exists()
+        _, first = zoo.toy_gan(step=cells["cell_a"].gan_step, steps=3)
+        _, again = zoo.toy_gan(step=cells["cell_b"].gan_step, steps=3)    # another copy, same text
+        _, library = zoo.toy_gan(step=gan_step, steps=3)                  # genlib's copy
+        _, edited_run = zoo.toy_gan(step=cells["cell_edited"].gan_step, steps=3)
     finally:
-        release.set()
-        zoo._RECIPES.pop("_test_locked", None)
+        for name in cells:
+            sys.modules.pop(name, None)
+    assert not first.from_cache and again.from_cache and library.from_cache
+    assert not edited_run.from_cache
 
 
-def test_pretrain_plan_holds_the_variants_the_notebooks_use(monkeypatch):
-    """`make pretrain` must leave every model a notebook loads in the cache: the default
-    configurations and the overrides notebooks 02, 07 and 08 pass."""
-    from genlib.zoo.hybrid import same_budget_overrides
+def test_pretrain_plan_holds_every_model_the_notebooks_load(monkeypatch):
+    """`make pretrain` must leave every model a notebook loads in the cache: the recipes'
+    defaults and the settings notebooks 02, 04, 07 and 08 pass."""
+    from genlib.steps import free_bits_vae_step, gan_step, vae_step, warmup_vae_step, wgan_step
+    from genlib.zoo import cache
 
+    keys = []
+
+    def remember(name, cfg, step, settings, build, fit, retrain=False):
+        keys.append((name, cache.step_fingerprint(step), repr(sorted(cfg.items())),
+                     repr(sorted(settings.items()))))
+        return {}, History()
+
+    import importlib
+
+    for module in ("gan", "vae", "hybrid", "classifier"):
+        monkeypatch.setattr(importlib.import_module(f"genlib.zoo.{module}"), "cached", remember)
     for quick in ("0", "1"):
         monkeypatch.setenv("GENLIB_QUICK", quick)
-        plan = zoo.pretrain_plan()
-        paths = [checkpoint_path(name, zoo.recipe_config(name, **o)) for name, o in plan]
-        assert len(set(paths)) == len(paths)  # each model once (beta=1.0 is the default)
-        wanted = ([("beta_vae", {"beta": b}) for b in (0.5, 1.0, 2.0, 4.0, 8.0)]
-                  + [("beta_vae", o) for o in zoo.vae.collapse_remedies().values()]
-                  + [("gan_dynamics", {"loss": "saturating"}), ("gan_dynamics", {"data": "grid25"}),
-                     ("dcgan", same_budget_overrides())]
-                  + [(name, {}) for name in zoo.names()])
-        for name, overrides in wanted:
-            assert checkpoint_path(name, zoo.recipe_config(name, **overrides)) in paths, \
-                (name, overrides)
-    assert zoo.pretrain_plan(["gan_ring8"]) == [("gan_ring8", {})]
-    with pytest.raises(KeyError, match="unknown recipe"):
-        zoo.pretrain_plan(["no_such_recipe"])
+        keys.clear()
+        for recipe, kwargs in zoo.pretrain_plan():
+            recipe(**kwargs)
+        plan = list(keys)
+        assert len(set(plan)) == len(plan)  # each model once
+        keys.clear()
+        budget = zoo.same_budget_settings()
+        wanted = [(zoo.toy_gan, {"step": gan_step}),
+                  (zoo.toy_gan, {"step": gan_step, "data": "ring8", "snapshots": True}),
+                  (zoo.toy_gan, {"step": gan_step, "data": "ring8", "saturating": True,
+                                 "snapshots": True}),
+                  (zoo.toy_gan, {"step": gan_step, "data": "grid25", "saturating": False,
+                                 "snapshots": True}),
+                  (zoo.toy_wgan, {"step": wgan_step}),
+                  (zoo.toy_wgan, {"step": wgan_step, "gp_weight": 0.0, "clip": 0.01}),
+                  (zoo.dcgan, {"step": gan_step}), (zoo.dcgan, budget), (zoo.conv_vae, budget),
+                  (zoo.classifier, {}), (zoo.conv_vae, {"step": vae_step}),
+                  (zoo.mlp_vae, {"step": vae_step}), (zoo.vae_2d, {"step": vae_step}),
+                  (zoo.cvae, {}), (zoo.vaegan, {}), (zoo.bigan, {}),
+                  (zoo.beta_vae, {"step": vae_step, "latent_dim": 32}),
+                  (zoo.beta_vae, {"step": warmup_vae_step, "latent_dim": 32,
+                                  "warmup_steps": zoo.warmup_steps()}),
+                  (zoo.beta_vae, {"step": free_bits_vae_step, "latent_dim": 32, "free_bits": 0.5})]
+        wanted += [(zoo.beta_vae, {"step": vae_step, "beta": beta}) for beta in zoo.BETA_SWEEP]
+        for recipe, kwargs in wanted:
+            recipe(**kwargs)
+            assert keys[-1] in plan, (recipe.__name__, kwargs)
 
 
-def test_every_recipe_a_notebook_names_is_registered():
+def test_every_recipe_a_notebook_calls_exists():
     import json
     import re
     from pathlib import Path
 
-    names = set(zoo.names())
     for path in sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb")):
         code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
                          if c["cell_type"] == "code")
-        for name in re.findall(r"pretrained\(\s*\"(\w+)\"", code):
-            assert name in names, f"{path.name} asks for unknown recipe {name!r}"
+        for name in re.findall(r"\bzoo\.(\w+)\(", code):
+            assert callable(getattr(zoo, name, None)), f"{path.name} calls unknown zoo.{name}"

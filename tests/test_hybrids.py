@@ -1,4 +1,5 @@
-"""Planar flows, BiGAN and VAE-GAN: densities, shapes and a few training steps."""
+"""Planar flows, BiGAN and VAE-GAN models: densities and shapes; notebook 08's recipes and figures.
+(Their update steps are tested in test_steps.py.)"""
 import math
 
 import pytest
@@ -6,10 +7,10 @@ import torch
 
 from genlib.models.bigan import BiGANDiscriminator, BiGANEncoder, BiGANGenerator
 from genlib.models.flows import FlowPosterior, PlanarFlow, ProductLatentModel, elbo_estimate
-from genlib.models.vaegan import build_vaegan, discriminator_features
-from genlib.training.bigan import train_bigan
-from genlib.training.flows import fit_posterior
-from genlib.training.vaegan import train_vaegan
+from genlib.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from genlib.models.vaegan import VAEGANEncoder
+from genlib.steps import posterior_step
+from genlib.training import adam, train
 
 
 # -- planar flows ----------------------------------------------------------------------------------
@@ -69,7 +70,8 @@ def test_flow_posterior_tightens_the_elbo():
     for layers in (0, 8):
         torch.manual_seed(0)
         q = FlowPosterior(2, layers, batch_shape=(2,))
-        fit_posterior(q, lambda z: model.log_joint(z, x), steps=300, progress=False)
+        train(posterior_step, {"q": q}, {"opt": adam(q.parameters(), 1e-2)}, steps=300,
+              settings={"log_joint": lambda z: model.log_joint(z, x)}, progress=False)
         with torch.no_grad():
             elbos[layers] = elbo_estimate(q, lambda z: model.log_joint(z, x), 4000)
     _, log_evidence, _ = model.posterior_grid(x)
@@ -77,51 +79,40 @@ def test_flow_posterior_tightens_the_elbo():
     assert (elbos[8] < log_evidence.float() + 0.02).all()  # still a lower bound
 
 
-# -- BiGAN -------------------------------------------------------------------------------------------
-def test_bigan_shapes_and_a_few_steps():
+# -- BiGAN and VAE-GAN models ------------------------------------------------------------------
+def test_bigan_shapes():
     torch.manual_seed(0)
     shape = (1, 8, 8)
     e, g, d = BiGANEncoder(shape, 4, 32), BiGANGenerator(shape, 4, 32), BiGANDiscriminator(shape, 4, 32)
     x = torch.rand(10, *shape)
     assert e(x).shape == (10, 4) and g(torch.randn(10, 4)).shape == (10, *shape)
     assert d(x, e(x)).shape == (10,)
-    before = [p.clone() for p in e.parameters()]
-    history = train_bigan(e, g, d, torch.rand(64, *shape), epochs=2, batch_size=16, log_every=1)
-    assert len(history["d_loss"]) == 8 and all(math.isfinite(v) for v in history["ge_loss"])
-    assert any(not torch.equal(b, p) for b, p in zip(before, e.parameters()))  # E learns too
+    images = g.generate(torch.randn(10, 4))
+    assert images.min() >= 0 and images.max() <= 1
 
 
-# -- VAE-GAN -----------------------------------------------------------------------------------------
-def test_vaegan_shapes_and_a_few_steps():
+def test_vaegan_shapes_and_images_in_the_unit_interval():
     torch.manual_seed(0)
-    models = build_vaegan(latent_dim=4, encoder_width=4, decoder_width=4, discriminator_width=4)
-    x = torch.rand(6, 1, 28, 28) * 2 - 1
-    mu, logvar = models["encoder"](x)
-    assert mu.shape == logvar.shape == (6, 4)
-    assert models["decoder"](mu).shape == (6, 1, 28, 28)
-    assert discriminator_features(models["discriminator"], x).shape == (6, 8 * 49)
-    before = {k: [p.clone() for p in m.parameters()] for k, m in models.items()}
-    history = train_vaegan(*models.values(), torch.rand(32, 1, 28, 28), epochs=2,
-                           batch_size=8, log_every=1)
-    assert len(history["kl"]) == 8 and all(math.isfinite(v) for v in history["d_loss"])
-    for name, model in models.items():
-        assert any(not torch.equal(b, p) for b, p in zip(before[name], model.parameters())), name
+    enc, dec, dis = VAEGANEncoder(4, 4), DCGANGenerator(4, 4), DCGANDiscriminator(4)
+    x = torch.rand(6, 1, 28, 28)
+    mu, logvar = enc(x)
+    assert mu.shape == logvar.shape == (6, 4) and torch.equal(enc.encode(x)[0], mu)
+    images = dec.generate(mu)
+    assert images.shape == (6, 1, 28, 28) and images.min() >= 0 and images.max() <= 1
+    assert dis.features(x).shape == (6, 8, 7, 7)
+    assert torch.equal(dis.read_out(dis.features(x)), dis(x))
 
 
 # -- notebook 08's recipes and figures ---------------------------------------------------------
-def test_same_budget_recipes_share_data_budget_and_follow_the_tracks(quick_mode):
+def test_same_budget_recipes_share_data_and_budget_and_follow_their_families(quick_mode):
     from genlib import zoo
 
-    from genlib.zoo.hybrid import same_budget_overrides
-
-    configs = {name: zoo.recipe_config(name) for name in ("conv_vae_same_budget", "vaegan")}
-    configs["dcgan"] = zoo.recipe_config("dcgan", **same_budget_overrides())
-    shared = ("dataset", "train_images", "max_seconds", "seed")
-    assert len({tuple(cfg[key] for key in shared) for cfg in configs.values()}) == 1
-    dcgan, conv_vae = zoo.recipe_config("dcgan"), zoo.recipe_config("conv_vae")
-    assert configs["vaegan"]["decoder_width"] == dcgan["width"]
-    assert configs["vaegan"]["latent_dim"] == dcgan["latent_dim"]
-    assert configs["conv_vae_same_budget"]["latent_dim"] == conv_vae["latent_dim"]
+    budget = zoo.same_budget_settings()
+    vaegan, dcgan = zoo.recipe_config("vaegan"), zoo.recipe_config("dcgan")
+    assert {key: vaegan[key] for key in budget} == budget
+    assert set(budget) <= set(dcgan) and set(budget) <= set(zoo.recipe_config("conv_vae"))
+    assert vaegan["decoder_width"] == vaegan["discriminator_width"] == dcgan["width"]
+    assert (vaegan["latent_dim"], vaegan["batch_size"]) == (dcgan["latent_dim"], dcgan["batch_size"])
 
 
 def test_comparison_figures_with_and_without_an_encoder():

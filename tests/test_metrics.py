@@ -10,7 +10,8 @@ from genlib.metrics.classifier_scores import (class_coverage_kl, class_histogram
                                               classifier_report, confident_share)
 from genlib.metrics.features import classifier_features, classifier_probabilities
 from genlib.models.classifier import SmallClassifier
-from genlib.training.classifier import train_classifier
+from genlib.steps import classifier_step
+from genlib.training import adam, train
 
 
 # -- the classifier ---------------------------------------------------------------------------
@@ -32,8 +33,9 @@ def test_classifier_rejects_odd_sizes():
 def test_training_learns_digits():
     images, labels = load_images("digits", "train")
     model = SmallClassifier(8, channels=8, feature_dim=32)
-    history = train_classifier(model, images, labels, epochs=8, batch_size=64, lr=3e-3,
-                               log_every=1)
+    history = train(classifier_step, {"classifier": model}, {"opt": adam(model.parameters(), 3e-3)},
+                    (images, labels), steps=8 * (len(images) // 64), batch_size=64, log_every=1,
+                    progress=False)
     assert not model.training
     test_images, test_labels = load_images("digits", "test")
     accuracy = (classifier_probabilities(model, test_images).argmax(1) == test_labels)
@@ -42,11 +44,11 @@ def test_training_learns_digits():
 
 
 def test_zoo_recipe_trains_caches_and_reports_accuracy(cache_dir, quick_mode):
-    cfg = zoo.recipe_config("classifier", dataset="digits")
-    assert {"dataset", "channels", "feature_dim", "steps", "batch_size", "lr", "seed"} <= set(cfg)
-    models, history = zoo.pretrained("classifier", dataset="digits")
+    cfg = zoo.recipe_config("classifier")
+    assert {"dataset", "channels", "feature_dim", "epochs", "batch_size", "lr", "seed"} <= set(cfg)
+    models, history = zoo.classifier(dataset="digits")
     assert 0.0 <= history.last("test_accuracy") <= 1.0 and not history.from_cache
-    again, cached = zoo.pretrained("classifier", dataset="digits")
+    again, cached = zoo.classifier(dataset="digits")
     assert cached.from_cache and cached.last("test_accuracy") == history.last("test_accuracy")
     x = torch.rand(3, 1, 8, 8)
     assert torch.equal(again["classifier"](x), models["classifier"](x))

@@ -31,14 +31,15 @@ def test_dcgan_shapes_and_range(width):
     G, D = DCGANGenerator(latent_dim=10, width=width), DCGANDiscriminator(width=width)
     images = G(torch.randn(4, 10))
     assert images.shape == (4, 1, 28, 28)
-    assert images.min() >= -1 and images.max() <= 1  # tanh output
+    assert images.min() >= 0 and images.max() <= 1  # (tanh + 1) / 2: images in [0, 1]
+    assert torch.equal(G.generate(torch.zeros(2, 10)), G(torch.zeros(2, 10)))
     assert D(images).shape == (4,)
     assert G(torch.randn(4, 10, 1, 1)).shape == (4, 1, 28, 28)  # z as a 1x1 map works too
 
 
 def test_dcgan_follows_radford_guidelines():
     G, D = DCGANGenerator(latent_dim=8, width=8), DCGANDiscriminator(width=8)
-    g_layers, d_layers = list(G.net), list(D.net)
+    g_layers, d_layers = list(G.net), [*D.hidden, D.logit]
     assert not any(isinstance(m, (nn.MaxPool2d, nn.AvgPool2d, nn.Linear)) for m in G.modules())
     assert not any(isinstance(m, (nn.MaxPool2d, nn.AvgPool2d, nn.Linear)) for m in D.modules())
     assert isinstance(g_layers[-1], nn.Tanh)
@@ -50,6 +51,17 @@ def test_dcgan_follows_radford_guidelines():
     assert any(isinstance(m, nn.ReLU) for m in G.modules())
     strided = [m for m in D.modules() if isinstance(m, nn.Conv2d) and m.stride == (2, 2)]
     assert len(strided) == 2
+
+
+def test_dcgan_computes_radfords_networks_on_images_in_the_unit_interval():
+    # G's image is (tanh + 1) / 2 of their generator's; D reads 2 x - 1, as theirs reads [-1, 1]
+    torch.manual_seed(0)
+    G, D = DCGANGenerator(latent_dim=8, width=8).eval(), DCGANDiscriminator(width=8).eval()
+    z = torch.randn(3, 8, 1, 1)
+    with torch.no_grad():
+        assert torch.allclose(2 * G(z) - 1, G.net(z), atol=1e-6)
+        x_gan = G.net(z)
+        assert torch.allclose(D((x_gan + 1) / 2), D.logit(D.hidden(x_gan)).flatten(), atol=1e-5)
 
 
 def test_dcgan_initialisation():

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.distributions import Normal, kl_divergence
 
-from genlib.objectives.elbo import (ElboTerms, bernoulli_log_likelihood, decoder_log_likelihood,
+from genlib.objectives.elbo import (ElboTerms, bernoulli_log_likelihood,
                                     diagonal_gaussian_log_prob, elbo, gaussian_kl,
                                     gaussian_log_likelihood, iwae_bound)
 
@@ -133,15 +133,6 @@ def test_gaussian_log_likelihood_matches_normal_and_mse():
     sq = (x - mean).pow(2).flatten(1).sum(1)
     const = -0.5 * 9 * math.log(math.pi)
     assert torch.allclose(gaussian_log_likelihood(x, mean, math.sqrt(0.5)), -sq + const, atol=1e-5)
-
-
-def test_decoder_log_likelihood_maps_logits_to_each_likelihood():
-    x, logits = torch.rand(2, 1, 2, 2), torch.randn(2, 1, 2, 2)
-    assert torch.equal(decoder_log_likelihood(x, logits), bernoulli_log_likelihood(x, logits))
-    gauss = decoder_log_likelihood(x, logits, "gaussian", 0.2)
-    assert torch.allclose(gauss, gaussian_log_likelihood(x, torch.sigmoid(logits), 0.2))
-    with pytest.raises(ValueError, match="likelihood"):
-        decoder_log_likelihood(x, logits, "poisson")
 
 
 def test_diagonal_gaussian_log_prob_matches_normal():

@@ -16,7 +16,8 @@ from .features import classifier_features, classifier_probabilities
 from .compare import Contender, comparison_rows, format_table, sample_scores
 from .frechet import (classifier_frechet_distance, frechet_distance, gaussian_frechet_distance,
                       mean_and_covariance)
-from .likelihood import TEST_BINARIZATION_SEED, fixed_binarization, iwae_estimate, iwae_log_weights
+from .likelihood import (TEST_BINARIZATION_SEED, fixed_binarization, iwae_estimate, iwae_log_weights,
+                         vae_elbo)
 from .linear_probe import linear_probe_accuracy
 from .nearest import flatten_points, nearest_neighbours, nearest_training_distance
 from .precision_recall import PrecisionRecall, knn_radii, manifold_membership, precision_recall
@@ -29,5 +30,5 @@ __all__ = ["classifier_features", "classifier_probabilities", "confident_share",
            "flatten_points", "precision_recall", "PrecisionRecall", "knn_radii",
            "manifold_membership", "sample_scores", "comparison_rows", "format_table", "Contender",
            "linear_probe_accuracy", "TEST_BINARIZATION_SEED", "fixed_binarization",
-           "iwae_estimate", "iwae_log_weights", "ModeCoverage", "nearest_mode", "mode_coverage",
+           "iwae_estimate", "iwae_log_weights", "vae_elbo", "ModeCoverage", "nearest_mode", "mode_coverage",
            "coverage_tracker"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import torch
 
-from ..objectives.elbo import decoder_log_likelihood, diagonal_gaussian_log_prob, iwae_bound
+from ..objectives.elbo import (ElboTerms, bernoulli_log_likelihood, diagonal_gaussian_log_prob, elbo,
+                              iwae_bound, reparameterize)
 
 TEST_BINARIZATION_SEED = 1234  # the fixed binarisation of every test set in the collection
 
@@ -22,17 +23,27 @@ def fixed_binarization(images: torch.Tensor, seed: int = TEST_BINARIZATION_SEED)
     return torch.bernoulli(images, generator=generator)
 
 
+def vae_elbo(vae, x: torch.Tensor, labels: torch.Tensor | None = None,
+             generator: torch.Generator | None = None) -> ElboTerms:
+    """The one-sample ELBO of a genlib VAE on binary images ``x`` and its two terms, one value
+    per image (:func:`genlib.objectives.elbo.elbo` at z ~ q(z|x) drawn with ``generator``);
+    ``labels`` for a conditional VAE. L_1 of the importance-weighted bound has this mean."""
+    conditional = labels is not None
+    mu, logvar = vae.encode(x, labels) if conditional else vae.encode(x)
+    z = reparameterize(mu, logvar, generator)
+    return elbo(x, vae.decode(z, labels) if conditional else vae.decode(z), mu, logvar)
+
+
 def iwae_log_weights(model, x: torch.Tensor, k: int, labels: torch.Tensor | None = None,
                      generator: torch.Generator | None = None,
                      grad: bool = False) -> torch.Tensor:
     r"""log w_k = log p(x|z_k) + log p(z_k) - log q(z_k|x) for K samples z_k ~ q(z|x):
     a ``K x B`` tensor (samples on dimension 0, as :func:`iwae_bound` wants).
 
-    ``model`` is a genlib VAE (``encode``/``decode``, ``likelihood``, ``sigma``); pass
+    ``model`` is a genlib VAE (``encode`` and ``decode`` to Bernoulli logits); pass
     ``labels`` for a conditional one. All K samples of a batch go through the decoder at
     once, so keep ``K * B`` to a few thousand (see :func:`iwae_estimate`). ``grad=True``
-    keeps the graph (the z_k are reparameterised), for training on the IWAE bound
-    (``train_vae(importance_samples=K)``).
+    keeps the graph (the z_k are reparameterised), for training on the IWAE bound.
     """
     with torch.set_grad_enabled(grad):
         return _log_weights(model, x, k, labels, generator)
@@ -41,8 +52,6 @@ def iwae_log_weights(model, x: torch.Tensor, k: int, labels: torch.Tensor | None
 def _log_weights(model, x, k, labels, generator):
     conditional = labels is not None
     mu, logvar = model.encode(x, labels) if conditional else model.encode(x)
-    if mu.dtype in (torch.bfloat16, torch.float16):  # under autocast: densities in float32
-        mu, logvar = mu.float(), logvar.float()
     eps = torch.randn((k, *mu.shape), generator=generator, device="cpu").to(mu)
     z = mu + torch.exp(0.5 * logvar) * eps                           # K x B x d
     flat_z = z.flatten(0, 1)
@@ -50,11 +59,8 @@ def _log_weights(model, x, k, labels, generator):
         logits = model.decode(flat_z, labels.repeat(k))
     else:
         logits = model.decode(flat_z)
-    if getattr(model, "autoregressive", False):  # p(x_i | z, x_<i): add the pixel context
-        logits = model.pixel_logits(logits, x, flat_z)
     x_rep = x.unsqueeze(0).expand(k, *x.shape).flatten(0, 1)
-    log_px_z = decoder_log_likelihood(x_rep, logits.float(), model.likelihood,
-                                      model.sigma).view(k, -1)
+    log_px_z = bernoulli_log_likelihood(x_rep, logits).view(k, -1)
     log_pz = diagonal_gaussian_log_prob(z, torch.zeros_like(z), torch.zeros_like(z))
     log_qz = diagonal_gaussian_log_prob(z, mu, logvar)
     return log_px_z + log_pz - log_qz

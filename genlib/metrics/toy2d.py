@@ -48,7 +48,7 @@ def mode_coverage(samples: torch.Tensor, modes: torch.Tensor, std: float,
 
 def coverage_tracker(generator: torch.nn.Module, distribution, n_samples: int = 2000,
                      seed: int = 1234):
-    """A ``train_gan`` callback: ``step -> {"modes_covered": ..., "high_quality": ...}`` for
+    """A ``genlib.training.train`` callback: ``step -> {"modes_covered": ..., "high_quality": ...}`` for
     ``n_samples`` generated from one fixed batch of noise (its own seed, so tracking never
     changes the training's random numbers)."""
     z = torch.randn(n_samples, generator.latent_dim, generator=torch.Generator().manual_seed(seed))

@@ -12,14 +12,11 @@ import math
 import torch
 from torch import nn
 
+from .mlp import mlp
 
-def _mlp(sizes: list[int], dropout: float = 0.0) -> list[nn.Module]:
-    layers: list[nn.Module] = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(0.2)]
-        if dropout:
-            layers.append(nn.Dropout(dropout))
-    return layers
+
+def _leaky(dropout: float = 0.0):
+    return lambda: nn.Sequential(nn.LeakyReLU(0.2), nn.Dropout(dropout))
 
 
 class BiGANEncoder(nn.Module):
@@ -27,8 +24,8 @@ class BiGANEncoder(nn.Module):
 
     def __init__(self, image_shape=(1, 28, 28), latent_dim: int = 32, hidden: int = 512):
         super().__init__()
-        self.net = nn.Sequential(nn.Flatten(), *_mlp([math.prod(image_shape), hidden, hidden]),
-                                 nn.Linear(hidden, latent_dim))
+        self.net = nn.Sequential(nn.Flatten(),
+                                 mlp([math.prod(image_shape), hidden, hidden, latent_dim], _leaky()))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
@@ -40,11 +37,15 @@ class BiGANGenerator(nn.Module):
     def __init__(self, image_shape=(1, 28, 28), latent_dim: int = 32, hidden: int = 512):
         super().__init__()
         self.latent_dim, self.image_shape = latent_dim, tuple(image_shape)
-        self.net = nn.Sequential(*_mlp([latent_dim, hidden, hidden]),
-                                 nn.Linear(hidden, math.prod(image_shape)), nn.Sigmoid())
+        self.net = nn.Sequential(mlp([latent_dim, hidden, hidden, math.prod(image_shape)],
+                                     _leaky()), nn.Sigmoid())
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z).view(len(z), *self.image_shape)
+
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        """Images in [0, 1] (the same as calling the generator)."""
+        return self(z)
 
 
 class BiGANDiscriminator(nn.Module):
@@ -53,9 +54,10 @@ class BiGANDiscriminator(nn.Module):
     def __init__(self, image_shape=(1, 28, 28), latent_dim: int = 32, hidden: int = 512,
                  dropout: float = 0.2):
         super().__init__()
-        self.read_x = nn.Sequential(nn.Flatten(), *_mlp([math.prod(image_shape), hidden], dropout))
-        self.read_z = nn.Sequential(*_mlp([latent_dim, hidden], dropout))
-        self.joint = nn.Sequential(*_mlp([2 * hidden, hidden], dropout), nn.Linear(hidden, 1))
+        self.read_x = nn.Sequential(nn.Flatten(), nn.Linear(math.prod(image_shape), hidden),
+                                    _leaky(dropout)())
+        self.read_z = nn.Sequential(nn.Linear(latent_dim, hidden), _leaky(dropout)())
+        self.joint = mlp([2 * hidden, hidden, 1], _leaky(dropout))
 
     def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         return self.joint(torch.cat([self.read_x(x), self.read_z(z)], dim=1)).squeeze(-1)

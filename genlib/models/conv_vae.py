@@ -9,20 +9,17 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .vae import check_likelihood, reparameterize
+from ..objectives.elbo import reparameterize
 
 
 class ConvVAE(nn.Module):
     def __init__(self, image_size: int = 28, channels: int = 1, latent_dim: int = 32,
-                 width: int = 32, hidden: int = 256, likelihood: str = "bernoulli",
-                 sigma: float = 0.1):
+                 width: int = 32, hidden: int = 256):
         super().__init__()
-        check_likelihood(likelihood, sigma)
         if image_size % 4:
             raise ValueError(f"image_size must be divisible by 4, got {image_size}")
         self.image_shape = (channels, image_size, image_size)
         self.latent_dim = latent_dim
-        self.likelihood, self.sigma = likelihood, float(sigma)
         side = image_size // 4  # 7 for 28x28 images
         self.bottleneck = (2 * width, side, side)
         features = 2 * width * side * side
@@ -44,8 +41,12 @@ class ConvVAE(nn.Module):
         return mu, logvar
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Pixel logits, B x C x H x W (images: ``torch.sigmoid(decode(z))``)."""
+        """Pixel logits of p(x|z), B x C x H x W."""
         return self.decoder(z)
+
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        """The decoded images in [0, 1]: sigmoid(decode(z)), the mean of p(x|z)."""
+        return torch.sigmoid(self.decode(z))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(logits, mu, logvar)`` for one reparameterised sample z ~ q(z|x)."""

@@ -4,12 +4,14 @@ Their guidelines, as used here: no pooling, strided convolutions in the discrimi
 fractionally-strided (transposed) convolutions in the generator; batch norm in both, except
 the generator's output layer and the discriminator's input layer; ReLU in the generator with
 tanh at its output; LeakyReLU (slope 0.2) in the discriminator; no fully connected hidden
-layers; weights initialised from N(0, 0.02); Adam with lr 2e-4 and beta1 = 0.5 (the training
-loop's defaults). Images are in [-1, 1] for the GAN: x_gan = 2 x - 1, so x = (G(z) + 1) / 2.
+layers; weights initialised from N(0, 0.02); Adam with beta1 = 0.5. Radford et al. work on
+images in [-1, 1]; here, as everywhere in genlib, images are in [0, 1]: the generator's tanh
+output is mapped to (tanh + 1) / 2 and the discriminator reads 2 x - 1, so the networks
+compute exactly what theirs compute.
 
 Shapes with ``width = w``::
 
-    G: z (B x latent_dim) -> 2w x 7 x 7 -> w x 14 x 14 -> 1 x 28 x 28 (tanh)
+    G: z (B x latent_dim) -> 2w x 7 x 7 -> w x 14 x 14 -> 1 x 28 x 28 ((tanh + 1) / 2)
     D: 1 x 28 x 28 -> w x 14 x 14 -> 2w x 7 x 7 -> one logit (B)
 """
 from __future__ import annotations
@@ -19,7 +21,7 @@ from torch import nn
 
 
 class DCGANGenerator(nn.Module):
-    """z (B x latent_dim) -> images (B x 1 x 28 x 28) in [-1, 1]."""
+    """z (B x latent_dim) -> images (B x 1 x 28 x 28) in [0, 1]."""
 
     def __init__(self, latent_dim: int = 64, width: int = 64):
         super().__init__()
@@ -36,24 +38,37 @@ class DCGANGenerator(nn.Module):
         init_dcgan_weights(self)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z.reshape(z.shape[0], self.latent_dim, 1, 1))
+        return (self.net(z.reshape(z.shape[0], self.latent_dim, 1, 1)) + 1) / 2
+
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        """Images in [0, 1] (the same as calling the generator)."""
+        return self(z)
 
 
 class DCGANDiscriminator(nn.Module):
-    """images (B x 1 x 28 x 28) in [-1, 1] -> logits (B)."""
+    """images (B x 1 x 28 x 28) in [0, 1] -> logits (B). ``features(x)`` is the last hidden
+    layer (the VAE-GAN's Dis_l, notebook 08) and ``read_out`` maps it to the logit."""
 
     def __init__(self, width: int = 64):
         super().__init__()
-        self.net = nn.Sequential(
+        self.hidden = nn.Sequential(
             nn.Conv2d(1, width, 4, 2, 1), nn.LeakyReLU(0.2),  # 28 -> 14, no batch norm
             nn.Conv2d(width, 2 * width, 4, 2, 1, bias=False),  # 14 -> 7
             nn.BatchNorm2d(2 * width), nn.LeakyReLU(0.2),
-            nn.Conv2d(2 * width, 1, 7, 1, 0),  # 7 x 7 -> one logit: a linear read-out
         )
+        self.logit = nn.Conv2d(2 * width, 1, 7, 1, 0)  # 7 x 7 -> one logit: a linear read-out
         init_dcgan_weights(self)
 
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The last hidden layer for images in [0, 1] (read as 2 x - 1): B x 2w x 7 x 7."""
+        return self.hidden(2 * x - 1)
+
+    def read_out(self, features: torch.Tensor) -> torch.Tensor:
+        """Logits (B) from :meth:`features`."""
+        return self.logit(features).flatten()
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).flatten()
+        return self.read_out(self.features(x))
 
 
 def init_dcgan_weights(model: nn.Module) -> nn.Module:

@@ -6,20 +6,10 @@ the same network's output is used as an unbounded score f(x).
 """
 from __future__ import annotations
 
-from typing import Callable
-
 import torch
 from torch import nn
 
-
-def _mlp(sizes: list[int], activation: Callable[[], nn.Module]) -> nn.Sequential:
-    """Linear layers of the given widths with ``activation`` between them (none at the end)."""
-    layers: list[nn.Module] = []
-    for i, (width_in, width_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(width_in, width_out))
-        if i < len(sizes) - 2:
-            layers.append(activation())
-    return nn.Sequential(*layers)
+from .mlp import mlp
 
 
 class MLPGenerator(nn.Module):
@@ -28,10 +18,14 @@ class MLPGenerator(nn.Module):
     def __init__(self, latent_dim: int = 2, hidden: int = 128, depth: int = 3, data_dim: int = 2):
         super().__init__()
         self.latent_dim = latent_dim
-        self.net = _mlp([latent_dim] + [hidden] * depth + [data_dim], nn.ReLU)
+        self.net = mlp([latent_dim] + [hidden] * depth + [data_dim], nn.ReLU)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z)
+
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        """Points in the plane (the same as calling the generator)."""
+        return self(z)
 
 
 class MLPDiscriminator(nn.Module):
@@ -39,7 +33,7 @@ class MLPDiscriminator(nn.Module):
 
     def __init__(self, data_dim: int = 2, hidden: int = 128, depth: int = 3):
         super().__init__()
-        self.net = _mlp([data_dim] + [hidden] * depth + [1], lambda: nn.LeakyReLU(0.2))
+        self.net = mlp([data_dim] + [hidden] * depth + [1], lambda: nn.LeakyReLU(0.2))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(-1)

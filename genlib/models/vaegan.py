@@ -2,27 +2,26 @@
 (notebook 08, §3).
 
 * encoder  q(z|x) = N(mu(x), diag(exp(logvar(x)))): two stride-2 convolutions, a linear layer;
-* decoder  = a DCGAN generator (:class:`~genlib.models.dcgan.DCGANGenerator`), images in [-1, 1];
-* discriminator = a DCGAN discriminator; its last hidden layer, ``discriminator_features``, is
-  the feature space in which reconstructions are compared (Larsen et al.'s "learned
-  similarity", the Dis_l of their §2.1).
+* decoder  = a DCGAN generator (:class:`~genlib.models.dcgan.DCGANGenerator`), images in [0, 1];
+* discriminator = a DCGAN discriminator; its last hidden layer, ``features``, is the feature
+  space in which reconstructions are compared (Larsen et al.'s "learned similarity", the
+  Dis_l of their §2.1).
 
 Simplifications: 28x28 images and two-layer convolutional networks rather than their 64x64
-faces and deeper ones. The objective is theirs (see :mod:`genlib.training.vaegan`).
+faces and deeper ones. The update step is :func:`genlib.steps.vaegan.vaegan_step`.
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from .dcgan import DCGANDiscriminator, DCGANGenerator
-
 
 class VAEGANEncoder(nn.Module):
-    """x (B x 1 x 28 x 28, in [-1, 1]) -> (mu, logvar), each B x latent_dim."""
+    """x (B x 1 x 28 x 28, in [0, 1]) -> (mu, logvar), each B x latent_dim."""
 
     def __init__(self, latent_dim: int = 16, width: int = 32, hidden: int = 256):
         super().__init__()
+        self.latent_dim = latent_dim
         self.net = nn.Sequential(
             nn.Conv2d(1, width, 4, 2, 1), nn.LeakyReLU(0.2),              # 28 -> 14
             nn.Conv2d(width, 2 * width, 4, 2, 1), nn.LeakyReLU(0.2),      # 14 -> 7
@@ -30,19 +29,9 @@ class VAEGANEncoder(nn.Module):
             nn.Linear(hidden, 2 * latent_dim))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mu, logvar = self.net(x).chunk(2, dim=-1)
+        mu, logvar = self.net(2 * x - 1).chunk(2, dim=-1)   # read as 2 x - 1, like the discriminator
         return mu, logvar
 
-
-def build_vaegan(latent_dim: int = 16, encoder_width: int = 32, decoder_width: int = 64,
-                 discriminator_width: int = 64) -> dict[str, nn.Module]:
-    """The three networks, named as the training loop and the zoo expect."""
-    return {"encoder": VAEGANEncoder(latent_dim, encoder_width),
-            "decoder": DCGANGenerator(latent_dim, decoder_width),
-            "discriminator": DCGANDiscriminator(discriminator_width)}
-
-
-def discriminator_features(discriminator: DCGANDiscriminator, x: torch.Tensor) -> torch.Tensor:
-    """Dis_l(x): the discriminator's last hidden layer (all layers but the final read-out),
-    flattened to B x features."""
-    return discriminator.net[:-1](x).flatten(1)
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(mu, logvar)`` of q(z|x) (the same as calling the encoder)."""
+        return self(x)

@@ -45,16 +45,13 @@ def diagonal_gaussian_log_prob(z: torch.Tensor, mu: torch.Tensor, logvar: torch.
     return -0.5 * (((z - mu) ** 2) / logvar.exp() + logvar + math.log(2 * math.pi)).sum(-1)
 
 
-def decoder_log_likelihood(x: torch.Tensor, logits: torch.Tensor, likelihood: str = "bernoulli",
-                           sigma: float = 1.0) -> torch.Tensor:
-    r"""log p(x|z) for a decoder that outputs pixel ``logits`` (the models of genlib.models):
-    Bernoulli with p = sigmoid(logits), or Gaussian N(sigmoid(logits), sigma^2 I). One value
-    per example."""
-    if likelihood == "bernoulli":
-        return bernoulli_log_likelihood(x, logits)
-    if likelihood == "gaussian":
-        return gaussian_log_likelihood(x, torch.sigmoid(logits), sigma)
-    raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', got {likelihood!r}")
+def reparameterize(mu: torch.Tensor, logvar: torch.Tensor,
+                   generator: torch.Generator | None = None) -> torch.Tensor:
+    r"""z = mu + sigma * eps with eps ~ N(0, I), sigma = exp(logvar / 2): a sample of
+    q(z|x) that gradients flow through (the reparameterisation trick, notebook 05, §4).
+    ``generator`` (on the device of ``mu``) makes the draw reproducible."""
+    eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+    return mu + torch.exp(0.5 * logvar) * eps
 
 
 class ElboTerms(NamedTuple):

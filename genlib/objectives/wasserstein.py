@@ -20,7 +20,8 @@ def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor,
 
         E_{x_hat}[(||grad_x f(x_hat)||_2 - 1)^2],   x_hat = eps x + (1 - eps) x~,  eps ~ U[0, 1],
 
-    with one eps per example, x real and x~ generated. The graph is kept
+    with one eps per example, x real and x~ generated; ``generator`` (on the device of
+    ``real``) draws eps. The graph is kept
     (``create_graph=True``) so the penalty can be back-propagated into the critic.
     For a linear critic f(x) = w.x the gradient is w everywhere, so the value is (||w|| - 1)^2.
     """
@@ -28,7 +29,7 @@ def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor,
         raise ValueError(f"real and fake batches differ in shape: {tuple(real.shape)} "
                          f"vs {tuple(fake.shape)}")
     shape = (real.shape[0],) + (1,) * (real.dim() - 1)
-    eps = torch.rand(shape, generator=generator, device="cpu").to(real.device, real.dtype)
+    eps = torch.rand(shape, generator=generator, device=real.device, dtype=real.dtype)
     x_hat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
     scores = critic(x_hat)
     (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)

@@ -21,6 +21,7 @@ class History:
     stop_reason: str | None = None  # None: finished; else why the loop stopped early
     seconds: float = 0.0  # wall-clock training time
     from_cache: bool = False  # loaded from a checkpoint rather than trained now
+    config: dict = field(default_factory=dict)  # what made the model (set by genlib.zoo)
 
     def log(self, step: int, **values: float) -> None:
         """Record ``values`` (plain floats or 0-d tensors) at ``step``."""
@@ -38,6 +39,10 @@ class History:
 
     def keys(self) -> list[str]:
         return list(self.metrics)
+
+    def last_step(self) -> int:
+        """The largest step logged under any name (-1 for an empty history)."""
+        return max((s[-1] for s in self.steps.values() if s), default=-1)
 
     def last(self, key: str) -> float:
         """The most recent value of ``key``."""

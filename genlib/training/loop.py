@@ -1,37 +1,29 @@
-"""What every training loop needs besides its update step.
+"""The one training loop of genlib, and what every loop needs besides its update step.
 
-``TrainingRun`` wraps a plain ``for`` loop with
+:func:`train` calls a family's update step (:mod:`genlib.steps`, written in the notebook that
+teaches it) once per iteration::
 
-* a ``tqdm`` progress bar (``tqdm.auto``: a widget in Jupyter, text in a terminal),
-* a guard against NaN/Inf losses that restores the last good weights and stops,
-* Ctrl-C (or the notebook's stop button) ending training cleanly with the partial history,
-* an optional wall-clock budget,
-* a :class:`~genlib.training.history.History` of everything logged, and
-* on the CPU, convolution weights in the channels-last (NHWC) memory layout while training,
-  the layout oneDNN's fastest convolution kernels use: 1.1-1.2x more images per second for
-  the conv VAE and the DCGAN on a 2-core CPU (measured against the contiguous layout in the
-  same run), the same maths. They go back to the usual layout at the end, so a trained model computes exactly
-  what the same weights loaded from a checkpoint compute.
+    history = train(gan_step, {"G": G, "D": D}, {"opt_G": opt_G, "opt_D": opt_D}, images,
+                    steps=2000, batch_size=64, seed=0)
 
-The update step itself stays in the caller's loop, in plain sight::
-
-    with TrainingRun(total=1000, models=[model], desc="VAE") as run:
-        for step in run:
-            loss = ...; opt.zero_grad(); loss.backward(); opt.step()
-            if not run.check_finite(loss=loss):
-                break
-            run.log(step, loss=loss)
-    history = run.history
+:class:`TrainingRun` is the scaffold around any loop, :func:`train`'s or one written out in a
+notebook cell: a ``tqdm`` progress bar, a guard that stops on a NaN/Inf loss and restores the
+last finite weights and optimiser state, Ctrl-C (or the notebook's stop button) ending the loop
+with the partial history, and a :class:`~genlib.training.history.History` of what was logged.
 """
 from __future__ import annotations
 
+import copy
+import inspect
 import math
 import time
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import torch
 from tqdm.auto import tqdm
 
+from .. import config
+from ..data.batching import Batches
 from .history import History
 
 
@@ -49,45 +41,48 @@ def require_positive(name: str, value, integer: bool = False):
     return value
 
 
-class TrainingRun:
-    """Progress bar, NaN guard, interrupt handling and history around a training loop.
+def _finite(module: torch.nn.Module) -> bool:
+    return all(torch.isfinite(t).all() for t in module.state_dict().values()
+               if t.is_floating_point())
 
-    While the run lasts, the ``models`` that live on the CPU hold their 4-D (convolution)
-    weights in the channels-last layout (``TrainingRun.channels_last = False`` turns this
-    off); the parameters stay the same objects, so optimizers built before keep working.
+
+class TrainingRun:
+    """Progress bar, NaN guard, interrupt handling and history around a training loop::
+
+        with TrainingRun(total=1000, models=[model], optimizers=[opt], desc="VAE") as run:
+            for step in run:
+                loss = ...; opt.zero_grad(); loss.backward(); opt.step()
+                if not run.check_finite(loss=loss):
+                    break
+                run.log(step, loss=loss)
+        history = run.history
 
     Args:
-        total: number of steps the loop will take (for the bar; ``over`` sets it).
-        models: modules whose weights are snapshotted and restored on a non-finite loss.
+        total: number of steps the loop will take.
+        models, optimizers: what is snapshotted every ``snapshot_every`` steps (only while
+            every weight is finite) and restored when a loss stops being finite.
         desc: label of the progress bar and title of the history.
-        snapshot_every: steps between snapshots of the last good weights.
-        max_seconds: stop (cleanly, as finished) once this much wall-clock time has passed.
         history: continue an existing history instead of starting a new one.
     """
 
-    channels_last = True  # on the CPU: convolution weights in NHWC layout while training
-
-    def __init__(self, total: int | None = None, models: Iterable[torch.nn.Module] = (),
-                 desc: str = "training", snapshot_every: int = 50,
-                 max_seconds: float | None = None, history: History | None = None,
+    def __init__(self, total: int, models: Iterable[torch.nn.Module] = (),
+                 optimizers: Iterable[torch.optim.Optimizer] = (), desc: str = "training",
+                 snapshot_every: int = 50, history: History | None = None,
                  progress: bool = True):
-        self.total = total
-        self.models = list(models)
+        self.total = require_positive("total", total, integer=True)
+        self.models, self.optimizers = list(models), list(optimizers)
         self.desc = desc
-        self.snapshot_every = max(1, int(snapshot_every))
-        self.max_seconds = max_seconds
+        self.snapshot_every = require_positive("snapshot_every", snapshot_every, integer=True)
         self.history = history if history is not None else History(desc)
         self.progress = progress
         self.step = 0
-        self._snapshot: list[dict] | None = None
-        self._snapshot_step = 0
+        self._snapshot: tuple[list, list] | None = None
+        self._snapshot_steps = 0
         self._bar = None
         self._start = 0.0
 
-    # -- context manager -------------------------------------------------
     def __enter__(self) -> "TrainingRun":
         self._start = time.perf_counter()
-        self._layout(torch.channels_last)
         self._bar = tqdm(total=self.total, desc=self.desc, leave=False, disable=not self.progress,
                          dynamic_ncols=True)
         self._take_snapshot()
@@ -95,7 +90,6 @@ class TrainingRun:
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         self.history.seconds += time.perf_counter() - self._start
-        self._layout(torch.contiguous_format)
         if self._bar is not None:
             self._bar.close()
         if exc_type is KeyboardInterrupt:
@@ -105,72 +99,43 @@ class TrainingRun:
             return True  # swallow the interrupt: the caller gets its partial history
         return False
 
-    def _layout(self, memory_format: torch.memory_format) -> None:
-        if self.channels_last:
-            for model in self.models:
-                if all(p.device.type == "cpu" for p in model.parameters()):
-                    model.to(memory_format=memory_format)  # only 4-D tensors change
-
-    # -- iteration -------------------------------------------------------
     def __iter__(self) -> Iterator[int]:
-        """Yield step numbers ``0 .. total-1`` (stops early on the time budget)."""
-        if self.total is None:
-            raise ValueError("TrainingRun(total=...) is needed to iterate over steps")
+        """Yield step numbers ``0 .. total-1``."""
         for step in range(self.total):
-            if self._out_of_time():
-                break
             self.step = step
             yield step
-            self._after_step()
+            if self._bar is not None:
+                self._bar.update(1)
+            if (step + 1) % self.snapshot_every == 0:
+                self._take_snapshot(steps_done=step + 1)
 
-    def over(self, batches, epochs: int) -> Iterator[tuple[int, object]]:
-        """Yield ``(step, batch)`` for ``epochs`` passes over ``batches`` (e.g. ``Batches``)."""
-        require_positive("epochs", epochs, integer=True)
-        self.total = epochs * len(batches)
-        if self._bar is not None:
-            self._bar.reset(total=self.total)
-        step = 0
-        for epoch in range(epochs):
-            self.epoch = epoch
-            for batch in batches:
-                if self._out_of_time():
-                    return
-                self.step = step
-                yield step, batch
-                self._after_step()
-                step += 1
-
-    def _out_of_time(self) -> bool:
-        if self.max_seconds is None:
-            return False
-        return time.perf_counter() - self._start >= self.max_seconds
-
-    def _after_step(self) -> None:
-        if self._bar is not None:
-            self._bar.update(1)
-        if (self.step + 1) % self.snapshot_every == 0:
-            self._take_snapshot()
-
-    # -- guard and logging ----------------------------------------------------
-    def _take_snapshot(self) -> None:
-        self._snapshot = [{k: v.detach().clone() for k, v in m.state_dict().items()}
-                          for m in self.models]
-        self._snapshot_step = self.step
+    def _take_snapshot(self, steps_done: int = 0) -> None:
+        if all(_finite(m) for m in self.models):  # never keep NaN weights as "good"
+            self._snapshot = ([copy.deepcopy(m.state_dict()) for m in self.models],
+                              [copy.deepcopy(o.state_dict()) for o in self.optimizers])
+            self._snapshot_steps = steps_done
 
     def check_finite(self, **losses) -> bool:
-        """True if every loss is finite. Otherwise restore the last good weights, record why
-        in ``history.stop_reason``, print a message, and return False (the caller breaks)."""
+        """True if every loss is finite. Otherwise restore the last finite weights and
+        optimiser state, record why in ``history.stop_reason``, say so, and return False."""
         for name, value in losses.items():
             value = _as_float(value)
-            if not math.isfinite(value):
-                for model, state in zip(self.models, self._snapshot or []):
+            if math.isfinite(value):
+                continue
+            if self._snapshot is None:
+                restored = "no finite weights were ever seen, so none were restored"
+            else:
+                for model, state in zip(self.models, self._snapshot[0]):
                     model.load_state_dict(state)
-                reason = (f"{name} became {value} at step {self.step}; restored the weights "
-                          f"of step {self._snapshot_step}")
-                self.history.stop_reason = reason
-                print(f"{self.desc}: training stopped, {reason}. "
-                      "Try a smaller learning rate, or check the loss for log(0).")
-                return False
+                for optimizer, state in zip(self.optimizers, self._snapshot[1]):
+                    optimizer.load_state_dict(state)
+                restored = (f"restored the weights and optimiser state as they were after "
+                            f"{self._snapshot_steps} steps")
+            reason = f"{name} became {value} at step {self.step}; {restored}"
+            self.history.stop_reason = reason
+            print(f"{self.desc}: training stopped, {reason}. "
+                  "Try a smaller learning rate, or check the loss for log(0).")
+            return False
         return True
 
     def log(self, step: int, **values) -> None:
@@ -179,3 +144,119 @@ class TrainingRun:
         self.history.log(step, **values)
         if self._bar is not None and not self._bar.disable:
             self._bar.set_postfix({k: f"{v:.3g}" for k, v in values.items()}, refresh=False)
+
+
+def batch_stream(data, batch_size: int, generator: torch.Generator,
+                 device: torch.device) -> Iterator[tuple[torch.Tensor, ...]]:
+    """Endless mini-batches (each a tuple of tensors on ``device``) from ``data``: a tensor or
+    a tuple of tensors (shuffled, epoch after epoch, the last incomplete batch dropped), or a
+    distribution with ``.sample(n, generator)`` (a fresh batch every time)."""
+    require_positive("batch_size", batch_size, integer=True)
+    if hasattr(data, "sample"):
+        while True:
+            yield (data.sample(batch_size, generator=generator).to(device),)
+    tensors = (data,) if isinstance(data, torch.Tensor) else tuple(data)
+    batches = Batches(*tensors, batch_size=batch_size, drop_last=True, generator=generator,
+                      device=device)
+    if len(batches) == 0:
+        raise ValueError(f"batch_size={batch_size} is larger than the {batches.n} examples "
+                         "in data; use a smaller batch_size")
+    while True:
+        yield from batches
+
+
+def _check_binding(step: Callable, given: set[str]) -> set[str]:
+    """The parameters of ``step``; raise when one it needs is not given or one given is unknown."""
+    params = inspect.signature(step).parameters
+    needed = {n for n, p in params.items() if p.default is inspect.Parameter.empty} - {"t"}
+    missing, unknown = needed - given, given - set(params)
+    name = getattr(step, "__name__", "step")
+    if missing:
+        raise ValueError(f"{name} needs {sorted(missing)}, which train() was not given: name "
+                         "them as keys of models, optimizers or settings")
+    if unknown:
+        raise ValueError(f"{name} has no parameters {sorted(unknown)}; it takes {list(params)}")
+    return set(params)
+
+
+def train(step: Callable[..., dict], models: dict[str, torch.nn.Module],
+          optimizers: dict[str, torch.optim.Optimizer], data=None, *, steps: int,
+          batch_size: int | None = None, seed: int = 0, settings: dict | None = None,
+          log_every: int = 20, callback: Callable[[int], dict | None] | None = None,
+          callback_every: int | None = None, schedulers: Iterable = (),
+          desc: str | None = None, history: History | None = None,
+          progress: bool = True) -> History:
+    """Call ``step`` ``steps`` times and return the :class:`History` (every family, 02-09).
+
+    Iteration ``t`` calls ``step(**models, **optimizers, x=..., y=..., rng=rng, t=t,
+    **settings)``, passing ``y`` only for labelled data and ``t`` only to a step that has it.
+
+    Args:
+        data: ``None`` (the step needs no batch), a tensor of examples, a pair
+            ``(images, labels)`` (``x`` and ``y``), or a distribution with
+            ``.sample(n, generator)`` such as the 2-D toys (a fresh batch every step).
+        steps: number of iterations; ``batch_size``: examples per iteration.
+        seed: seeds ``rng``, a ``torch.Generator`` on the device from which the step draws
+            every latent and noise sample, and a second one that orders the data. With a
+            ``history`` to continue, iteration numbers go on from its last step ``s`` and
+            both are seeded with ``seed + s + 1``, so a continuation draws new numbers.
+        settings: the step's other arguments (``beta``, ``n_critic``, ...).
+        log_every: iterations averaged into each history entry.
+        callback: ``callback(t)`` every ``callback_every`` iterations and after the last;
+            a returned dict is logged (e.g. modes covered).
+        schedulers: learning-rate schedulers (``torch.optim.lr_scheduler``), stepped after
+            every iteration.
+
+    Everything runs on :func:`genlib.config.get_device`: the models and data are moved there,
+    trained in train mode and returned in eval mode.
+    """
+    require_positive("steps", steps, integer=True)
+    require_positive("log_every", log_every, integer=True)
+    if callback_every is not None:
+        require_positive("callback_every", callback_every, integer=True)
+    settings = dict(settings or {})
+    given = {*models, *optimizers, *settings, "rng"}
+    if data is not None:
+        given |= {"x", "y"} if isinstance(data, (tuple, list)) else {"x"}
+    takes_t = "t" in _check_binding(step, given)
+    device = config.get_device()
+    for model in models.values():
+        model.to(device).train()
+    start = history.last_step() + 1 if history is not None else 0
+    rng = torch.Generator(device=device).manual_seed(seed + start)   # a continued history
+    order = torch.Generator().manual_seed(seed + start)              # draws new numbers
+    if data is None:
+        batches = None
+    else:
+        require_positive("batch_size", batch_size, integer=True)
+        batches = batch_stream(data, batch_size, order, device)
+    sums, count = {}, 0
+    run = TrainingRun(steps, models.values(), optimizers.values(),
+                      desc=desc or getattr(step, "__name__", "training"), history=history,
+                      progress=progress)
+    with run:
+        for t in run:
+            inputs = {} if batches is None else dict(zip(("x", "y"), next(batches)))
+            out = step(**models, **optimizers, **inputs, rng=rng, **settings,
+                       **({"t": start + t} if takes_t else {}))
+            values = {k: _as_float(v) for k, v in out.items()}
+            if not run.check_finite(**values):
+                break
+            for scheduler in schedulers:
+                scheduler.step()
+            for key, value in values.items():
+                sums[key] = sums.get(key, 0.0) + value
+            count += 1
+            if count == log_every or t == steps - 1:
+                run.log(start + t, **{k: v / count for k, v in sums.items()})
+                sums, count = {}, 0
+            if callback is not None and (t == steps - 1 or (
+                    callback_every and (t + 1) % callback_every == 0)):
+                extra = callback(start + t)
+                for model in models.values():
+                    model.train()
+                if extra:
+                    run.log(start + t, **extra)
+    for model in models.values():
+        model.eval()
+    return run.history

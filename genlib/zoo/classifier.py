@@ -1,19 +1,20 @@
 """Recipe ``classifier``: the small conv net behind :mod:`genlib.metrics`, one per data set.
 
-    models, history = zoo.pretrained("classifier")                      # the "auto" data set
-    models, history = zoo.pretrained("classifier", dataset="digits")   # 8x8 digits
+    models, history = zoo.classifier()                   # the default data set
+    models, history = zoo.classifier(dataset="digits")   # 8x8 digits
     classifier = models["classifier"]; history.last("test_accuracy")
 """
 from __future__ import annotations
 
-import math
+import torch
 
 from .. import config
-from ..data import Batches, load_images, resolve_dataset
+from ..data import load_images, resolve_dataset
 from ..metrics.features import classifier_probabilities
 from ..models.classifier import SmallClassifier
-from ..training.classifier import train_classifier
-from . import register
+from ..steps import classifier_step
+from ..training import adam, train
+from .cache import cached, configure
 
 
 def classifier_config() -> dict:
@@ -21,7 +22,7 @@ def classifier_config() -> dict:
         "dataset": resolve_dataset("auto", verbose=False),
         "channels": 32,
         "feature_dim": 128,
-        "steps": config.choose(quick=60, full=2300),  # rounded up to whole epochs: full = 5
+        "epochs": config.choose(quick=2, full=5),
         "train_images": config.choose(quick=4000, full=None),  # None: the whole train split
         "batch_size": 128,
         "lr": 1e-3,
@@ -29,32 +30,31 @@ def classifier_config() -> dict:
     }
 
 
-def image_size_of(dataset: str) -> int:
-    return 8 if dataset == "digits" else 28
+def classifier(step=classifier_step, *, retrain: bool = False, **overrides):
+    """The metrics' classifier for ``dataset``, with its test accuracy in the history."""
+    cfg, settings = configure(classifier_config(), step, {}, overrides)
+    size = 8 if cfg["dataset"] == "digits" else 28
 
+    def build():
+        torch.manual_seed(cfg["seed"])
+        return {"classifier": SmallClassifier(size, n_classes=10, channels=cfg["channels"],
+                                              feature_dim=cfg["feature_dim"])}
 
-@register("classifier", classifier_config,
-          "small conv classifier: features and class probabilities for the metrics")
-def build(cfg: dict):
-    config.seed_everything(cfg["seed"])
-    model = SmallClassifier(image_size_of(cfg["dataset"]), n_classes=10,
-                            channels=cfg["channels"], feature_dim=cfg["feature_dim"])
-
-    def train():
+    def fit(models):
+        net = models["classifier"]
         images, labels = load_images(cfg["dataset"], "train")
         if cfg["train_images"]:
             images, labels = images[:cfg["train_images"]], labels[:cfg["train_images"]]
-        batches_per_epoch = len(Batches(images, batch_size=cfg["batch_size"]))
-        epochs = max(1, math.ceil(cfg["steps"] / batches_per_epoch))
-        history = train_classifier(model, images, labels, epochs=epochs,
-                                   batch_size=cfg["batch_size"], lr=cfg["lr"], seed=cfg["seed"],
-                                   desc=f"classifier ({cfg['dataset']})")
+        steps = cfg["epochs"] * max(1, len(images) // cfg["batch_size"])
+        history = train(step, {"classifier": net}, {"opt": adam(net.parameters(), cfg["lr"])},
+                        (images, labels), steps=steps, batch_size=min(cfg["batch_size"], len(images)),
+                        seed=cfg["seed"], settings=settings, log_every=10,
+                        desc=f"classifier ({cfg['dataset']})")
         test_images, test_labels = load_images(cfg["dataset"], "test")
-        predicted = classifier_probabilities(model, test_images).argmax(1)
-        accuracy = (predicted == test_labels).float().mean()
-        last_step = history.steps["loss"][-1] if "loss" in history else 0
-        history.log(last_step, test_accuracy=accuracy)
+        accuracy = (classifier_probabilities(net.cpu(), test_images).argmax(1)
+                    == test_labels).float().mean()
+        history.log(history.last_step(), test_accuracy=accuracy)
         print(f"classifier ({cfg['dataset']}): test accuracy {float(accuracy):.1%}")
         return history
 
-    return {"classifier": model}, train
+    return cached("classifier", cfg, step, settings, build, fit, retrain)

@@ -1,14 +1,13 @@
-"""Recipes of the GAN track: MLP GANs on the ring of 8 Gaussians and a DCGAN on images.
+"""GAN recipes: MLP GANs and WGANs on the 2-D toys (notebooks 02, 04), a DCGAN on images (03, 08).
 
-    models, history = zoo.pretrained("gan_ring8")       # non-saturating GAN   (notebooks 02, 04)
-    models, history = zoo.pretrained("wgan_gp_ring8")   # WGAN-GP, same budget (notebook 04)
-    models, history = zoo.pretrained("wgan_clip_ring8") # weight clipping, same budget (04)
-    models, history = zoo.pretrained("dcgan")           # DCGAN on dataset="auto" (notebook 03)
-    models, history = zoo.pretrained("gan_dynamics", data="grid25", loss="saturating")  # 02
+    models, history = zoo.toy_gan(step=gan_step)                       # ring of 8 Gaussians
+    models, history = zoo.toy_gan(step=gan_step, saturating=True, snapshots=True)   # notebook 02
+    models, history = zoo.toy_wgan(step=wgan_step)                     # WGAN-GP     (notebook 04)
+    models, history = zoo.toy_wgan(step=wgan_step, gp_weight=0.0, clip=0.01)  # weight clipping
+    models, history = zoo.dcgan(step=gan_step)                         # notebook 03
 
-The ring recipes share the data, networks, number of generator updates, batch size and seed;
-the objective and its optimiser settings differ. Their histories log modes covered and the
-share of high-quality samples over training.
+The toy recipes share the data, networks, number of generator updates, batch size per update
+and seed; their histories log modes covered and the share of high-quality samples.
 """
 from __future__ import annotations
 
@@ -20,48 +19,28 @@ from ..data import load_images, resolve_dataset, toy2d
 from ..metrics.toy2d import coverage_tracker
 from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ..models.mlp_gan import MLPDiscriminator, MLPGenerator
-from ..training.gan import make_gan_optimizers, real_sampler, train_gan
-from . import register
+from ..steps import gan_step, wgan_step
+from ..training import adam, train
+from .cache import cached, configure
 
 
 # -- 2-D toys -------------------------------------------------------------------------------
 
-def toy_gan_config(loss: str = "non-saturating") -> dict:
-    """Settings of an MLP GAN on a 2-D toy. The critics take 5 steps per generator step; WGAN-GP
-    uses Gulrajani et al.'s Adam betas (0.5, 0.9) and lambda = 10, weight clipping the original
-    paper's RMSProp at 5e-5 with c = 0.01 (Arjovsky et al. 2017, Algorithm 1)."""
-    critic = loss.startswith("wgan")
-    clipping = loss == "wgan-clip"
+def toy_config() -> dict:
+    """What every toy recipe shares: data, networks, generator updates, batch, seed."""
     return {
         "data": "ring8",
-        "loss": loss,
         "latent_dim": 2,
         "hidden": 128,
         "depth": 3,
         "steps": config.choose(quick=50, full=4000),  # generator updates
-        "d_steps": 5 if critic else 1,
         "batch_size": config.choose(quick=256, full=512),
-        "optimizer": "rmsprop" if clipping else "adam",
-        "lr": 5e-5 if clipping else 1e-3,
-        "betas": (0.5, 0.9) if critic else (0.5, 0.999),  # Adam only
-        "gp_weight": 10.0 if loss == "wgan-gp" else 0.0,
-        "clip": 0.01 if clipping else 0.0,
-        "decay_lr": not clipping,
+        "lr": 1e-3,
+        "betas": (0.5, 0.999),
+        "decay_lr": True,  # both learning rates fall linearly to 0: the samples settle
+        "snapshots": False,  # copies of both players after 5%, 15%, 40%, 100% of the steps
         "seed": 0,
     }
-
-
-def toy_gan_models(cfg: dict) -> tuple[MLPGenerator, MLPDiscriminator]:
-    return (MLPGenerator(cfg["latent_dim"], cfg["hidden"], cfg["depth"]),
-            MLPDiscriminator(hidden=cfg["hidden"], depth=cfg["depth"]))
-
-
-def toy_gan_optimizers(cfg: dict, generator: nn.Module, discriminator: nn.Module):
-    """``(opt_g, opt_d)``: Adam (``make_gan_optimizers``) or RMSProp, as ``cfg`` says."""
-    if cfg["optimizer"] == "rmsprop":
-        return (torch.optim.RMSprop(generator.parameters(), lr=cfg["lr"]),
-                torch.optim.RMSprop(discriminator.parameters(), lr=cfg["lr"]))
-    return make_gan_optimizers(generator, discriminator, cfg["lr"], cfg["lr"], tuple(cfg["betas"]))
 
 
 class TrainingSnapshots(nn.Module):
@@ -86,53 +65,81 @@ class TrainingSnapshots(nn.Module):
                 if taken]
 
 
-def build_toy_gan(cfg: dict):
-    """The 2-D recipes; with ``cfg["snapshot_steps"]`` the models also hold ``"snapshots"``
-    (:class:`TrainingSnapshots`) of both players at those steps."""
-    config.seed_everything(cfg["seed"])
-    generator, discriminator = toy_gan_models(cfg)
-    models = {"generator": generator, "discriminator": discriminator}
-    if cfg.get("snapshot_steps"):
-        models["snapshots"] = TrainingSnapshots(cfg["snapshot_steps"], lambda: toy_gan_models(cfg))
+def _toy(name: str, cfg: dict, step, settings: dict, players_and_optimizers, batch_size: int,
+         retrain: bool):
+    """Build and train (or load) a toy recipe; ``players_and_optimizers(G, D)`` gives the
+    models and optimisers as the step names them."""
+    every = max(1, cfg["steps"] // 20)  # the coverage measure's interval
+    snapshot_steps = (every, 3 * every, 8 * every, 20 * every)
 
-    def train():
-        noise = torch.Generator().manual_seed(cfg["seed"])
+    def players():
+        return (MLPGenerator(cfg["latent_dim"], cfg["hidden"], cfg["depth"]),
+                MLPDiscriminator(hidden=cfg["hidden"], depth=cfg["depth"]))
+
+    def build():
+        torch.manual_seed(cfg["seed"])
+        G, D = players()
+        models = {"generator": G, "discriminator": D}
+        if cfg["snapshots"]:
+            models["snapshots"] = TrainingSnapshots(snapshot_steps, players)
+        return models
+
+    def fit(models):
+        G, D = models["generator"], models["discriminator"]
         data = toy2d.get(cfg["data"])
-        measure = coverage_tracker(generator, data)
+        measure = coverage_tracker(G, data)
 
-        def watch(step):  # the coverage measure, and the snapshots at their steps
-            if "snapshots" in models and step + 1 in models["snapshots"].steps:
-                models["snapshots"].take(step + 1, generator, discriminator)
-            return measure(step)
+        def watch(t):  # the coverage measure, and the snapshots at their steps
+            if cfg["snapshots"] and t + 1 in snapshot_steps:
+                models["snapshots"].take(t + 1, G, D)
+            return measure(t)
 
-        return train_gan(generator, discriminator, real_sampler(data, cfg["batch_size"], noise),
-                         cfg["steps"], loss=cfg["loss"], d_steps=cfg["d_steps"],
-                         optimizers=toy_gan_optimizers(cfg, generator, discriminator),
-                         gp_weight=cfg["gp_weight"], clip=cfg["clip"], decay_lr=cfg["decay_lr"],
-                         noise=noise, callback=watch, callback_every=max(1, cfg["steps"] // 20),
-                         desc=f"{cfg['data']}, {cfg['loss']}")
+        players, optimizers = players_and_optimizers(G, D)
+        decay = [torch.optim.lr_scheduler.LambdaLR(o, lambda i: 1 - i / cfg["steps"])
+                 for o in optimizers.values()] if cfg["decay_lr"] else []
+        return train(step, players, optimizers,
+                     data, steps=cfg["steps"], batch_size=batch_size, seed=cfg["seed"],
+                     settings=settings, callback=watch, callback_every=every, schedulers=decay,
+                     desc=f"{name} on {cfg['data']}")
 
-    return models, train
-
-
-def gan_dynamics_config() -> dict:
-    """``gan_ring8``'s settings plus snapshots after 5%, 15%, 40% and 100% of the steps
-    (notebook 02 overrides ``data`` and ``loss``)."""
-    cfg = toy_gan_config("non-saturating")
-    every = max(1, cfg["steps"] // 20)  # the coverage callback's interval
-    return {**cfg, "snapshot_steps": (every, 3 * every, 8 * every, 20 * every)}
+    return cached(name, cfg, step, settings, build, fit, retrain)
 
 
-register("gan_ring8", lambda: toy_gan_config("non-saturating"),
-         "non-saturating MLP GAN on the ring of 8 Gaussians")(build_toy_gan)
-register("wgan_gp_ring8", lambda: toy_gan_config("wgan-gp"),
-         "WGAN-GP MLP on the ring of 8 Gaussians, same budget as gan_ring8")(build_toy_gan)
-register("gan_dynamics", gan_dynamics_config,
-         "MLP GAN on a 2-D toy with snapshots during training (notebook 02)",
-         variants=lambda: [{"loss": "saturating"}, {"data": "grid25"}])(build_toy_gan)
-register("wgan_clip_ring8", lambda: toy_gan_config("wgan-clip"),
-         "WGAN with weight clipping on the ring of 8 Gaussians, same budget as gan_ring8")(
-    build_toy_gan)
+def toy_gan(step=gan_step, *, retrain: bool = False, **overrides):
+    """An MLP GAN on a 2-D toy (ring of 8 Gaussians by default), Adam for both players."""
+    cfg, settings = configure(toy_config(), step, {}, overrides)
+    def players_and_optimizers(G, D):
+        betas = tuple(cfg["betas"])
+        return ({"G": G, "D": D}, {"opt_G": adam(G.parameters(), cfg["lr"], betas),
+                                   "opt_D": adam(D.parameters(), cfg["lr"], betas)})
+
+    return _toy("toy_gan", cfg, step, settings, players_and_optimizers, cfg["batch_size"],
+                retrain)
+
+
+def toy_wgan(step=wgan_step, *, retrain: bool = False, **overrides):
+    """A WGAN on a 2-D toy: 5 critic updates per generator update. With the gradient penalty
+    (lambda = 10), Gulrajani et al.'s Adam (betas 0.5, 0.9); with weight clipping
+    (``gp_weight=0.0, clip=0.01``), the original paper's RMSProp at 5e-5 and no decay."""
+    settings_default = {"n_critic": 5, "gp_weight": 10.0, "clip": 0.0}
+    cfg, settings = configure({**toy_config(), "betas": (0.5, 0.9)}, step, settings_default,
+                              overrides)
+    clipping = settings.get("clip", 0.0) > 0
+    if clipping:
+        cfg.update(lr=5e-5, decay_lr=False)
+
+    def players_and_optimizers(G, f):
+        if clipping:
+            opt_G = torch.optim.RMSprop(G.parameters(), lr=cfg["lr"])
+            opt_f = torch.optim.RMSprop(f.parameters(), lr=cfg["lr"])
+        else:
+            opt_G = adam(G.parameters(), cfg["lr"], tuple(cfg["betas"]))
+            opt_f = adam(f.parameters(), cfg["lr"], tuple(cfg["betas"]))
+        return {"f": f, "G": G}, {"opt_f": opt_f, "opt_G": opt_G}
+
+    name = "toy_wgan_clip" if clipping else "toy_wgan_gp"
+    return _toy(name, cfg, step, settings, players_and_optimizers,
+                settings["n_critic"] * cfg["batch_size"], retrain)
 
 
 # -- DCGAN on images ------------------------------------------------------------------------
@@ -153,12 +160,11 @@ def dcgan_config() -> dict:
         "latent_dim": 64,
         "width": 32,
         "epochs": config.choose(quick=1, full=5),
-        "max_seconds": config.choose(quick=None, full=600),  # the acceptance budget: 10 minutes
         "train_images": config.choose(quick=1024, full=None),  # None: the whole train split
         "batch_size": 64,
         # Adam with beta1 = 0.5 (Radford et al.). With their 2e-4 for both players the
         # discriminator wins early here (mean D about 0.8 on real, 0.15 on fakes); a slower D
-        # and a faster G gave better samples per minute in our measurements (bench/bench_gan.py)
+        # and a faster G gave better samples per epoch.
         "lr_g": 4e-4,
         "lr_d": 1e-4,
         "betas": (0.5, 0.999),
@@ -166,42 +172,41 @@ def dcgan_config() -> dict:
     }
 
 
-def dcgan_variants() -> list[dict]:
-    from .hybrid import same_budget_overrides  # notebook 08's budget and data
-    return [same_budget_overrides()]
+def training_images(cfg: dict) -> torch.Tensor:
+    """The recipe's training images: the whole train split, or its first ``train_images``."""
+    images, _ = load_images(cfg["dataset"], "train")
+    return images[:cfg["train_images"]] if cfg["train_images"] else images
 
 
-@register("dcgan", dcgan_config, "DCGAN on the 'auto' image data set, samples after each epoch",
-          variants=dcgan_variants)
-def build_dcgan(cfg: dict):
-    config.seed_everything(cfg["seed"])
-    generator = DCGANGenerator(cfg["latent_dim"], cfg["width"])
-    discriminator = DCGANDiscriminator(cfg["width"])
-    samples = EpochSamples(cfg["epochs"])
+def dcgan(step=gan_step, *, retrain: bool = False, **overrides):
+    """A DCGAN on the image data set, with a grid of samples after every epoch."""
+    cfg, settings = configure(dcgan_config(), step, {}, overrides)
 
-    def train():
-        images, _ = load_images(cfg["dataset"], "train")
-        if cfg["train_images"]:
-            images = images[:cfg["train_images"]]
-        noise = torch.Generator().manual_seed(cfg["seed"])
-        steps_per_epoch = len(images) // cfg["batch_size"]
+    def build():
+        torch.manual_seed(cfg["seed"])
+        return {"generator": DCGANGenerator(cfg["latent_dim"], cfg["width"]),
+                "discriminator": DCGANDiscriminator(cfg["width"]),
+                "samples": EpochSamples(cfg["epochs"])}
+
+    def fit(models):
+        G, D, samples = models["generator"], models["discriminator"], models["samples"]
+        images = training_images(cfg)
+        per_epoch = len(images) // cfg["batch_size"]
         fixed_z = torch.randn(len(samples.images[0]), cfg["latent_dim"],
                               generator=torch.Generator().manual_seed(cfg["seed"] + 1))
 
-        def after_epoch(step):
-            epoch = (step + 1) // steps_per_epoch
-            generator.eval()
+        def after_epoch(t):
+            epoch = (t + 1) // per_epoch
+            G.eval()
             with torch.no_grad():
-                samples.images[epoch - 1] = (generator(fixed_z) + 1) / 2
+                samples.images[epoch - 1] = G(fixed_z.to(next(G.parameters()).device)).cpu()
             samples.epochs_done.fill_(epoch)
 
-        return train_gan(generator, discriminator,
-                         real_sampler(images * 2 - 1, cfg["batch_size"], noise),  # [0,1] -> [-1,1]
-                         steps_per_epoch * cfg["epochs"], loss="non-saturating",
-                         optimizers=make_gan_optimizers(generator, discriminator, cfg["lr_g"],
-                                                        cfg["lr_d"], tuple(cfg["betas"])),
-                         noise=noise, callback=after_epoch, callback_every=steps_per_epoch,
-                         max_seconds=cfg["max_seconds"], log_every=20,
-                         desc=f"DCGAN ({cfg['dataset']})")
+        betas = tuple(cfg["betas"])
+        return train(step, {"G": G, "D": D}, {"opt_G": adam(G.parameters(), cfg["lr_g"], betas),
+                                              "opt_D": adam(D.parameters(), cfg["lr_d"], betas)},
+                     images, steps=per_epoch * cfg["epochs"], batch_size=cfg["batch_size"],
+                     seed=cfg["seed"], settings=settings, callback=after_epoch,
+                     callback_every=per_epoch, desc=f"DCGAN ({cfg['dataset']})")
 
-    return {"generator": generator, "discriminator": discriminator, "samples": samples}, train
+    return cached("dcgan", cfg, step, settings, build, fit, retrain)

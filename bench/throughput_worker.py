@@ -1,0 +1,120 @@
+"""One timing run of every family's training loop, for ``bench/throughput.py``.
+
+Run with ``PYTHONPATH`` pointing at a checkout of genlib: the current one (``genlib.training.train``
+and the steps) or an older one (``train_gan``, ``train_vae``, ...). Prints one JSON line,
+``{"genlib": path, "family": images per second, ...}``. Every family trains the models of its
+recipe, at the recipe's batch size, on random images (the speed does not depend on the data).
+"""
+import json
+import sys
+import time
+
+import torch
+
+import genlib
+import genlib.training
+from genlib.data import toy2d
+from genlib.models import (BiGANDiscriminator, BiGANEncoder, BiGANGenerator, ConvVAE,
+                           DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator,
+                           MLPVAE, VAEGANEncoder)
+
+NEW = hasattr(genlib.training, "train")
+if NEW:
+    from genlib import steps
+    from genlib.training import adam, train
+else:
+    from genlib.training import (adam, make_gan_optimizers, real_sampler, train_bigan, train_gan,
+                                 train_vae, train_vaegan)
+
+
+def images(n):
+    return torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+
+
+def toy_gan(n_steps, critic=False):
+    torch.manual_seed(0)
+    G, D, ring = MLPGenerator(2, 128, 3), MLPDiscriminator(hidden=128, depth=3), toy2d.get("ring8")
+    if NEW:
+        step, settings = (steps.wgan_step, {}) if critic else (steps.gan_step, {})
+        names = ({"f": D, "G": G}, {"opt_f": adam(D.parameters()), "opt_G": adam(G.parameters())}) \
+            if critic else ({"G": G, "D": D}, {"opt_G": adam(G.parameters()), "opt_D": adam(D.parameters())})
+        train(step, *names, ring, steps=n_steps, batch_size=512 * (5 if critic else 1),
+              settings=settings, progress=False)
+    else:
+        train_gan(G, D, real_sampler(ring, 512), n_steps, loss="wgan-gp" if critic else "non-saturating",
+                  d_steps=5 if critic else 1, progress=False)
+    return 512 * n_steps
+
+
+def dcgan(n_steps):
+    torch.manual_seed(0)
+    G, D, x = DCGANGenerator(64, 32), DCGANDiscriminator(32), images(64 * n_steps)
+    if NEW:
+        train(steps.gan_step, {"G": G, "D": D}, {"opt_G": adam(G.parameters(), 4e-4, (0.5, 0.999)),
+                                                 "opt_D": adam(D.parameters(), 1e-4, (0.5, 0.999))},
+              x, steps=n_steps, batch_size=64, progress=False)
+    else:
+        train_gan(G, D, real_sampler(x * 2 - 1, 64), n_steps,
+                  optimizers=make_gan_optimizers(G, D, 4e-4, 1e-4), progress=False)
+    return 64 * n_steps
+
+
+def vae(n_steps, conv):
+    torch.manual_seed(0)
+    model = ConvVAE(28, 1, 16, 32, 256) if conv else MLPVAE((1, 28, 28), 32, (512, 256))
+    x = images(128 * n_steps)
+    if NEW:
+        opt = adam(model.parameters())
+        train(steps.vae_step, {"vae": model}, {"opt": opt}, x, steps=n_steps, batch_size=128,
+              schedulers=[torch.optim.lr_scheduler.CosineAnnealingLR(opt, n_steps)], progress=False)
+    else:
+        train_vae(model, x, epochs=1, batch_size=128, cosine_lr=True, progress=False)
+    return 128 * n_steps
+
+
+def vaegan(n_steps):
+    torch.manual_seed(0)
+    enc, dec, dis, x = VAEGANEncoder(64, 32), DCGANGenerator(64, 32), DCGANDiscriminator(32), images(64 * n_steps)
+    if NEW:
+        train(steps.vaegan_step, {"enc": enc, "dec": dec, "dis": dis},
+              {f"opt_{k}": adam(m.parameters(), 2e-4, (0.5, 0.999)) for k, m in (("enc", enc), ("dec", dec), ("dis", dis))},
+              x, steps=n_steps, batch_size=64, progress=False)
+    else:
+        train_vaegan(enc, dec, dis, x, epochs=1, batch_size=64)
+    return 64 * n_steps
+
+
+def bigan(n_steps):
+    torch.manual_seed(0)
+    shape = (1, 28, 28)
+    E, G, D = BiGANEncoder(shape, 32, 512), BiGANGenerator(shape, 32, 512), BiGANDiscriminator(shape, 32, 512)
+    x = images(128 * n_steps)
+    if NEW:
+        train(steps.bigan_step, {"E": E, "G": G, "D": D},
+              {"opt_D": adam(D.parameters(), 2e-4, (0.5, 0.999)),
+               "opt_EG": adam([*E.parameters(), *G.parameters()], 2e-4, (0.5, 0.999))},
+              x, steps=n_steps, batch_size=128, progress=False)
+    else:
+        train_bigan(E, G, D, x, epochs=1, batch_size=128)
+    return 128 * n_steps
+
+
+FAMILIES = {
+    "toy GAN": lambda n: toy_gan(n), "toy WGAN-GP": lambda n: toy_gan(max(1, n // 5), critic=True),
+    "DCGAN": dcgan, "MLP VAE": lambda n: vae(n, conv=False), "conv VAE": lambda n: vae(n, conv=True),
+    "VAE-GAN": lambda n: vaegan(max(1, n // 2)), "BiGAN": bigan,
+}
+
+
+def main(n_steps: int) -> None:
+    rates = {"genlib": genlib.__file__}
+    for name, run in FAMILIES.items():
+        run(3)                                           # warm-up: allocations, lazy initialisation
+        start = time.perf_counter()
+        n_images = run(n_steps)
+        rates[name] = n_images / (time.perf_counter() - start)
+    print(json.dumps(rates))
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 40)

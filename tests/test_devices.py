@@ -1,0 +1,50 @@
+"""Every family trains on config.get_device(): its models, its batches and the generator its
+latent draws come from (bench/device_check.py runs the same recipes on a GPU)."""
+import functools
+
+import pytest
+import torch
+
+from genlib import config, steps, zoo
+
+
+def spying(step, seen):
+    """``step`` that records the device of every model, batch and generator it is called with."""
+    @functools.wraps(step)
+    def spy(**kwargs):
+        for name, value in kwargs.items():
+            if isinstance(value, torch.nn.Module):
+                seen.update((name, p.device) for p in value.parameters())
+            elif isinstance(value, (torch.Tensor, torch.Generator)):
+                seen.add((name, value.device))
+        return step(**kwargs)
+    return spy
+
+
+RECIPES = [  # each family's recipe with its step, cut down to a few iterations
+    (zoo.toy_gan, steps.gan_step, {"steps": 3}),
+    (zoo.toy_wgan, steps.wgan_step, {"steps": 2}),
+    (zoo.dcgan, steps.gan_step, {"train_images": 128}),
+    (zoo.conv_vae, steps.vae_step, {"train_images": 256}),
+    (zoo.beta_vae, steps.warmup_vae_step, {"train_images": 256, "warmup_steps": 2}),
+    (zoo.beta_vae, steps.free_bits_vae_step, {"train_images": 256}),
+    (zoo.cvae, steps.cvae_step, {"train_images": 256}),
+    (zoo.vaegan, steps.vaegan_step, {"train_images": 128}),
+    (zoo.bigan, steps.bigan_step, {"train_images": 256, "epochs": 1}),
+    (zoo.classifier, steps.classifier_step, {"train_images": 256, "epochs": 1}),
+]
+
+
+@pytest.mark.parametrize("recipe, step, overrides", RECIPES,
+                         ids=[f"{r.__name__}-{s.__name__}" for r, s, _ in RECIPES])
+def test_every_family_trains_on_the_configured_device(recipe, step, overrides, quick_mode,
+                                                      cache_dir, monkeypatch):
+    device = torch.device("cpu")  # the only device CI has; the GPU check is in bench/
+    asked = []
+    monkeypatch.setattr(config, "get_device", lambda prefer=None: asked.append(1) or device)
+    seen = set()
+    models, history = recipe(step=spying(step, seen), **overrides)
+    assert history.finished and asked
+    assert {d for _, d in seen} == {device}, seen
+    assert {"rng", "x"} <= {name for name, _ in seen}
+    assert all(not m.training for m in models.values())  # returned in eval mode
