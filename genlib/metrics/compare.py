@@ -1,4 +1,4 @@
-"""One table for several generative models (notebook 08 and ``bench/bench_compare.py``).
+"""One table for several generative models (notebook 08).
 
 Every model is judged on the same footing: ``n`` generated images against ``n`` real test
 images, in the features of the data set's classifier (:mod:`genlib.metrics.features`):

@@ -46,7 +46,7 @@ def show_images(images: torch.Tensor, nrow: int = 8, title: str | None = None, a
 
 def png_bytes(image: torch.Tensor | np.ndarray, scale: int = 1) -> bytes:
     """PNG-encode one grey ``H x W`` (or ``H x W x 3``) image in [0, 1]; ``scale`` enlarges it
-    by pixel repetition. About 1 ms for 28x28: fast enough for a slider."""
+    by pixel repetition. No matplotlib figure: fast enough for a slider."""
     from PIL import Image
 
     array = torch.as_tensor(image).detach().float().cpu().clamp(0, 1).numpy()

@@ -2,8 +2,8 @@
 front-end code of our own), so they work in JupyterLab 4, Notebook 7, VS Code and Colab.
 
 A *decoder* is any callable mapping a B x d latent tensor to B x 1 x H x W images in [0, 1]:
-``lambda z: torch.sigmoid(vae.decode(z))``, ``lambda z: (G(z) + 1) / 2`` (models in eval
-mode). It runs under ``torch.inference_mode()``.
+every generator and decoder's ``generate`` (``vae.generate``, ``G.generate``; models in eval
+mode). It runs under ``torch.inference_mode()``, on the device of the model it belongs to.
 
 * :func:`latent_sliders`  -- sliders on latent dimensions or directions, the image beside
 * :func:`interpolation`   -- a slider along a linear or spherical path between two latents

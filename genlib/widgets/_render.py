@@ -1,13 +1,12 @@
 """Fast image bytes for the widgets, and how a burst of slider events is coalesced.
 
 **Speed.** A redraw decodes one latent under ``torch.inference_mode()``, PNG-encodes the
-picture with PIL (:func:`genlib.plots.images.png_bytes`, about 1 ms for 28x28) and assigns
+picture with PIL (:func:`genlib.plots.images.png_bytes`) and assigns
 the bytes to an ``ipywidgets.Image``. No matplotlib figure is drawn per slider event (a
-matplotlib redraw costs 5-12 ms); only the live training view, whose plots change anyway,
+matplotlib redraw costs several times a PNG encoding); only the live training view, whose plots change anyway,
 renders a figure, once per tick. Redraws run on one CPU thread: one small image is too little
 work to share, and on a busy machine waiting for a second thread is what makes a redraw slow
-(measured on the shared 2-core machine under load: a ConvVAE decode took 17 ms median and
-240 ms at the 95th percentile with 2 threads, 0.8 ms and 17 ms with one).
+(``bench/bench_widgets.py`` measures the latency).
 
 **Bursts of slider events** (``continuous_update=True``: dragging a slider fires many
 changes) never queue up stale redraws, for three reasons, one per layer:
@@ -93,12 +92,15 @@ def one_thread() -> Iterator[None]:
 def decode(decoder: Decoder, z: torch.Tensor) -> torch.Tensor:
     """``decoder(z)`` under ``torch.inference_mode()``, checked and moved to the CPU:
     B x C x H x W images (C = 1 or 3) in [0, 1]."""
+    owner = getattr(decoder, "__self__", None)   # a bound generate: z goes to its model's device
+    if isinstance(owner, torch.nn.Module):
+        z = z.to(next(owner.parameters()).device)
     with torch.inference_mode():
         images = decoder(z)
     if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] not in (1, 3):
         shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
         raise ValueError("a decoder must map B x d latents to B x 1 x H x W images in [0, 1] "
-                         f"(e.g. lambda z: torch.sigmoid(vae.decode(z))); got {shape}")
+                         f"(e.g. vae.generate or G.generate); got {shape}")
     return images.detach().float().cpu()
 
 

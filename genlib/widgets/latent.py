@@ -138,8 +138,7 @@ def latent_sliders(decoder: Decoder, z, dims=None, directions=None, value_range=
 
     Args:
         decoder: maps a B x d latent tensor to B x 1 x H x W images in [0, 1], e.g.
-            ``lambda z: torch.sigmoid(vae.decode(z))`` or ``lambda z: (G(z) + 1) / 2``
-            (models in eval mode). It runs under ``torch.inference_mode()``.
+            ``vae.generate`` or ``G.generate`` (models in eval mode). It runs under ``torch.inference_mode()``.
         z: the starting latent, d or 1 x d values.
         dims: the latent dimensions to put on sliders (default: the first 10).
         directions: instead of ``dims``, a k x d tensor: slider i moves z along row i.

@@ -1,0 +1,27 @@
+"""CONTRIBUTING.md's layout is exact: every file it lists exists, every genlib module is listed."""
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def listed_paths():
+    text = (ROOT / "CONTRIBUTING.md").read_text()
+    block = text.split("## Layout", 1)[1].split("```")[1]
+    return [line.split()[0] for line in block.strip().splitlines() if line.strip()]
+
+
+def test_every_listed_file_exists():
+    missing = [p for p in listed_paths() if not (ROOT / p).exists()]
+    assert not missing, f"CONTRIBUTING.md lists files that do not exist: {missing}"
+
+
+def test_every_genlib_module_and_bench_script_is_listed():
+    listed = set(listed_paths())
+    modules = [p.relative_to(ROOT).as_posix() for folder in ("genlib", "bench")
+               for p in (ROOT / folder).rglob("*.py")
+               if p.name not in ("__init__.py",) and not (p.name == "__main__.py" and
+                                                           p.parent.name != "bench")]
+    unlisted = sorted(m for m in modules if m not in listed)
+    assert not unlisted, f"add these to CONTRIBUTING.md's layout: {unlisted}"
+    assert re.search(r"genlib/steps/gan\.py\s", (ROOT / "CONTRIBUTING.md").read_text())
