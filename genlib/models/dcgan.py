@@ -35,7 +35,7 @@ class DCGANGenerator(nn.Module):
             nn.ConvTranspose2d(width, 1, 4, 2, 1),  # 14 -> 28
             nn.Tanh(),
         )
-        init_dcgan_weights(self)
+        init_dcgan_weights(self).to(memory_format=torch.channels_last)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return (self.net(z.reshape(z.shape[0], self.latent_dim, 1, 1)) + 1) / 2
@@ -57,7 +57,7 @@ class DCGANDiscriminator(nn.Module):
             nn.BatchNorm2d(2 * width), nn.LeakyReLU(0.2),
         )
         self.logit = nn.Conv2d(2 * width, 1, 7, 1, 0)  # 7 x 7 -> one logit: a linear read-out
-        init_dcgan_weights(self)
+        init_dcgan_weights(self).to(memory_format=torch.channels_last)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The last hidden layer for images in [0, 1] (read as 2 x - 1): B x 2w x 7 x 7."""
