@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> Path:
         start, load = time.monotonic(), os.getloadavg()
         print(f"[bench] {name}", file=sys.stderr, flush=True)
         if name == "throughput":
-            sections = [throughput.measure(args.before, repeats=2 if args.quick else 5,
+            sections = [throughput.measure(args.before, repeats=2 if args.quick else 7,
                                            steps=4 if args.quick else 40)]
         elif name == "widgets":
             sections = [widgets_section(args.quick, 120 if args.quick else 1200)]
