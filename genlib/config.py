@@ -20,9 +20,14 @@ T = TypeVar("T")
 _TRUE = {"1", "true", "yes", "on"}
 
 
+def env_flag(name: str) -> bool:
+    """True when the environment variable ``name`` is 1, true, yes or on (any case)."""
+    return os.environ.get(name, "").strip().lower() in _TRUE
+
+
 def is_quick() -> bool:
     """True when the environment asks for quick mode (``GENLIB_QUICK=1``)."""
-    return os.environ.get("GENLIB_QUICK", "").strip().lower() in _TRUE
+    return env_flag("GENLIB_QUICK")
 
 
 def mode() -> str:

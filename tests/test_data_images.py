@@ -235,3 +235,15 @@ def test_digits_always_available_offline():
     assert available_offline("digits")
     with pytest.raises(UnknownDatasetError):
         available_offline("cifar")
+
+
+def test_limit_takes_the_first_images_and_is_checked():
+    from genlib.data import image_shape
+
+    images, labels = load_images("digits", "train", limit=10)
+    full, full_labels = load_images("digits", "train")
+    assert torch.equal(images, full[:10]) and torch.equal(labels, full_labels[:10])
+    for bad in (0, -3, 2.5, True, "10"):
+        with pytest.raises(DataError, match="limit must be a positive whole number"):
+            load_images("digits", "train", limit=bad)
+    assert image_shape("digits") == (1, 8, 8) and image_shape("fashion-mnist") == (1, 28, 28)

@@ -21,10 +21,10 @@ from .batching import Batches, binarize
 from .idx import (ChecksumError, CorruptFileError, DataError, DataNotFoundError,
                   DownloadError, UnknownDatasetError, read_idx)
 from .sources import CLASS_NAMES, class_names
-from .images import (available_offline, clear_cache, dataset_names, load_images,
+from .images import (available_offline, clear_cache, dataset_names, image_shape, load_images,
                      resolve_dataset)
 
-__all__ = ["Batches", "binarize", "toy2d", "load_images", "resolve_dataset", "available_offline",
+__all__ = ["Batches", "binarize", "toy2d", "load_images", "image_shape", "resolve_dataset", "available_offline",
            "clear_cache", "dataset_names", "CLASS_NAMES", "class_names", "read_idx", "DataError",
            "UnknownDatasetError",
            "CorruptFileError", "ChecksumError", "DataNotFoundError", "DownloadError"]

@@ -90,8 +90,15 @@ def _load_digits(split: str) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
+def image_shape(name: str) -> tuple[int, int, int]:
+    """``(channels, height, width)`` of the images of data set ``name``: 1 x 8 x 8 for the
+    digits, 1 x 28 x 28 for MNIST and Fashion-MNIST."""
+    return (1, 8, 8) if resolve_dataset(name, verbose=False) == "digits" else (1, 28, 28)
+
+
 def load_images(name: str = "auto", split: str = "train",
-                root: str | os.PathLike | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                root: str | os.PathLike | None = None,
+                limit: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Load one split of an image data set, verified, as float tensors.
 
     Args:
@@ -100,6 +107,7 @@ def load_images(name: str = "auto", split: str = "train",
         split: ``"train"`` or ``"test"``.
         root: optional folder holding the IDX files (directly, or in ``<name>/``),
             searched before the usual places (:mod:`genlib.data.sources`).
+        limit: only the first ``limit`` images and labels (``None``: the whole split).
 
     Returns:
         ``(images, labels)``: ``images`` is a ``float32`` tensor of shape ``N x 1 x H x W``
@@ -115,6 +123,8 @@ def load_images(name: str = "auto", split: str = "train",
         DataError: or a subclass (unknown name, file missing, corrupt or wrong checksum),
             with a message that names the file and says what to do.
     """
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise DataError(f"limit must be a positive whole number of images or None, got {limit!r}")
     name = resolve_dataset(name, root)
     if split not in ("train", "test"):
         raise DataError(f"split must be 'train' or 'test', got {split!r}")
@@ -123,6 +133,7 @@ def load_images(name: str = "auto", split: str = "train",
         _CACHE[key] = _load_digits(split) if name == "digits" else \
             tuple(sources.read_split(name, split, root)[:2])
     images, labels = _CACHE[key]  # read-only arrays: uint8 0..255 (IDX) or float32 (digits)
+    images, labels = images[:limit], labels[:limit]
     scale = np.float32(255 if images.dtype == np.uint8 else 1)
     images = np.divide(images, scale, dtype=np.float32)  # always a new array
     return (torch.from_numpy(images).unsqueeze(1),

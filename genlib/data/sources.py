@@ -114,7 +114,7 @@ def project_data_dir() -> Path:
 
 def downloads_allowed() -> bool:
     """False when ``GENLIB_OFFLINE`` is set to 1/true/yes/on."""
-    return os.environ.get("GENLIB_OFFLINE", "").strip().lower() not in {"1", "true", "yes", "on"}
+    return not config.env_flag("GENLIB_OFFLINE")
 
 
 def get_spec(name: str) -> IdxDataset:

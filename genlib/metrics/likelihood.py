@@ -52,8 +52,7 @@ def iwae_log_weights(model, x: torch.Tensor, k: int, labels: torch.Tensor | None
 def _log_weights(model, x, k, labels, generator):
     conditional = labels is not None
     mu, logvar = model.encode(x, labels) if conditional else model.encode(x)
-    eps = torch.randn((k, *mu.shape), generator=generator, device="cpu").to(mu)
-    z = mu + torch.exp(0.5 * logvar) * eps                           # K x B x d
+    z = reparameterize(mu.expand(k, *mu.shape), logvar.expand(k, *mu.shape), generator)  # K x B x d
     flat_z = z.flatten(0, 1)
     if conditional:
         logits = model.decode(flat_z, labels.repeat(k))
@@ -76,10 +75,10 @@ def iwae_estimate(model, images: torch.Tensor, k: int = 1000, labels: torch.Tens
     combined with logsumexp, so memory stays bounded. ``seed`` fixes the samples.
     """
     model.eval()
-    generator = torch.Generator().manual_seed(seed)
+    device = next(model.parameters()).device
+    generator = torch.Generator(device=device).manual_seed(seed)
     per_pass = max(1, samples_per_pass // k)
     chunk = min(k, samples_per_pass)
-    device = next(model.parameters()).device
     bounds = []
     for start in range(0, len(images), per_pass):
         x = images[start:start + per_pass].to(device)

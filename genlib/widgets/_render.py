@@ -39,6 +39,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..config import torch_threads
 from ..plots.images import image_grid, png_bytes
 
 Decoder = Callable[[torch.Tensor], torch.Tensor]
@@ -61,7 +62,7 @@ class Redraw:
         if self._depth:
             self._stale = True
             return
-        with one_thread():
+        with torch_threads(1):
             self._draw()
         self.count += 1
 
@@ -76,17 +77,6 @@ class Redraw:
         if self._depth == 0 and self._stale:
             self._stale = False
             self()
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Run torch on one CPU thread within this block (restoring the setting afterwards)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def decode(decoder: Decoder, z: torch.Tensor) -> torch.Tensor:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 
 from .. import config
-from ..data import load_images, resolve_dataset
+from ..data import image_shape, load_images, resolve_dataset
 from ..metrics.features import classifier_probabilities
 from ..models.classifier import SmallClassifier
 from ..steps import classifier_step
@@ -33,7 +33,7 @@ def classifier_config() -> dict:
 def classifier(step=classifier_step, *, retrain: bool = False, **overrides):
     """The metrics' classifier for ``dataset``, with its test accuracy in the history."""
     cfg, settings = configure(classifier_config(), step, {}, overrides)
-    size = 8 if cfg["dataset"] == "digits" else 28
+    size = image_shape(cfg["dataset"])[-1]
 
     def build():
         torch.manual_seed(cfg["seed"])
@@ -42,9 +42,7 @@ def classifier(step=classifier_step, *, retrain: bool = False, **overrides):
 
     def fit(models):
         net = models["classifier"]
-        images, labels = load_images(cfg["dataset"], "train")
-        if cfg["train_images"]:
-            images, labels = images[:cfg["train_images"]], labels[:cfg["train_images"]]
+        images, labels = load_images(cfg["dataset"], "train", limit=cfg["train_images"])
         steps = cfg["epochs"] * max(1, len(images) // cfg["batch_size"])
         history = train(step, {"classifier": net}, {"opt": adam(net.parameters(), cfg["lr"])},
                         (images, labels), steps=steps, batch_size=min(cfg["batch_size"], len(images)),

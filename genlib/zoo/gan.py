@@ -172,12 +172,6 @@ def dcgan_config() -> dict:
     }
 
 
-def training_images(cfg: dict) -> torch.Tensor:
-    """The recipe's training images: the whole train split, or its first ``train_images``."""
-    images, _ = load_images(cfg["dataset"], "train")
-    return images[:cfg["train_images"]] if cfg["train_images"] else images
-
-
 def dcgan(step=gan_step, *, retrain: bool = False, **overrides):
     """A DCGAN on the image data set, with a grid of samples after every epoch."""
     cfg, settings = configure(dcgan_config(), step, {}, overrides)
@@ -190,7 +184,7 @@ def dcgan(step=gan_step, *, retrain: bool = False, **overrides):
 
     def fit(models):
         G, D, samples = models["generator"], models["discriminator"], models["samples"]
-        images = training_images(cfg)
+        images, _ = load_images(cfg["dataset"], "train", limit=cfg["train_images"])
         per_epoch = len(images) // cfg["batch_size"]
         fixed_z = torch.randn(len(samples.images[0]), cfg["latent_dim"],
                               generator=torch.Generator().manual_seed(cfg["seed"] + 1))

@@ -13,14 +13,14 @@ from __future__ import annotations
 import torch
 
 from .. import config
-from ..data import resolve_dataset
+from ..data import image_shape, load_images, resolve_dataset
 from ..models.bigan import BiGANDiscriminator, BiGANEncoder, BiGANGenerator
 from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ..models.vaegan import VAEGANEncoder
 from ..steps import bigan_step, vaegan_step
 from ..training import adam, train
 from .cache import cached, configure
-from .gan import dcgan, dcgan_config, training_images
+from .gan import dcgan, dcgan_config
 from .vae import conv_vae
 
 
@@ -59,7 +59,7 @@ def vaegan(step=vaegan_step, *, retrain: bool = False, **overrides):
                 "discriminator": DCGANDiscriminator(cfg["discriminator_width"])}
 
     def fit(models):
-        images = training_images(cfg)
+        images, _ = load_images(cfg["dataset"], "train", limit=cfg["train_images"])
         enc, dec, dis = models["encoder"], models["decoder"], models["discriminator"]
         betas = tuple(cfg["betas"])
         return train(step, {"enc": enc, "dec": dec, "dis": dis},
@@ -85,7 +85,7 @@ def bigan_config() -> dict:
 def bigan(step=bigan_step, *, retrain: bool = False, **overrides):
     """BiGAN / ALI with MLPs, 32-d latent (notebook 09)."""
     cfg, settings = configure(bigan_config(), step, {}, overrides)
-    shape = (1, 8, 8) if cfg["dataset"] == "digits" else (1, 28, 28)
+    shape = image_shape(cfg["dataset"])
 
     def build():
         torch.manual_seed(cfg["seed"])
@@ -94,7 +94,7 @@ def bigan(step=bigan_step, *, retrain: bool = False, **overrides):
                 "discriminator": BiGANDiscriminator(shape, cfg["latent_dim"], cfg["hidden"])}
 
     def fit(models):
-        images = training_images(cfg)
+        images, _ = load_images(cfg["dataset"], "train", limit=cfg["train_images"])
         E, G, D = models["encoder"], models["generator"], models["discriminator"]
         betas = tuple(cfg["betas"])
         return train(step, {"E": E, "G": G, "D": D},

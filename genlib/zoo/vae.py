@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 
 from .. import config
-from ..data import load_images, resolve_dataset
+from ..data import image_shape, load_images, resolve_dataset
 from ..metrics.likelihood import fixed_binarization, vae_elbo
 from ..models.conv_vae import ConvVAE
 from ..models.cvae import ConditionalVAE
@@ -37,10 +37,6 @@ def shared_settings(epochs_full: int, quick_images: int = 4000) -> dict:
     }
 
 
-def image_shape_of(dataset: str) -> tuple[int, int, int]:
-    return (1, 8, 8) if dataset == "digits" else (1, 28, 28)
-
-
 @torch.no_grad()
 def test_elbo_terms(vae, dataset: str, conditional: bool = False, limit: int = 2000) -> dict:
     """Mean ELBO, log-likelihood and KL (nats per image) on the first ``limit`` test images,
@@ -59,9 +55,7 @@ def _vae(name: str, cfg: dict, step, settings: dict, make_model, retrain: bool,
 
     def fit(models):
         vae = models["vae"]
-        images, labels = load_images(cfg["dataset"], "train")
-        if cfg["train_images"]:
-            images, labels = images[:cfg["train_images"]], labels[:cfg["train_images"]]
+        images, labels = load_images(cfg["dataset"], "train", limit=cfg["train_images"])
         steps = cfg["epochs"] * (len(images) // cfg["batch_size"])
         opt = adam(vae.parameters(), lr=cfg["lr"])
         history = train(step, {"vae": vae}, {"opt": opt},
@@ -90,7 +84,7 @@ def mlp_vae(step=vae_step, *, retrain: bool = False, **overrides):
     """MLP VAE, 32-d latent (notebook 06: sliders, importance-weighted bound)."""
     cfg, settings = configure(mlp_vae_config(), step, {}, overrides)
     return _vae("mlp_vae", cfg, step, settings, lambda: MLPVAE(
-        image_shape_of(cfg["dataset"]), cfg["latent_dim"], tuple(cfg["hidden"])), retrain)
+        image_shape(cfg["dataset"]), cfg["latent_dim"], tuple(cfg["hidden"])), retrain)
 
 
 def conv_vae_config() -> dict:
@@ -101,7 +95,7 @@ def conv_vae_config() -> dict:
 def conv_vae(step=vae_step, *, retrain: bool = False, **overrides):
     """Convolutional VAE, 16-d latent (notebooks 06, 10)."""
     cfg, settings = configure(conv_vae_config(), step, {}, overrides)
-    shape = image_shape_of(cfg["dataset"])
+    shape = image_shape(cfg["dataset"])
     return _vae("conv_vae", cfg, step, settings, lambda: ConvVAE(
         shape[-1], shape[0], cfg["latent_dim"], cfg["width"], cfg["hidden"]), retrain)
 
@@ -114,7 +108,7 @@ def vae_2d(step=vae_step, *, retrain: bool = False, **overrides):
     """MLP VAE with a 2-D latent: the latent map (notebook 06)."""
     cfg, settings = configure(vae_2d_config(), step, {}, overrides)
     return _vae("vae_2d", cfg, step, settings, lambda: MLPVAE(
-        image_shape_of(cfg["dataset"]), cfg["latent_dim"], tuple(cfg["hidden"])), retrain)
+        image_shape(cfg["dataset"]), cfg["latent_dim"], tuple(cfg["hidden"])), retrain)
 
 
 def beta_vae_config() -> dict:
@@ -130,7 +124,7 @@ def beta_vae(step=vae_step, *, retrain: bool = False, **overrides):
     ``warmup_vae_step`` / ``free_bits_vae_step`` with its settings (notebook 07)."""
     cfg, settings = configure(beta_vae_config(), step, {}, overrides)
     return _vae("beta_vae", cfg, step, settings, lambda: MLPVAE(
-        image_shape_of(cfg["dataset"]), cfg["latent_dim"], tuple(cfg["hidden"])), retrain)
+        image_shape(cfg["dataset"]), cfg["latent_dim"], tuple(cfg["hidden"])), retrain)
 
 
 def warmup_steps() -> int:
@@ -147,5 +141,5 @@ def cvae(step=cvae_step, *, retrain: bool = False, **overrides):
     """Conditional MLP VAE, 8-d style latent (notebook 07)."""
     cfg, settings = configure(cvae_config(), step, {}, overrides)
     return _vae("cvae", cfg, step, settings, lambda: ConditionalVAE(
-        image_shape_of(cfg["dataset"]), 10, cfg["latent_dim"], tuple(cfg["hidden"])), retrain,
+        image_shape(cfg["dataset"]), 10, cfg["latent_dim"], tuple(cfg["hidden"])), retrain,
         conditional=True)
