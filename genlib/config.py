@@ -48,17 +48,43 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def get_device(prefer: str | None = None) -> torch.device:
-    """The device to train on: ``GENLIB_DEVICE`` or ``prefer`` if given, else cuda, mps, cpu."""
-    name = prefer or os.environ.get("GENLIB_DEVICE")
-    if name:
-        return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
+DEVICE_TYPES = ("cpu", "cuda", "mps")
+
+
+def _mps_available() -> bool:
     mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+    return mps is not None and mps.is_available()
+
+
+def get_device(prefer: str | None = None) -> torch.device:
+    """The device to train on: ``prefer`` or ``GENLIB_DEVICE`` if given (any case, spaces
+    ignored: ``cpu``, ``cuda``, ``cuda:1``, ``mps``), else cuda, then mps, then cpu.
+
+    Raises ``ValueError`` naming the setting when it is not one of those, or names a device
+    this machine does not have."""
+    source = "prefer" if prefer else "GENLIB_DEVICE"
+    name = (prefer or os.environ.get("GENLIB_DEVICE") or "").strip().lower()
+    if not name:
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("mps") if _mps_available() else torch.device("cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        device = None
+    if device is None or device.type not in DEVICE_TYPES:
+        raise ValueError(f"{source}={name!r} is not a device genlib trains on; use one of "
+                         f"{', '.join(DEVICE_TYPES)} (or cuda:N), or unset {source} to choose "
+                         "automatically")
+    if device.type == "cuda" and not (torch.cuda.is_available()
+                                      and (device.index or 0) < torch.cuda.device_count()):
+        raise ValueError(f"{source}={name!r}, but torch sees no such CUDA device here "
+                         f"({torch.cuda.device_count()} found; torch {torch.__version__}); "
+                         "unset it, or use cpu")
+    if device.type == "mps" and not _mps_available():
+        raise ValueError(f"{source}={name!r}, but Apple's MPS is not available here; unset it, "
+                         "or use cpu")
+    return device
 
 
 # torch's own choice at start-up (one thread per physical core), before anything changes it

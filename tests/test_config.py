@@ -52,3 +52,22 @@ def test_training_threads_follow_mode_and_environment(monkeypatch):
         monkeypatch.setenv("GENLIB_THREADS", bad)
         with pytest.raises(ValueError, match="GENLIB_THREADS"):
             config.training_threads()
+
+
+@pytest.mark.parametrize("value", [" CPU ", "cpu", "Cpu"])
+def test_device_setting_is_normalised(monkeypatch, value):
+    monkeypatch.setenv("GENLIB_DEVICE", value)
+    assert config.get_device() == torch.device("cpu")
+
+
+@pytest.mark.parametrize("value, message", [("tpu", "not a device genlib trains on"),
+                                            ("meta", "not a device genlib trains on"),
+                                            ("gpu", "not a device genlib trains on"),
+                                            ("cuda:99", "no such CUDA device"),
+                                            ("mps", "MPS is not available")])
+def test_device_setting_is_validated_when_read(monkeypatch, value, message):
+    if value == "mps" and getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        pytest.skip("this machine has MPS")
+    monkeypatch.setenv("GENLIB_DEVICE", value)
+    with pytest.raises(ValueError, match=f"GENLIB_DEVICE=.*{message}"):
+        config.get_device()
