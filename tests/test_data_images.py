@@ -140,16 +140,22 @@ def test_bad_split():
 
 
 # ---------------------------------------------------------------------------- auto
-def test_auto_prefers_local_mnist(hermetic, capsys):
+def test_auto_means_fashion_mnist_and_mnist_only_by_name(hermetic, capsys):
     for split in ("train", "test"):
         write_split(hermetic / "project" / "mnist", split)
-    assert resolve_dataset("auto") == "mnist"
-    assert "mnist" in capsys.readouterr().out
+    assert resolve_dataset("auto") == "digits"         # MNIST is here, but never chosen by "auto"
+    assert "fashion-mnist is neither on this machine nor downloadable" in capsys.readouterr().out
+    assert resolve_dataset("mnist") == "mnist"
+    for split in ("train", "test"):
+        write_split(hermetic / "project" / "fashion-mnist", split)
+    assert resolve_dataset("auto", verbose=False) == "fashion-mnist"
 
 
-def test_auto_downloads_mnist_when_a_mirror_answers(hermetic, monkeypatch):
-    monkeypatch.setattr(sources, "mirror_reachable", lambda spec, timeout=0: True)
-    assert resolve_dataset("auto", verbose=False) == "mnist"
+def test_auto_downloads_fashion_mnist_when_a_mirror_answers(hermetic, monkeypatch):
+    asked = []
+    monkeypatch.setattr(sources, "mirror_reachable",
+                        lambda spec, timeout=0: asked.append(spec.name) or True)
+    assert resolve_dataset("auto", verbose=False) == "fashion-mnist" and asked == ["fashion-mnist"]
     monkeypatch.setenv("GENLIB_OFFLINE", "1")  # ... but not when downloads are off
     assert resolve_dataset("auto", verbose=False) == "digits"
 

@@ -23,7 +23,7 @@ from . import sources
 from .idx import DataError, DataNotFoundError, UnknownDatasetError
 
 DIGITS_TRAIN = 1500  # digits: first 1500 samples train, the other 297 test
-AUTO_ORDER = ("mnist", "fashion-mnist")  # tried in this order by "auto", then digits
+AUTO_ORDER = ("fashion-mnist",)  # what "auto" means (the committed outputs' data), else digits
 # (name, split, root) -> (images, labels) as read-only NumPy arrays, converted on each call
 _CACHE: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
 
@@ -49,10 +49,10 @@ def resolve_dataset(name: str = "auto", root: str | os.PathLike | None = None,
                     verbose: bool = True) -> str:
     """The data set to use: ``name`` itself, or for ``"auto"`` the first that works here.
 
-    ``GENLIB_DATASET=<name>`` overrides ``"auto"``. Otherwise the order is: ``mnist`` if
-    its train and test splits are on this machine, or if downloads are allowed and a mirror
-    answers within a few seconds; then ``fashion-mnist`` on the same terms; then ``digits``,
-    which is always available. With ``verbose``, prints one line saying what it picked and why.
+    ``GENLIB_DATASET=<name>`` overrides ``"auto"``. Otherwise ``"auto"`` is ``fashion-mnist``,
+    the data of the committed notebooks, if its train and test splits are on this machine or
+    if downloads are allowed and a mirror answers within a few seconds; else ``digits``, which
+    is always available. MNIST is used only when asked for by name. With ``verbose``, prints one line saying what it picked and why.
     """
     if isinstance(name, str):
         name = name.strip().lower()
@@ -66,8 +66,7 @@ def resolve_dataset(name: str = "auto", root: str | os.PathLike | None = None,
             return _say(verbose, candidate, "train and test splits found on this machine")
         if sources.downloads_allowed() and sources.mirror_reachable(sources.get_spec(candidate)):
             return _say(verbose, candidate, "missing files will be downloaded")
-    return _say(verbose, "digits", "neither mnist nor fashion-mnist is available offline "
-                                   "or downloadable")
+    return _say(verbose, "digits", "fashion-mnist is neither on this machine nor downloadable")
 
 
 def _say(verbose: bool, name: str, why: str) -> str:
