@@ -216,3 +216,48 @@ def test_every_recipe_a_notebook_calls_exists():
                          if c["cell_type"] == "code")
         for name in re.findall(r"\bzoo\.(\w+)\(", code):
             assert callable(getattr(zoo, name, None)), f"{path.name} calls unknown zoo.{name}"
+
+
+def test_checkpoints_are_readable_by_others_as_the_umask_allows(cache_dir):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = save_checkpoint(checkpoint_path("lin", {}), {"net": torch.nn.Linear(2, 1)}, {})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_loading_from_a_shared_cache_needs_no_write_access(cache_dir, monkeypatch):
+    """A class's read-only cache: loading a complete checkpoint takes no lock and writes nothing."""
+    import builtins
+    import os
+
+    calls = []
+    linear_recipe(calls)                        # the teacher trains once
+    real_open = builtins.open
+
+    def read_only_open(file, mode="r", *args, **kwargs):
+        if any(m in mode for m in "wax+"):
+            raise PermissionError(30, "Read-only file system", str(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", read_only_open)
+    monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(PermissionError(30, "ro")))
+    folder = cache_dir / "checkpoints"
+    os.chmod(folder, 0o555)
+    try:
+        models, history = linear_recipe(calls)  # a student loads it
+    finally:
+        os.chmod(folder, 0o755)
+    assert calls == [1] and history.from_cache and torch.all(models["net"].weight == 0.25)
+
+
+def test_a_checkpoint_of_another_configuration_is_refused(cache_dir):
+    path = save_checkpoint(checkpoint_path("m", {"width": 3}), {"net": torch.nn.Linear(3, 1)},
+                           {"width": 3})
+    with pytest.raises(CheckpointMismatchError, match=r"another configuration \(differs in \['width'\]\)"):
+        load_checkpoint(path, {"net": torch.nn.Linear(3, 1)}, expected_config={"width": 4})
+    load_checkpoint(path, {"net": torch.nn.Linear(3, 1)}, expected_config={"width": 3})

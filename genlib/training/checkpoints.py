@@ -47,9 +47,12 @@ def save_checkpoint(path: Path, models: dict[str, torch.nn.Module], cfg: dict,
         "extra": extra or {},
     }
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
     try:
-        torch.save(payload, tmp)
+        with os.fdopen(fd, "wb") as file:
+            torch.save(payload, file)
+            file.flush()
+            os.fsync(file.fileno())               # on disk before the rename makes it visible
+        os.chmod(tmp, 0o666 & ~_umask())          # readable by others, as the umask allows
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -57,12 +60,20 @@ def save_checkpoint(path: Path, models: dict[str, torch.nn.Module], cfg: dict,
     return path
 
 
-def load_checkpoint(path: Path, models: dict[str, torch.nn.Module],
-                    map_location="cpu") -> tuple[History | None, dict]:
-    """Load weights into ``models`` (same keys as saved); return ``(history, extra)``.
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
-    Raises :class:`CheckpointMismatchError` when the file holds other models or
-    tensors of other shapes, with the file's name and what to do.
+
+def load_checkpoint(path: Path, models: dict[str, torch.nn.Module], map_location="cpu",
+                    expected_config: dict | None = None) -> tuple[History | None, dict]:
+    """Load weights into ``models`` (same keys as saved); return ``(history, extra)``.
+    Reading needs no write access to the file or its folder.
+
+    Raises :class:`CheckpointMismatchError` when the file holds other models, tensors of
+    other shapes, or (given ``expected_config``) another configuration, with the file's name
+    and what to do.
     """
     path = Path(path)
     try:
@@ -71,6 +82,14 @@ def load_checkpoint(path: Path, models: dict[str, torch.nn.Module],
         raise CheckpointMismatchError(
             f"cannot read checkpoint {path} ({exc}); delete it and run again to retrain") from exc
     saved = payload.get("models", {}) if isinstance(payload, dict) else {}
+    if expected_config is not None:
+        wanted = json.loads(json.dumps(expected_config, default=str))
+        if payload.get("config") != wanted:
+            differ = sorted(k for k in set(wanted) | set(payload.get("config") or {})
+                            if (payload.get("config") or {}).get(k) != wanted.get(k))
+            raise CheckpointMismatchError(
+                f"checkpoint {path} was saved for another configuration (differs in {differ}); "
+                "it is not loaded. Train anew with retrain=True")
     if set(saved) != set(models):
         raise CheckpointMismatchError(
             f"checkpoint {path} holds models {sorted(saved)}, expected {sorted(models)}; "

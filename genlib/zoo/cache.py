@@ -81,12 +81,12 @@ def cached(name: str, cfg: dict, step: Callable, settings: dict,
     key = {"recipe": name, **cfg, "step": step_fingerprint(step), "settings": settings}
     models = build()
     path = checkpoint_path(name, key)
-    if path.exists() and not retrain:
-        history = _load(name, path, models)
+    if path.exists() and not retrain:   # loading takes no lock: a read-only cache works
+        history = _load(name, path, models, key)
     else:
         with _locked(path):
             if path.exists() and not retrain:  # another process trained it meanwhile
-                history = _load(name, path, models)
+                history = _load(name, path, models, key)
             else:
                 history = fit(models)
                 if history.finished and len(history):
@@ -97,8 +97,8 @@ def cached(name: str, cfg: dict, step: Callable, settings: dict,
     return models, history
 
 
-def _load(name: str, path: Path, models: dict) -> History:
-    history, _ = load_checkpoint(path, models)
+def _load(name: str, path: Path, models: dict, key: dict) -> History:
+    history, _ = load_checkpoint(path, models, expected_config=key)
     print(f"{name}: loaded from {path.relative_to(path.parents[1])}")
     return history or History(name, from_cache=True)
 
