@@ -78,15 +78,50 @@ def test_nan_guard_never_snapshots_nan_weights():
     assert "no finite weights were ever seen, so none were restored" in run.history.stop_reason
 
 
-def test_interrupt_returns_partial_history():
+def test_interrupt_stops_the_cell_and_keeps_the_partial_history():
     net = torch.nn.Linear(2, 1)
-    with TrainingRun(50, models=[net], progress=False) as run:
-        for step in run:
-            run.log(step, loss=1.0)
-            if step == 6:
-                raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt) as caught:
+        with TrainingRun(50, models=[net], progress=False) as run:
+            for step in run:
+                run.log(step, loss=1.0)
+                if step == 6:
+                    raise KeyboardInterrupt
     assert run.history.stop_reason == "interrupted at step 6"
     assert len(run.history) == 7
+    assert caught.value.history is run.history
+
+
+@pytest.mark.parametrize("where", ["step", "callback"])
+def test_one_interrupt_stops_every_model_of_a_cell_and_saves_no_checkpoint(cache_dir, where):
+    """A cell training two cached models in a loop: Ctrl-C in the first (in its step or in its
+    callback) propagates out of train and cached, the second never starts, nothing is saved."""
+    from genlib.zoo import cached
+
+    started = []
+
+    def interrupted_step(net, opt, x, rng):
+        if where == "step" and len(started) == 1 and opt.state:  # the second iteration
+            raise KeyboardInterrupt
+        return regression_step(net, opt, x, rng)
+
+    def callback(t):
+        if where == "callback" and t == 2:
+            raise KeyboardInterrupt
+
+    def fit(models):
+        started.append(1)
+        net = models["net"]
+        return train(interrupted_step, {"net": net}, {"opt": adam(net.parameters())},
+                     torch.randn(16, 3), steps=5, batch_size=4, callback=callback,
+                     callback_every=1, progress=False)
+
+    with pytest.raises(KeyboardInterrupt) as caught:
+        for name in ("first", "second"):
+            cached(name, {"seed": 0}, interrupted_step, {}, lambda: {"net": torch.nn.Linear(3, 1)},
+                   fit)
+    assert started == [1]                                         # the second model never began
+    assert caught.value.history.stop_reason.startswith("interrupted at step")
+    assert not list((cache_dir / "checkpoints").glob("*.pt"))     # nothing half-trained saved
 
 
 def test_moving_average_ignores_nothing_finite():
@@ -197,6 +232,7 @@ def test_train_says_which_model_or_optimiser_the_step_needs():
 def test_train_stops_on_a_nan_loss_and_keeps_finite_weights():
     net = torch.nn.Linear(3, 1)
     h = train(regression_step, {"net": net}, {"opt": adam(net.parameters())},
-              torch.full((16, 3), float("nan")), steps=5, batch_size=4, progress=False)
+              torch.ones(16, 3), steps=5, batch_size=4, settings={"scale": float("nan")},
+              progress=False)   # (NaN data are refused before training: see test_bad_inputs)
     assert not h.finished and "loss became nan at step 0" in h.stop_reason
     assert all(torch.isfinite(p).all() for p in net.parameters())

@@ -85,6 +85,12 @@ def test_coverage_kl_closed_forms():
     assert class_coverage_kl(skewed, target) == pytest.approx(want)
 
 
+def test_coverage_kl_is_infinite_for_a_class_the_data_lack():
+    # as the docstring says: a generated class with p_data(y) = 0 makes the KL infinite
+    assert class_coverage_kl(torch.tensor([0, 1, 5]), torch.tensor([0, 1, 2])) == math.inf
+    assert class_coverage_kl(torch.tensor([0, 1]), torch.tensor([0, 1, 2])) < math.inf
+
+
 def test_confident_share():
     probs = torch.tensor([[0.95, 0.05], [0.6, 0.4], [0.02, 0.98], [0.5, 0.5]])
     assert confident_share(probs, 0.9) == pytest.approx(0.5)

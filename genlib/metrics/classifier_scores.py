@@ -17,14 +17,21 @@ from dataclasses import dataclass
 
 import torch
 
+from ..checks import require_finite, require_int, require_number
 from .features import classifier_probabilities
 
 
 def confident_share(probs: torch.Tensor, threshold: float = 0.9) -> float:
-    """Fraction of rows of an ``N x K`` probability matrix with max_y p(y|x) >= ``threshold``."""
+    """Fraction of rows of an ``N x K`` probability matrix with max_y p(y|x) >= ``threshold``
+    (in [0, 1]). Each row must be a probability vector (softmax of logits, not the logits)."""
     probs = torch.as_tensor(probs)
-    if probs.dim() != 2:
-        raise ValueError(f"confident_share expects N x K probabilities, got shape {tuple(probs.shape)}")
+    if probs.dim() != 2 or probs.shape[0] == 0 or probs.shape[1] == 0:
+        raise ValueError(f"probs must be N x K probabilities with N, K >= 1, got shape "
+                         f"{tuple(probs.shape)}")
+    _check_probabilities("probs", probs)
+    threshold = require_number("threshold", threshold, minimum=0.0)
+    if threshold > 1:
+        raise ValueError(f"threshold must be a probability in [0, 1], got {threshold}")
     return float((probs.max(dim=1).values >= threshold).double().mean())
 
 
@@ -35,15 +42,26 @@ def class_histogram(probs_or_labels: torch.Tensor, n_classes: int | None = None)
     the *predicted* class). ``n_classes`` defaults to K, or to max label + 1 for labels.
     """
     values = torch.as_tensor(probs_or_labels)
+    if n_classes is not None:
+        n_classes = require_int("n_classes", n_classes, minimum=1)
     if values.dim() == 2:
+        if values.shape[1] == 0:
+            raise ValueError("probs_or_labels holds N x 0 probabilities: no classes")
+        _check_probabilities("probs_or_labels", values)
         n_classes = n_classes or values.shape[1]
         values = values.argmax(dim=1)
-    elif values.dim() != 1 or values.is_floating_point():
-        raise ValueError("class_histogram expects N integer labels or N x K probabilities, got "
+    elif values.dim() != 1 or values.is_floating_point() or values.dtype == torch.bool:
+        raise ValueError("probs_or_labels must be N integer labels or N x K probabilities, got "
                          f"{values.dtype} of shape {tuple(values.shape)}")
     if values.numel() == 0:
-        raise ValueError("class_histogram of an empty set")
+        raise ValueError("probs_or_labels is empty: class_histogram needs at least one sample")
+    if int(values.min()) < 0:
+        raise ValueError(f"probs_or_labels holds a negative label ({int(values.min())}); "
+                         "classes are 0, 1, ..., n_classes - 1")
     n_classes = n_classes or int(values.max()) + 1
+    if int(values.max()) >= n_classes:
+        raise ValueError(f"probs_or_labels holds class {int(values.max())}, but n_classes is "
+                         f"{n_classes} (classes 0..{n_classes - 1}); pass a larger n_classes")
     counts = torch.bincount(values.long(), minlength=n_classes).double()
     return counts / counts.sum()
 
@@ -55,21 +73,48 @@ def class_coverage_kl(generated: torch.Tensor, data: torch.Tensor,
 
     Each argument is labels, probabilities (see :func:`class_histogram`) or already a histogram
     (a float vector summing to 1). Infinite if the generator produces a class the data lacks.
+    Without ``n_classes`` the classes are those of either argument (labels 0..max).
     """
-    q = _as_histogram(data, n_classes)  # the data set the number of classes
-    p = _as_histogram(generated, n_classes or len(q))
+    if n_classes is None:
+        n_classes = max(_n_classes(generated), _n_classes(data))
+    q = _as_histogram(data, n_classes, "data")
+    p = _as_histogram(generated, n_classes, "generated")
     if p.shape != q.shape:
-        raise ValueError(f"histograms over {len(p)} and {len(q)} classes")
+        raise ValueError(f"generated and data are histograms over {len(p)} and {len(q)} "
+                         "classes; give both over the same classes")
     return float((torch.xlogy(p, p) - torch.xlogy(p, q)).sum())
 
 
-def _as_histogram(values, n_classes):
+def _n_classes(values) -> int:
+    """The number of classes that labels, probabilities or a histogram speak of."""
+    values = torch.as_tensor(values)
+    if values.dim() == 1 and not values.is_floating_point() and values.numel():
+        return int(values.max()) + 1
+    return values.shape[-1] if values.dim() else 0
+
+
+def _as_histogram(values, n_classes, name):
     values = torch.as_tensor(values)
     if values.dim() == 1 and values.is_floating_point():
-        if abs(float(values.sum()) - 1.0) > 1e-4 or (values < 0).any():
-            raise ValueError("a float vector must be a histogram (non-negative, summing to 1)")
+        if (not bool(torch.isfinite(values).all()) or abs(float(values.sum()) - 1.0) > 1e-4
+                or bool((values < 0).any())):
+            raise ValueError(f"{name} must be a histogram if it is a float vector (non-negative, "
+                             "summing to 1); pass labels or N x K probabilities otherwise")
         return values.double()
-    return class_histogram(values, n_classes)
+    try:
+        return class_histogram(values, n_classes)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
+def _check_probabilities(name: str, probs: torch.Tensor) -> None:
+    """Rows of class probabilities: finite, in [0, 1], summing to 1 (not logits)."""
+    require_finite(name, probs)
+    sums = probs.sum(1)
+    if bool((probs < 0).any()) or bool(((sums - 1).abs() > 1e-3).any()):
+        raise ValueError(f"{name} must hold class probabilities (each row non-negative and "
+                         f"summing to 1; rows sum to {float(sums.min()):.4g} to "
+                         f"{float(sums.max()):.4g}); for logits use logits.softmax(-1)")
 
 
 @dataclass

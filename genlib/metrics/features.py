@@ -3,8 +3,18 @@ from __future__ import annotations
 
 import torch
 
+from ..checks import require_positive, require_tensor
+
 
 def _batched(fn, images: torch.Tensor, batch_size: int, model: torch.nn.Module) -> torch.Tensor:
+    require_tensor("images", images, floating=True)
+    require_positive("batch_size", batch_size, integer=True)
+    size = getattr(model, "image_size", None)
+    if images.dim() != 4 or len(images) == 0 or (size and images.shape[-2:] != (size, size)):
+        want = f"1 x {size} x {size}" if size else "1 x H x W"
+        raise ValueError(f"images must be a batch of N >= 1 images N x {want} (the size the "
+                         f"classifier was trained on), got shape {tuple(images.shape)}; use the "
+                         "classifier of the images' data set")
     was_training = model.training
     model.eval()
     try:

@@ -8,8 +8,12 @@ on a *fixed* binarisation of the test set: :func:`fixed_binarization` makes one.
 """
 from __future__ import annotations
 
+import inspect
+
 import torch
 
+from ..checks import (require_int, require_nonempty, require_positive, require_tensor,
+                      require_unit_interval)
 from ..objectives.elbo import (ElboTerms, bernoulli_log_likelihood, diagonal_gaussian_log_prob, elbo,
                               iwae_bound, reparameterize)
 
@@ -18,8 +22,11 @@ TEST_BINARIZATION_SEED = 1234  # the fixed binarisation of every test set in the
 
 def fixed_binarization(images: torch.Tensor, seed: int = TEST_BINARIZATION_SEED) -> torch.Tensor:
     """One Bernoulli draw per pixel (grey level = probability of 1) from a generator seeded
-    with ``seed``: the same binary test images on every machine and every run."""
-    generator = torch.Generator().manual_seed(seed)
+    with ``seed``: the same binary test images on every machine and every run. ``images``
+    hold grey levels in [0, 1] (as ``load_images`` returns them)."""
+    require_tensor("images", images, floating=True)
+    require_unit_interval("images", images, "grey levels (probabilities of a 1)")
+    generator = torch.Generator().manual_seed(require_int("seed", seed))
     return torch.bernoulli(images, generator=generator)
 
 
@@ -28,6 +35,7 @@ def vae_elbo(vae, x: torch.Tensor, labels: torch.Tensor | None = None,
     """The one-sample ELBO of a genlib VAE on binary images ``x`` and its two terms, one value
     per image (:func:`genlib.objectives.elbo.elbo` at z ~ q(z|x) drawn with ``generator``);
     ``labels`` for a conditional VAE. L_1 of the importance-weighted bound has this mean."""
+    _check_model_inputs(vae, "vae", x, "x", labels)
     conditional = labels is not None
     mu, logvar = vae.encode(x, labels) if conditional else vae.encode(x)
     z = reparameterize(mu, logvar, generator)
@@ -45,6 +53,8 @@ def iwae_log_weights(model, x: torch.Tensor, k: int, labels: torch.Tensor | None
     once, so keep ``K * B`` to a few thousand (see :func:`iwae_estimate`). ``grad=True``
     keeps the graph (the z_k are reparameterised), for training on the IWAE bound.
     """
+    _check_model_inputs(model, "model", x, "x", labels, values=False)  # no sync: may train
+    require_positive("k", k, integer=True)
     with torch.set_grad_enabled(grad):
         return _log_weights(model, x, k, labels, generator)
 
@@ -73,7 +83,16 @@ def iwae_estimate(model, images: torch.Tensor, k: int = 1000, labels: torch.Tens
     Images go through in batches of ``samples_per_pass // k`` (at least 1); when ``k`` is
     larger than ``samples_per_pass`` the K samples of an image are split into chunks and
     combined with logsumexp, so memory stays bounded. ``seed`` fixes the samples.
+    ``images`` are binary (e.g. :func:`fixed_binarization` of the test set): the Bernoulli
+    likelihood is a probability only for 0/1 pixels.
     """
+    _check_model_inputs(model, "model", images, "images", labels)
+    if not bool(((images == 0) | (images == 1)).all()):
+        raise ValueError("images must be binary (0 or 1) for a test log-likelihood under the "
+                         "Bernoulli decoder; binarise them once with fixed_binarization(images)")
+    require_positive("k", k, integer=True)
+    require_positive("samples_per_pass", samples_per_pass, integer=True)
+    require_int("seed", seed)
     model.eval()
     device = next(model.parameters()).device
     generator = torch.Generator(device=device).manual_seed(seed)
@@ -87,3 +106,28 @@ def iwae_estimate(model, images: torch.Tensor, k: int = 1000, labels: torch.Tens
                            for done in range(0, k, chunk)])
         bounds.append(iwae_bound(log_w).cpu())
     return torch.cat(bounds)
+
+
+def _check_model_inputs(model, model_name: str, x, x_name: str, labels,
+                        values: bool = True) -> None:
+    """A genlib VAE, a non-empty float batch (in [0, 1] if ``values``: that reads them), and
+    labels only for a conditional one (one per image)."""
+    if not (hasattr(model, "encode") and hasattr(model, "decode")):
+        raise TypeError(f"{model_name} must be a genlib VAE (with encode and decode), got "
+                        f"{type(model).__name__}")
+    require_tensor(x_name, x, floating=True)
+    require_nonempty(x_name, x, "images")
+    if values:
+        require_unit_interval(x_name, x)
+    try:
+        params = inspect.signature(model.encode).parameters.values()
+        conditional = sum(p.default is inspect.Parameter.empty for p in params) >= 2
+    except (TypeError, ValueError):  # no signature to read: trust the caller
+        conditional = labels is not None
+    if conditional and labels is None:
+        raise ValueError(f"{model_name} is a conditional VAE: pass labels, one class per image")
+    if not conditional and labels is not None:
+        raise ValueError(f"{model_name} is not conditional: it takes no labels (pass labels=None)")
+    if labels is not None and (not isinstance(labels, torch.Tensor) or labels.shape != x.shape[:1]):
+        shape = tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
+        raise ValueError(f"labels must be a tensor of one class per image ({len(x)}), got {shape}")

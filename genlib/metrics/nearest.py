@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import torch
 
+from ..checks import require_positive
 
-def flatten_points(x) -> torch.Tensor:
+
+def flatten_points(x, name: str = "points") -> torch.Tensor:
     """Rows of an array/tensor as float64 points (``N x 1 x H x W`` images -> ``N x HW``).
-    float64: ``cdist``'s fast |a|^2 + |b|^2 - 2ab form loses the small distances in float32."""
+    float64: ``cdist``'s fast |a|^2 + |b|^2 - 2ab form loses the small distances in float32.
+    At least one finite point of at least one coordinate; ``name`` is named in an error."""
     x = torch.as_tensor(x)
-    return x.reshape(len(x), -1).double()
+    if x.dim() == 0 or len(x) == 0 or x[0].numel() == 0:
+        raise ValueError(f"{name} must hold at least one point (rows), got shape "
+                         f"{tuple(x.shape)}")
+    points = x.reshape(len(x), -1).double()
+    if not bool(torch.isfinite(points).all()):
+        raise ValueError(f"{name} holds NaN or infinite values; every point must be finite")
+    return points
 
 
 def nearest_neighbours(queries, reference, k: int = 1, exclude_self: bool = False,
@@ -24,11 +33,16 @@ def nearest_neighbours(queries, reference, k: int = 1, exclude_self: bool = Fals
     ``exclude_self`` (for ``queries is reference``) skips each point's own index, so the
     first neighbour of a point is another point. Memory is ``chunk x len(reference)``.
     """
-    q, r = flatten_points(queries), flatten_points(reference)
+    q, r = flatten_points(queries, "queries"), flatten_points(reference, "reference")
     if q.shape[1] != r.shape[1]:
-        raise ValueError(f"points of dimension {q.shape[1]} and {r.shape[1]}")
-    if k < 1 or k + exclude_self > len(r):
-        raise ValueError(f"k={k} neighbours asked of {len(r)} reference points")
+        raise ValueError(f"queries and reference must be points of one dimension, got "
+                         f"{q.shape[1]} and {r.shape[1]}")
+    require_positive("k", k, integer=True)
+    require_positive("chunk", chunk, integer=True)
+    if k + exclude_self > len(r):
+        raise ValueError(f"k={k} neighbours asked of {len(r)} reference points"
+                         + (" (itself excluded)" if exclude_self else "")
+                         + "; use a smaller k or more reference points")
     distances, indices = [], []
     for start in range(0, len(q), chunk):
         d = torch.cdist(q[start:start + chunk], r)

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import torch
 
+from ..checks import require_positive
 from .nearest import flatten_points, nearest_neighbours
 
 
@@ -33,7 +34,14 @@ def knn_radii(points, k: int = 3, chunk: int = 1024) -> torch.Tensor:
 
 def manifold_membership(queries, points, radii: torch.Tensor, chunk: int = 1024) -> torch.Tensor:
     """Boolean per query: inside at least one ball B(points_i, radii_i)."""
-    q, p = flatten_points(queries), flatten_points(points)
+    q, p = flatten_points(queries, "queries"), flatten_points(points, "points")
+    radii = torch.as_tensor(radii)
+    if radii.shape != (len(p),):
+        raise ValueError(f"radii must hold one radius per point ({len(p)}), got shape "
+                         f"{tuple(radii.shape)}")
+    if q.shape[1] != p.shape[1]:
+        raise ValueError(f"queries and points must be of one dimension, got {q.shape[1]} and "
+                         f"{p.shape[1]}")
     inside = []
     for start in range(0, len(q), chunk):
         d = torch.cdist(q[start:start + chunk], p)
@@ -45,7 +53,16 @@ def precision_recall(real_features, generated_features, k: int = 3,
                      chunk: int = 1024) -> PrecisionRecall:
     """Improved precision and recall of Kynkäänniemi et al. (2019) with k-NN radii (k = 3 as
     in the paper). Use equally many real and generated points: the radii depend on N."""
-    real, fake = flatten_points(real_features), flatten_points(generated_features)
+    require_positive("k", k, integer=True)
+    real = flatten_points(real_features, "real_features")
+    fake = flatten_points(generated_features, "generated_features")
+    if real.shape[1] != fake.shape[1]:
+        raise ValueError(f"real_features and generated_features must have the same number of "
+                         f"features per row, got {real.shape[1]} and {fake.shape[1]}")
+    for name, points in (("real_features", real), ("generated_features", fake)):
+        if len(points) <= k:
+            raise ValueError(f"{name} holds {len(points)} points; k={k} radii need more than k "
+                             "(use equally many real and generated points, hundreds or more)")
     precision = manifold_membership(fake, real, knn_radii(real, k, chunk), chunk)
     recall = manifold_membership(real, fake, knn_radii(fake, k, chunk), chunk)
     return PrecisionRecall(float(precision.float().mean()), float(recall.float().mean()))

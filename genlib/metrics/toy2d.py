@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import torch
 
+from ..checks import require_finite, require_number
+
 
 class ModeCoverage(NamedTuple):
     """``modes_covered`` of ``n_modes``; ``high_quality`` share of samples; samples per mode."""
@@ -36,9 +38,18 @@ def mode_coverage(samples: torch.Tensor, modes: torch.Tensor, std: float,
     are high-quality samples at it (1% by default: an eighth of that for a ring of 8 would
     still be a trickle, not a mode the generator has learned).
     """
-    if len(samples) == 0:
-        raise ValueError("mode_coverage needs at least one sample")
-    modes = torch.as_tensor(modes)
+    samples, modes = torch.as_tensor(samples), torch.as_tensor(modes)
+    if samples.dim() != 2 or len(samples) == 0:
+        raise ValueError(f"samples must be N x 2 points with N >= 1, got shape "
+                         f"{tuple(samples.shape)}")
+    if modes.dim() != 2 or len(modes) == 0 or modes.shape[1] != samples.shape[1]:
+        raise ValueError(f"modes must be K x {samples.shape[1]} centres (K >= 1) in the space of "
+                         f"the samples, got shape {tuple(modes.shape)}")
+    require_finite("samples", samples)
+    require_number("std", std, positive=True)
+    require_number("radius_in_std", radius_in_std, positive=True)
+    if not 0 <= require_number("min_share", min_share) <= 1:
+        raise ValueError(f"min_share must be a share in [0, 1], got {min_share}")
     index, distance = nearest_mode(samples, modes)
     good = distance <= radius_in_std * std
     counts = torch.bincount(index[good], minlength=len(modes))

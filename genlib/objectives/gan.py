@@ -10,15 +10,27 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..checks import require_distribution, require_finite, require_nonempty, require_tensor
+
 
 def optimal_discriminator(p_data: torch.Tensor, p_model: torch.Tensor) -> torch.Tensor:
     r"""D*(x) = p_data(x) / (p_data(x) + p_g(x))   (notebook 01, section 2).
 
     Elementwise, from maximising a log y + b log(1 - y) over y in (0, 1) at each x,
     with a = p_data(x), b = p_g(x). Where both densities are 0, D* is undefined (any
-    value is optimal); we return 1/2 there.
+    value is optimal); we return 1/2 there. Densities are finite and non-negative.
     """
     p_data, p_model = torch.as_tensor(p_data), torch.as_tensor(p_model)
+    for name, density in (("p_data", p_data), ("p_model", p_model)):
+        require_finite(name, density)
+        if bool((density < 0).any()):
+            raise ValueError(f"{name} must hold densities (>= 0), got a minimum of "
+                             f"{float(density.min()):.4g}")
+    try:
+        torch.broadcast_shapes(p_data.shape, p_model.shape)
+    except RuntimeError:
+        raise ValueError(f"p_data and p_model must have one shape (the densities at the same "
+                         f"points), got {tuple(p_data.shape)} and {tuple(p_model.shape)}") from None
     total = p_data + p_model
     return torch.where(total > 0, p_data / torch.where(total > 0, total, 1), 0.5)
 
@@ -28,8 +40,16 @@ def js_divergence(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
 
     ``p`` and ``q`` are probability vectors over the last dimension (each sums to 1).
     Terms with p_i = 0 contribute exactly 0 (0 log 0 = 0), so disjoint supports give log 2.
+    Checked: non-negative, finite, each vector summing to 1 within 0.01 (a density times the
+    grid step, summed over a grid that cuts off a little of its tails, passes), and the same
+    length of the last dimension (leading dimensions broadcast).
     """
     p, q = torch.as_tensor(p, dtype=torch.float64), torch.as_tensor(q, dtype=torch.float64)
+    require_distribution("p", p)
+    require_distribution("q", q)
+    if p.shape[-1] != q.shape[-1]:
+        raise ValueError(f"p and q must be distributions over the same {p.shape[-1]} outcomes, "
+                         f"got last dimensions {p.shape[-1]} and {q.shape[-1]}")
     m = 0.5 * (p + q)
     kl_pm = (torch.xlogy(p, p) - torch.xlogy(p, m)).sum(-1)
     kl_qm = (torch.xlogy(q, q) - torch.xlogy(q, m)).sum(-1)
@@ -42,8 +62,10 @@ def gan_value(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Ten
         V(D, G) = E_{x ~ p_data}[log D(x)] + E_{z ~ p_z}[log(1 - D(G(z)))],
 
     from the discriminator's logits on a real batch and on a generated batch.
-    D maximises V; G minimises it.
+    D maximises V; G minimises it. Each batch holds at least one floating-point logit.
     """
+    _check_logits("real_logits", real_logits)
+    _check_logits("fake_logits", fake_logits)
     return F.logsigmoid(real_logits).mean() + F.logsigmoid(-fake_logits).mean()
 
 
@@ -62,6 +84,7 @@ def generator_loss(fake_logits: torch.Tensor, kind: str = "non-saturating") -> t
       strong gradients exactly when the generator is poor.
     * ``"wasserstein"``:     -E_z[f(G(z))] for a critic f (logits are critic scores).
     """
+    _check_logits("fake_logits", fake_logits)
     if kind == "saturating":
         return F.logsigmoid(-fake_logits).mean()
     if kind == "non-saturating":
@@ -70,3 +93,9 @@ def generator_loss(fake_logits: torch.Tensor, kind: str = "non-saturating") -> t
         return -fake_logits.mean()
     raise ValueError(f"generator_loss kind must be 'non-saturating', 'saturating' or "
                      f"'wasserstein', got {kind!r}")
+
+
+def _check_logits(name: str, logits) -> None:
+    """A non-empty floating-point tensor (shape checks only: no reading of the values)."""
+    require_tensor(name, logits, floating=True)
+    require_nonempty(name, logits, "logits (an empty batch has no mean)")

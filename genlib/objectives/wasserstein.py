@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import torch
 
+from ..checks import require_nonempty, require_tensor
+
 
 def critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
     r"""E_{p_g}[f(x)] - E_{p_data}[f(x)]: minimising it pushes the critic towards the
-    supremum in the dual form of W1 (notebook 04, §2)."""
+    supremum in the dual form of W1 (notebook 04, §2). Each batch holds at least one score."""
+    for name, scores in (("real_scores", real_scores), ("fake_scores", fake_scores)):
+        require_tensor(name, scores, floating=True)
+        require_nonempty(name, scores, "scores (an empty batch has no mean)")
     return fake_scores.mean() - real_scores.mean()
 
 
@@ -25,13 +30,24 @@ def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor,
     (``create_graph=True``) so the penalty can be back-propagated into the critic.
     For a linear critic f(x) = w.x the gradient is w everywhere, so the value is (||w|| - 1)^2.
     """
+    require_tensor("real", real, floating=True)
+    require_tensor("fake", fake, floating=True)
     if real.shape != fake.shape:
-        raise ValueError(f"real and fake batches differ in shape: {tuple(real.shape)} "
-                         f"vs {tuple(fake.shape)}")
+        raise ValueError(f"real and fake must be batches of the same shape, got "
+                         f"{tuple(real.shape)} and {tuple(fake.shape)}")
+    if real.dim() == 0 or real.shape[0] == 0:
+        raise ValueError(f"real and fake must be batches of at least one example, got shape "
+                         f"{tuple(real.shape)}")
     shape = (real.shape[0],) + (1,) * (real.dim() - 1)
     eps = torch.rand(shape, generator=generator, device=real.device, dtype=real.dtype)
     x_hat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
     scores = critic(x_hat)
-    (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
+    if not isinstance(scores, torch.Tensor) or not scores.requires_grad:
+        raise ValueError("critic's scores do not depend on its input (no gradient flows back "
+                         "to x): the critic must compute its score from x, e.g. critic(x) = f(x)")
+    (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True, allow_unused=True)
+    if grad is None:
+        raise ValueError("critic's scores do not depend on its input x (the gradient is "
+                         "undefined): the critic must compute its score from x")
     norms = grad.flatten(1).norm(2, dim=1)
     return ((norms - 1) ** 2).mean()

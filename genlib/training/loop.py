@@ -9,7 +9,9 @@ teaches it) once per iteration::
 :class:`TrainingRun` is the scaffold around any loop, :func:`train`'s or one written out in a
 notebook cell: a ``tqdm`` progress bar, a guard that stops on a NaN/Inf loss and restores the
 last finite weights and optimiser state, Ctrl-C (or the notebook's stop button) ending the loop
-with the partial history, and a :class:`~genlib.training.history.History` of what was logged.
+and the cell (the ``KeyboardInterrupt`` goes on, so a cell that trains several models stops at
+the first; the partial history is kept on the run and on the exception as ``exc.history``), and
+a :class:`~genlib.training.history.History` of what was logged.
 """
 from __future__ import annotations
 
@@ -23,22 +25,13 @@ import torch
 from tqdm.auto import tqdm
 
 from .. import config
+from ..checks import require_int, require_positive
 from ..data.batching import Batches
 from .history import History
 
 
 def _as_float(value) -> float:
     return float(value.detach()) if isinstance(value, torch.Tensor) else float(value)
-
-
-def require_positive(name: str, value, integer: bool = False):
-    """Raise ``ValueError`` unless ``value`` is a positive number (an int if ``integer``)."""
-    ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
-    if isinstance(value, bool) or not ok_type or not math.isfinite(value) or value <= 0:
-        kind = "a positive integer" if integer else "a positive number"
-        raise ValueError(f"{name} must be {kind}, got {value!r}; "
-                         f"for example {name}={'128' if integer else '1e-3'}")
-    return value
 
 
 def _finite(module: torch.nn.Module) -> bool:
@@ -63,6 +56,10 @@ class TrainingRun:
             every weight is finite) and restored when a loss stops being finite.
         desc: label of the progress bar and title of the history.
         history: continue an existing history instead of starting a new one.
+
+    Ctrl-C (``KeyboardInterrupt``) inside the block records "interrupted at step s" as the
+    history's ``stop_reason`` and is raised on, so the cell stops; ``run.history`` keeps what
+    was logged.
     """
 
     def __init__(self, total: int, models: Iterable[torch.nn.Module] = (),
@@ -71,6 +68,12 @@ class TrainingRun:
                  progress: bool = True):
         self.total = require_positive("total", total, integer=True)
         self.models, self.optimizers = list(models), list(optimizers)
+        for label, items, kind in (("models", self.models, torch.nn.Module),
+                                   ("optimizers", self.optimizers, torch.optim.Optimizer)):
+            for i, item in enumerate(items):
+                if not isinstance(item, kind):
+                    raise TypeError(f"{label} must hold {kind.__module__}.{kind.__name__} "
+                                    f"objects, but {label}[{i}] is {type(item).__name__}")
         self.desc = desc
         self.snapshot_every = require_positive("snapshot_every", snapshot_every, integer=True)
         self.history = history if history is not None else History(desc)
@@ -94,10 +97,12 @@ class TrainingRun:
             self._bar.close()
         if exc_type is KeyboardInterrupt:
             self.history.stop_reason = f"interrupted at step {self.step}"
-            print(f"{self.desc}: interrupted at step {self.step}; the model keeps the weights "
-                  "it has and the history so far is returned.")
-            return True  # swallow the interrupt: the caller gets its partial history
-        return False
+            if exc is not None:
+                exc.history = self.history  # what was logged, for whoever catches it
+            print(f"{self.desc}: interrupted at step {self.step}; the cell stops, the model "
+                  "keeps the weights it has (a zoo recipe saves nothing) and the history holds "
+                  "what was logged.")
+        return False  # never swallow an interrupt: one Ctrl-C stops the whole cell
 
     def __iter__(self) -> Iterator[int]:
         """Yield step numbers ``0 .. total-1``."""
@@ -171,6 +176,9 @@ def _check_binding(step: Callable, given: set[str]) -> set[str]:
     needed = {n for n, p in params.items() if p.default is inspect.Parameter.empty} - {"t"}
     missing, unknown = needed - given, given - set(params)
     name = getattr(step, "__name__", "step")
+    if unknown == {"y"}:
+        raise ValueError(f"data holds labels (a pair (x, y)), but {name} takes no y; pass the "
+                         "images alone as data, or use a conditional step such as cvae_step")
     if missing:
         raise ValueError(f"{name} needs {sorted(missing)}, which train() was not given: name "
                          "them as keys of models, optimizers or settings")
@@ -208,8 +216,11 @@ def train(step: Callable[..., dict], models: dict[str, torch.nn.Module],
             every iteration.
 
     Everything runs on :func:`genlib.config.get_device`: the models and data are moved there,
-    trained in train mode and returned in eval mode.
+    trained in train mode and returned in eval mode. Ctrl-C stops the loop and is raised on, so
+    the cell stops (and a caller such as a zoo recipe saves nothing); the exception's
+    ``history`` attribute holds what was logged.
     """
+    _check_train_arguments(step, models, optimizers, data, settings, callback, seed)
     require_positive("steps", steps, integer=True)
     require_positive("log_every", log_every, integer=True)
     if callback_every is not None:
@@ -230,33 +241,86 @@ def train(step: Callable[..., dict], models: dict[str, torch.nn.Module],
     else:
         require_positive("batch_size", batch_size, integer=True)
         batches = batch_stream(data, batch_size, order, device)
-    sums, count = {}, 0
     run = TrainingRun(steps, models.values(), optimizers.values(),
                       desc=desc or getattr(step, "__name__", "training"), history=history,
                       progress=progress)
-    with run:
-        for t in run:
-            inputs = {} if batches is None else dict(zip(("x", "y"), next(batches)))
-            out = step(**models, **optimizers, **inputs, rng=rng, **settings,
-                       **({"t": start + t} if takes_t else {}))
-            values = {k: _as_float(v) for k, v in out.items()}
-            if not run.check_finite(**values):
-                break
-            for scheduler in schedulers:
-                scheduler.step()
-            for key, value in values.items():
-                sums[key] = sums.get(key, 0.0) + value
-            count += 1
-            if count == log_every or t == steps - 1:
-                run.log(start + t, **{k: v / count for k, v in sums.items()})
-                sums, count = {}, 0
-            if callback is not None and (t == steps - 1 or (
-                    callback_every and (t + 1) % callback_every == 0)):
-                extra = callback(start + t)
-                for model in models.values():
-                    model.train()
-                if extra:
-                    run.log(start + t, **extra)
-    for model in models.values():
-        model.eval()
+    try:
+        with run:
+            _loop(run, step, models, optimizers, batches, rng, settings, takes_t, start,
+                  steps, log_every, callback, callback_every, schedulers)
+    finally:  # also after Ctrl-C, which goes on to stop the cell
+        for model in models.values():
+            model.eval()
     return run.history
+
+
+def _loop(run, step, models, optimizers, batches, rng, settings, takes_t, start, steps,
+          log_every, callback, callback_every, schedulers) -> None:
+    """:func:`train`'s iterations inside its :class:`TrainingRun`."""
+    sums, count = {}, 0
+    for t in run:
+        inputs = {} if batches is None else dict(zip(("x", "y"), next(batches)))
+        out = step(**models, **optimizers, **inputs, rng=rng, **settings,
+                   **({"t": start + t} if takes_t else {}))
+        if not isinstance(out, dict):
+            raise TypeError(f"step {getattr(step, '__name__', '')!r} must return a dict of "
+                            f"scalars to log, e.g. {{'loss': loss}}, got {type(out).__name__}")
+        values = {k: _as_float(v) for k, v in out.items()}
+        if not run.check_finite(**values):
+            break
+        for scheduler in schedulers:
+            scheduler.step()
+        for key, value in values.items():
+            sums[key] = sums.get(key, 0.0) + value
+        count += 1
+        if count == log_every or t == steps - 1:
+            run.log(start + t, **{k: v / count for k, v in sums.items()})
+            sums, count = {}, 0
+        if callback is not None and (t == steps - 1 or (
+                callback_every and (t + 1) % callback_every == 0)):
+            extra = callback(start + t)
+            for model in models.values():
+                model.train()
+            if extra:
+                run.log(start + t, **extra)
+
+
+def _check_train_arguments(step, models, optimizers, data, settings, callback, seed) -> None:
+    """Every argument of :func:`train` of the right kind, and the data usable (checked once)."""
+    if not callable(step):
+        raise TypeError(f"step must be a function (a family's update step), got "
+                        f"{type(step).__name__}")
+    for label, given, kind in (("models", models, torch.nn.Module),
+                               ("optimizers", optimizers, torch.optim.Optimizer)):
+        if not isinstance(given, dict):
+            raise TypeError(f"{label} must be a dict naming each as the step does, e.g. "
+                            f"{{'G': G, 'D': D}}, got {type(given).__name__}")
+        for key, item in given.items():
+            if not isinstance(item, kind):
+                raise TypeError(f"{label}[{key!r}] must be a {kind.__module__}.{kind.__name__}, "
+                                f"got {type(item).__name__}")
+    if settings is not None and not isinstance(settings, dict):
+        raise TypeError(f"settings must be a dict of the step's other arguments, got "
+                        f"{type(settings).__name__}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be a function of the step number, got "
+                        f"{type(callback).__name__}")
+    require_int("seed", seed)
+    if data is None or hasattr(data, "sample"):
+        return
+    tensors = (data,) if isinstance(data, torch.Tensor) else data
+    if not isinstance(tensors, (tuple, list)) or not 1 <= len(tensors) <= 2 or not all(
+            isinstance(t, torch.Tensor) for t in tensors):
+        raise TypeError("data must be None, a tensor of examples, a pair (images, labels) of "
+                        "tensors or a distribution with .sample(n, generator); got "
+                        f"{type(data).__name__}")
+    if any(t.dim() == 0 for t in tensors) or len(tensors[0]) == 0:
+        raise ValueError(f"data holds no examples (shape {tuple(tensors[0].shape)}); give at "
+                         "least batch_size of them")
+    if len({len(t) for t in tensors}) != 1:
+        raise ValueError(f"data's images and labels differ in number: "
+                         f"{[len(t) for t in tensors]}; give one label per image")
+    for t in tensors:
+        if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            raise ValueError(f"data holds {int((~torch.isfinite(t)).sum())} NaN or infinite "
+                             "value(s); every example must be finite")

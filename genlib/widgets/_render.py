@@ -39,6 +39,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..checks import require_int, require_number
 from ..config import torch_threads
 from ..plots.images import image_grid, png_bytes
 
@@ -81,17 +82,45 @@ class Redraw:
 
 def decode(decoder: Decoder, z: torch.Tensor) -> torch.Tensor:
     """``decoder(z)`` under ``torch.inference_mode()``, checked and moved to the CPU:
-    B x C x H x W images (C = 1 or 3) in [0, 1]."""
+    B x C x H x W images (C = 1 or 3) in [0, 1], one per latent. Images outside [0, 1] (a
+    tanh output in [-1, 1], 0..255 grey levels, NaN) are refused, not clamped."""
+    if not callable(decoder):
+        raise TypeError(f"decoder must be a function of the latents such as vae.generate, got "
+                        f"{type(decoder).__name__}")
     owner = getattr(decoder, "__self__", None)   # a bound generate: z goes to its model's device
     if isinstance(owner, torch.nn.Module):
+        if owner.training and any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+                                  for m in owner.modules()):
+            raise ValueError(f"decoder's model ({type(owner).__name__}) is in train mode and has "
+                             "BatchNorm, which cannot decode one latent at a time; call "
+                             "model.eval() first")
         z = z.to(next(owner.parameters()).device)
-    with torch.inference_mode():
-        images = decoder(z)
+    try:
+        with torch.inference_mode():
+            images = decoder(z)
+    except ValueError as exc:
+        if "Expected more than 1 value per channel" not in str(exc):
+            raise
+        raise ValueError("decoder's model is in train mode and has BatchNorm, which cannot "
+                         "decode one latent at a time; call model.eval() first") from exc
     if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] not in (1, 3):
         shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
         raise ValueError("a decoder must map B x d latents to B x 1 x H x W images in [0, 1] "
                          f"(e.g. vae.generate or G.generate); got {shape}")
-    return images.detach().float().cpu()
+    if images.shape[0] != z.shape[0]:
+        raise ValueError(f"decoder must return one image per latent: {z.shape[0]} latents gave "
+                         f"{images.shape[0]} images")
+    images = images.detach().float().cpu()
+    inside = (images >= -1e-4) & (images <= 1 + 1e-4)
+    if not bool(inside.all()):
+        finite = images[torch.isfinite(images)]
+        span = ([f"values from {float(finite.min()):.3g} to {float(finite.max()):.3g}"]
+                if finite.numel() else []) + (["NaN"] if bool(torch.isnan(images).any()) else [])
+        got = " and ".join(span) or "infinite values"
+        raise ValueError(f"decoder must make images in [0, 1] (its generate method, not forward "
+                         f"or raw logits), got {got}"
+                         + "; map [-1, 1] outputs with (x + 1) / 2, 0..255 with x / 255")
+    return images
 
 
 def image_png(image: torch.Tensor, scale: int) -> bytes:
@@ -114,14 +143,44 @@ def row_png(images: torch.Tensor, scale: int, max_width: int = 640) -> bytes:
 
 
 def as_latent(z, name: str = "z") -> torch.Tensor:
-    """A latent given as ``d`` or ``1 x d`` values, as a float tensor of shape ``(d,)``."""
-    z = torch.as_tensor(z).detach()
+    """A latent given as ``d`` or ``1 x d`` finite numbers (d >= 1), as a float tensor of
+    shape ``(d,)``."""
+    if isinstance(z, (str, bytes)):
+        raise TypeError(f"{name} must be a latent vector of numbers (a tensor), got a string")
+    try:
+        z = torch.as_tensor(z).detach()
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise TypeError(f"{name} must be a latent vector of numbers (a tensor), got "
+                        f"{type(z).__name__}") from exc
+    if z.dtype == torch.bool or z.is_complex():
+        raise TypeError(f"{name} must be a latent vector of real numbers, got {z.dtype}")
     if z.dim() == 2 and z.shape[0] == 1:
         z = z[0]
-    if z.dim() != 1:
-        raise ValueError(f"{name} must be one latent vector (d or 1 x d values), "
+    if z.dim() != 1 or z.numel() == 0:
+        raise ValueError(f"{name} must be one latent vector (d or 1 x d values, d >= 1), "
                          f"got shape {tuple(z.shape)}")
-    return z.float().clone()
+    z = z.float().clone()
+    if not bool(torch.isfinite(z).all()):
+        raise ValueError(f"{name} holds NaN or infinite values; a latent must be finite")
+    return z
+
+
+def check_scale(scale) -> int:
+    """The pixel enlargement of a widget's image: a whole number >= 1."""
+    return require_int("scale", scale, minimum=1)
+
+
+def check_range(name: str, value_range) -> tuple[float, float]:
+    """``(low, high)`` from a pair of finite numbers with low < high."""
+    try:
+        low, high = value_range
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a pair (low, high) of numbers, "
+                        f"got {value_range!r}") from None
+    low, high = require_number(f"{name}[0]", low), require_number(f"{name}[1]", high)
+    if not low < high:
+        raise ValueError(f"{name} must be (low, high) with low < high, got {value_range!r}")
+    return low, high
 
 
 def float_slider(description: str, value: float, low: float, high: float,

@@ -16,8 +16,9 @@ from __future__ import annotations
 import ipywidgets as widgets
 import torch
 
-from ._render import (Decoder, Redraw, as_latent, decode, float_slider, image_png, image_widget,
-                      row_png)
+from ..checks import require_int
+from ._render import (Decoder, Redraw, as_latent, check_scale, decode, float_slider, image_png,
+                      image_widget, row_png)
 
 METHODS = ("slerp", "linear")
 
@@ -61,11 +62,11 @@ class Interpolation(widgets.VBox):
                  scale: int = 4):
         if method not in PATHS:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-        if int(frames) < 2:
+        if require_int("frames", frames) < 2:
             raise ValueError(f"frames must be at least 2 (the two endpoints), got {frames}")
         self._decoder = decoder
         self._frames = int(frames)
-        self._scale = int(scale)
+        self._scale = check_scale(scale)
         self._set_latents(z0, z1)
         self.slider = float_slider("t", 0.0, 0.0, 1.0, step=0.01)
         self.method = widgets.ToggleButtons(options=list(METHODS), value=method,

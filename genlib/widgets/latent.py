@@ -8,10 +8,14 @@ How redraws stay fast and never stale: :mod:`genlib.widgets._render`.
 """
 from __future__ import annotations
 
+import operator
+
 import ipywidgets as widgets
 import torch
 
-from ._render import Decoder, Redraw, as_latent, decode, float_slider, image_png, image_widget
+from ..checks import require_int, require_number
+from ._render import (Decoder, Redraw, as_latent, check_range, check_scale, decode, float_slider,
+                      image_png, image_widget)
 
 MAX_DEFAULT_SLIDERS = 10  # dims=None shows the first this-many dimensions
 
@@ -28,15 +32,16 @@ class LatentSliders(widgets.VBox):
                  value_range=(-3.0, 3.0), scale: int = 4, labels=None, seed: int = 0,
                  step: float = 0.05):
         self._decoder = decoder
-        self._shape = torch.as_tensor(z).shape
         self._z0 = as_latent(z)
-        self._scale = int(scale)
-        self._generator = torch.Generator().manual_seed(seed)
+        self._shape = torch.as_tensor(z).shape
+        self._scale = check_scale(scale)
+        self._generator = torch.Generator().manual_seed(require_int("seed", seed))
+        step = require_number("step", step, positive=True)
+        low, high = check_range("value_range", value_range)
         self._axes, start = self._slider_axes(dims, directions)
         self._base0 = self._z0 - start @ self._axes  # z0 = base0 + sum_i start_i v_i
         self._base = self._base0.clone()
         self._start = start
-        low, high = (float(v) for v in value_range)
         if labels is not None and len(labels) != len(start):
             raise ValueError(f"labels has {len(labels)} entries for {len(start)} sliders")
         if labels is None:
@@ -68,12 +73,14 @@ class LatentSliders(widgets.VBox):
             axes = torch.as_tensor(directions).detach().float().to(self._z0.device)
             if axes.dim() == 1:
                 axes = axes[None]
-            if axes.dim() != 2 or axes.shape[1] != d:
+            if axes.dim() != 2 or axes.shape[1] != d or axes.shape[0] == 0:
                 raise ValueError(f"directions must be k x {d} (one latent-space direction per "
-                                 f"row), got shape {tuple(axes.shape)}")
+                                 f"row, k >= 1), got shape {tuple(axes.shape)}")
+            if not bool(torch.isfinite(axes).all()):
+                raise ValueError("directions hold NaN or infinite values")
             self._dims = None
             return axes, torch.zeros(axes.shape[0], device=axes.device)
-        dims = list(range(min(d, MAX_DEFAULT_SLIDERS))) if dims is None else [int(i) for i in dims]
+        dims = list(range(min(d, MAX_DEFAULT_SLIDERS))) if dims is None else _indices(dims)
         bad = [i for i in dims if not 0 <= i < d]
         if bad or not dims:
             raise ValueError(f"dims must be indices in 0..{d - 1}, got {dims}")
@@ -130,6 +137,23 @@ class LatentSliders(widgets.VBox):
                 self._base[self._dims] = 0.0
                 self._set_sliders(fresh[self._dims])
             self._redraw()
+
+
+def _indices(dims) -> list[int]:
+    """``dims`` as a list of ints: each a whole number (1.7, True or a string is refused)."""
+    if isinstance(dims, (str, bytes)) or not hasattr(dims, "__iter__"):
+        raise TypeError(f"dims must be a list of latent dimensions (whole numbers), got "
+                        f"{dims!r}")
+    out = []
+    for i in (dims.tolist() if isinstance(dims, torch.Tensor) else dims):
+        if isinstance(i, bool):
+            raise TypeError(f"dims must hold whole numbers, got {i!r} in {dims!r}")
+        try:
+            out.append(operator.index(i))
+        except TypeError:
+            raise TypeError(f"dims must hold whole numbers (indices), got {i!r} in "
+                            f"{dims!r}") from None
+    return out
 
 
 def latent_sliders(decoder: Decoder, z, dims=None, directions=None, value_range=(-3, 3),

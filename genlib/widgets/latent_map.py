@@ -7,11 +7,15 @@ and two small PNG encodings, not a matplotlib redraw.
 """
 from __future__ import annotations
 
+import math
+import numbers
+
 import ipywidgets as widgets
 import numpy as np
 import torch
 
-from ._render import Decoder, Redraw, decode, float_slider, image_png, image_widget, rgb_png
+from ._render import (Decoder, Redraw, check_range, check_scale, decode, float_slider, image_png,
+                      image_widget, rgb_png)
 
 CURSOR_RGB = np.array([217, 26, 26], dtype=np.uint8)
 
@@ -24,14 +28,17 @@ def _extent(codes: torch.Tensor, grid_extent) -> list[tuple[float, float]]:
         high = torch.quantile(codes, 0.995, dim=0)
         pad = 0.05 * (high - low).clamp_min(1e-3)
         return [(float(a), float(b)) for a, b in zip(low - pad, high + pad)]
-    if isinstance(grid_extent, (int, float)):
+    usage = "e > 0 (for [-e, e]^2), (low, high) or ((x_low, x_high), (y_low, y_high))"
+    if isinstance(grid_extent, numbers.Real) and not isinstance(grid_extent, bool):
+        if not (math.isfinite(grid_extent) and grid_extent > 0):
+            raise ValueError(f"grid_extent must be {usage}, got {grid_extent!r}")
         return [(-float(grid_extent), float(grid_extent))] * 2
-    pairs = [grid_extent, grid_extent] if isinstance(grid_extent[0], (int, float)) else grid_extent
-    out = [(float(a), float(b)) for a, b in pairs]
-    if len(out) != 2 or any(a >= b for a, b in out):
-        raise ValueError(f"grid_extent must be e, (low, high) or ((x_low, x_high), "
-                         f"(y_low, y_high)) with low < high, got {grid_extent!r}")
-    return out
+    if isinstance(grid_extent, (str, bytes)) or not hasattr(grid_extent, "__len__") \
+            or len(grid_extent) != 2:
+        raise TypeError(f"grid_extent must be {usage}, got {grid_extent!r}")
+    pairs = ([grid_extent, grid_extent] if isinstance(grid_extent[0], numbers.Real)
+             else grid_extent)
+    return [check_range("grid_extent", pair) for pair in pairs]
 
 
 class ScatterPixels:
@@ -103,15 +110,27 @@ class LatentMap(widgets.VBox):
                  class_names=None):
         codes = torch.as_tensor(codes).detach().float().cpu()
         if codes.dim() != 2 or codes.shape[1] != 2:
-            raise ValueError(f"latent_map needs 2-D latents (N x 2 codes), got shape "
+            raise ValueError(f"codes must be N x 2: latent_map needs 2-D latents, got shape "
                              f"{tuple(codes.shape)}; for more dimensions use latent_sliders")
+        if len(codes) == 0:
+            raise ValueError("codes is empty: latent_map needs at least one N x 2 code to show")
+        if not bool(torch.isfinite(codes).all()):
+            raise ValueError("codes hold NaN or infinite values; every code must be finite")
         if labels is not None:
-            labels = torch.as_tensor(labels).detach().cpu().long().numpy()
+            labels = torch.as_tensor(labels).detach().cpu()
+            if labels.is_floating_point() and not bool((labels == labels.round()).all()):
+                raise ValueError("labels must be whole class numbers, got fractional values")
+            labels = labels.long().numpy()
             if labels.shape != (codes.shape[0],):
                 raise ValueError(f"labels must hold one class per code ({codes.shape[0]}), "
                                  f"got shape {labels.shape}")
+            if labels.min() < 0:
+                raise ValueError(f"labels must be classes 0, 1, ..., got {labels.min()}")
+            if class_names is not None and labels.max() >= len(class_names):
+                raise ValueError(f"class_names has {len(class_names)} names, but labels go up "
+                                 f"to class {labels.max()}; give one name per class")
         self._decoder = decoder
-        self._scale = int(scale)
+        self._scale = check_scale(scale)
         (x0, x1), (y0, y1) = extent = _extent(codes, grid_extent)
         self._scatter = ScatterPixels(codes.numpy(), labels, extent, class_names,
                                       dpi=20 * self._scale)  # the map grows with the image

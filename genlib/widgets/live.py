@@ -16,6 +16,7 @@ from typing import Callable
 
 import ipywidgets as widgets
 
+from ..checks import require_int
 from ._render import image_widget
 
 MAX_TICKS = 10**9  # the Play control counts ticks up to this
@@ -43,8 +44,12 @@ class LiveTraining(widgets.VBox):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        if int(steps_per_tick) < 1:
-            raise ValueError(f"steps_per_tick must be a positive integer, got {steps_per_tick}")
+        require_int("steps_per_tick", steps_per_tick, minimum=1)
+        require_int("interval_ms", interval_ms, minimum=1)
+        require_int("dpi", dpi, minimum=1)
+        for name, fn in (("step_fn", step_fn), ("draw_fn", draw_fn)):
+            if not callable(fn):
+                raise TypeError(f"{name} must be a function, got {type(fn).__name__}")
         if (lr is None) != (on_lr is None):
             raise ValueError("give lr (the starting learning rate) and on_lr (called with each "
                              "new value) together, or neither")
@@ -62,7 +67,8 @@ class LiveTraining(widgets.VBox):
         self.lr_slider = None
         controls = [self.play, self.step_button]
         if lr is not None:
-            if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+            if isinstance(lr, bool) or not (isinstance(lr, (int, float)) and math.isfinite(lr)
+                                            and lr > 0):
                 raise ValueError(f"lr must be a positive number, got {lr!r}")
             exponent = math.log10(lr)
             self.lr_slider = widgets.FloatLogSlider(
@@ -88,7 +94,7 @@ class LiveTraining(widgets.VBox):
 
     def step(self, n: int | None = None) -> None:
         """Run ``n`` training steps (default ``steps_per_tick``) and redraw."""
-        n = self.steps_per_tick if n is None else int(n)
+        n = self.steps_per_tick if n is None else require_int("n", n, minimum=1)
         self._step_fn(n)
         self.steps_done += n
         self._redraw()

@@ -27,6 +27,10 @@ class PickerSliders(LatentSliders):
         if len(choices) == 0 or len(choices) != len(names):
             raise ValueError(f"need one name per choice, got {len(names)} names for "
                              f"{len(choices)} choices")
+        for name, choice in zip(names, choices):
+            if not callable(choice):
+                raise TypeError(f"decoders must map latents to images, but the one for "
+                                f"{name!r} is a {type(choice).__name__}")
         self._choices = list(choices)
         names = [str(n) for n in names]
         self.picker = (widgets.ToggleButtons(options=names, style={"button_width": "auto"})
@@ -46,7 +50,13 @@ class PickerSliders(LatentSliders):
     def _draw(self) -> None:
         super()._draw()
         z = self._latent()
-        row = torch.cat([decode(choice, z) for choice in self._choices])
+        images = [decode(choice, z) for choice in self._choices]
+        sizes = {tuple(image.shape[1:]) for image in images}
+        if len(sizes) > 1:
+            raise ValueError(f"decoders make images of different sizes {sorted(sizes)}; the "
+                             "row shows one latent through every choice, so all must make "
+                             "images of one size")
+        row = torch.cat(images)
         self.row_image.value = row_png(row, self._scale)
 
 
@@ -59,6 +69,11 @@ def class_picker(decoder_for_class: Callable[[torch.Tensor, int], torch.Tensor],
     ``decoder_for_class(z, class_index)`` maps B x d latents and a class index (an int, the
     position in ``classes``) to B x 1 x H x W images in [0, 1].
     """
+    if not callable(decoder_for_class):
+        raise TypeError(f"decoder_for_class must be a function (z, class_index) -> images, got "
+                        f"{type(decoder_for_class).__name__}")
+    if isinstance(classes, (str, bytes)) or not hasattr(classes, "__len__") or not len(classes):
+        raise ValueError(f"classes must be a non-empty list of class names, got {classes!r}")
     choices = [lambda z_, k=k: decoder_for_class(z_, k) for k in range(len(classes))]
     return PickerSliders(choices, classes, z, dims=dims, scale=scale,
                          row_caption="the same style in every class:", **options)
@@ -69,5 +84,8 @@ def model_picker(decoders: dict[str, Decoder], z, scale: int = 4, dims=None,
     """Switch between decoders (e.g. ``{"beta = 1": ..., "beta = 4": ...}``) with ``.picker``;
     ``.sliders`` on the shared latent ``z``; ``.image``; ``.row_image``: the same latent
     through every model."""
+    if not isinstance(decoders, dict) or not decoders:
+        raise TypeError(f"decoders must be a non-empty dict {{name: decoder}}, e.g. "
+                        f"{{'beta = 1': vae.generate}}, got {type(decoders).__name__}")
     return PickerSliders(list(decoders.values()), list(decoders), z, dims=dims, scale=scale,
                          row_caption="the same latent through every model:", **options)

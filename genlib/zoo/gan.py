@@ -124,6 +124,10 @@ def toy_wgan(step=wgan_step, *, retrain: bool = False, **overrides):
     settings_default = {"n_critic": 5, "gp_weight": 10.0, "clip": 0.0}
     cfg, settings = configure({**toy_config(), "betas": (0.5, 0.9)}, step, settings_default,
                               overrides)
+    if settings.get("gp_weight", 1.0) == 0 and settings.get("clip", 1.0) == 0:
+        raise ValueError("toy_wgan needs a Lipschitz constraint on the critic: gp_weight > 0 (the "
+                         "gradient penalty) or clip > 0 (weight clipping, with gp_weight=0.0); "
+                         "gp_weight=0 and clip=0 train an unconstrained critic")
     clipping = settings.get("clip", 0.0) > 0
     if clipping:
         cfg.update(lr=5e-5, decay_lr=False)
