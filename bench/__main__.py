@@ -7,6 +7,9 @@ which keep the date and commit they were measured at):
 * ``widgets``     slider latency (``bench/bench_widgets.py``)
 * ``notebooks``   nbval in quick mode; each notebook in full mode with the cache warm, or with
                   ``--cold`` from an empty cache (every model trained first)
+* ``hub``         a class on one JupyterHub: N students run notebook 03 at once from one
+                  read-only shared cache (``bench/hub.py``; only when asked for with
+                  ``--only hub``, as it needs the ``hub`` extra and configurable-http-proxy)
 
 ``make bench`` runs ``OMP_WAIT_POLICY=PASSIVE GENLIB_QUICK=0 python -m bench`` after
 ``make pretrain``; ``--quick`` is the harness's smoke run (tiny chunks, a three-cell notebook),
@@ -31,7 +34,8 @@ import torch
 from . import ROOT, Section, markdown_table, run_process, stop_running_processes
 from . import notebooks, throughput
 
-PARTS = ("throughput", "widgets", "notebooks")
+PARTS = ("throughput", "widgets", "notebooks", "hub")
+DEFAULT_PARTS = ("throughput", "widgets", "notebooks")
 RESULTS = ROOT / "bench" / "RESULTS.md"
 PART = re.compile(r"<!-- part: (?P<name>[\w-]+) -->\n(?P<body>.*?)<!-- end of part -->\n",
                   re.DOTALL)
@@ -108,7 +112,7 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--quick", action="store_true", help="the harness's smoke run")
     parser.add_argument("--output", type=Path, default=None, help="default bench/RESULTS.md "
                         "(a temporary file with --quick)")
-    parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS))
+    parser.add_argument("--only", nargs="+", choices=PARTS, default=list(DEFAULT_PARTS))
     parser.add_argument("--before", default=throughput.BEFORE,
                         help="the commit the throughput is compared with")
     parser.add_argument("--cold", action="store_true",
@@ -132,6 +136,9 @@ def main(argv: list[str] | None = None) -> Path:
                                            steps=4 if args.quick else 40)]
         elif name == "widgets":
             sections = [widgets_section(args.quick, 120 if args.quick else 1200)]
+        elif name == "hub":
+            from . import hub
+            sections = [hub.measure(users=2 if args.quick else 8)]
         else:
             key = "notebooks-cold" if args.cold else "notebooks"
             sections = notebooks.measure(args.quick, deadline, args.cold, args.notebooks)

@@ -3,6 +3,20 @@
 Quick mode (``GENLIB_QUICK=1``, set by CI) shrinks every training run so that a
 notebook executes in about a minute on two CPU cores. Full mode is the default
 for people: it trains the models properly (once; see :mod:`genlib.zoo`).
+
+Folders. ``GENLIB_CACHE`` is the writable cache (default ``<project>/data``): downloads, and
+trained models in its ``checkpoints/``. ``GENLIB_SHARED_CACHE`` lists read-only caches laid
+out the same way (one or more folders separated by ``os.pathsep``, ``:`` on Linux), e.g. the
+one a teacher filled with ``make pretrain`` for a whole class. A recipe looks for its
+checkpoint in this order and loads the first one that fits:
+
+1. ``<each GENLIB_SHARED_CACHE folder>/checkpoints/``, in the order listed; loading from there
+   never writes (no lock, no file), and a file there that is corrupt or does not fit is
+   ignored with a message, never deleted;
+2. ``<GENLIB_CACHE>/checkpoints/``, the user's own cache;
+3. none found: the model is trained and saved in ``<GENLIB_CACHE>/checkpoints/`` only.
+
+``retrain=True`` skips both searches and trains into ``GENLIB_CACHE``.
 """
 from __future__ import annotations
 
@@ -18,15 +32,26 @@ import torch
 T = TypeVar("T")
 
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
 
 
 def env_flag(name: str) -> bool:
-    """True when the environment variable ``name`` is 1, true, yes or on (any case)."""
-    return os.environ.get(name, "").strip().lower() in _TRUE
+    """True when the environment variable ``name`` is 1, true, yes or on, False when it is
+    unset, empty, 0, false, no or off (any case, spaces ignored). Anything else raises
+    ``ValueError`` naming the variable: ``GENLIB_QUICK=2`` is a mistake, not full mode."""
+    value = os.environ.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value not in _FALSE:
+        raise ValueError(f"{name}={os.environ[name]!r} is not a yes/no setting; use 1, true, "
+                         f"yes or on to switch it on, 0, false, no, off or empty (or unset it) "
+                         "to switch it off")
+    return False
 
 
 def is_quick() -> bool:
-    """True when the environment asks for quick mode (``GENLIB_QUICK=1``)."""
+    """True when the environment asks for quick mode (``GENLIB_QUICK=1``; a value that is not
+    yes/no, such as ``2``, raises ``ValueError``: see :func:`env_flag`)."""
     return env_flag("GENLIB_QUICK")
 
 
@@ -41,7 +66,10 @@ def choose(quick: T, full: T) -> T:
 
 
 def seed_everything(seed: int = 0) -> torch.Generator:
-    """Seed Python, NumPy and PyTorch; return a ``torch.Generator`` seeded the same way."""
+    """Seed Python, NumPy and PyTorch; return a ``torch.Generator`` seeded the same way.
+    ``seed`` is a whole number (not a bool, a float or a string)."""
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be a whole number (an int), got {seed!r}")
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
@@ -95,18 +123,22 @@ def training_threads() -> int:
     """How many intra-op CPU threads the notebooks train image models with.
 
     Quick mode: 1, because the test suite runs two notebooks at once (one per core) and its
-    small batches gain nothing from a second thread. Full mode: ``GENLIB_THREADS`` if set,
-    else every core torch found at start-up, so a laptop's cores all work on the full-size
-    training runs. Use: ``torch.set_num_threads(config.training_threads())``.
+    small batches gain nothing from a second thread. Full mode: ``GENLIB_THREADS`` if set (a
+    whole number from 1 to 4 x the CPUs; anything else raises ``ValueError``), else every core
+    torch found at start-up, so a laptop's cores all work on the full-size training runs.
+    Use: ``torch.set_num_threads(config.training_threads())``.
     """
     if is_quick():
         return 1
     value = os.environ.get("GENLIB_THREADS", "").strip()
     if not value:
         return _STARTUP_THREADS
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"GENLIB_THREADS must be a whole number >= 1, got {value!r}; "
-                         "unset it to use every core")
+    cores = os.cpu_count() or _STARTUP_THREADS
+    most = 4 * cores  # beyond the cores, threads only wait for each other
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= most:
+        raise ValueError(f"GENLIB_THREADS must be a whole number from 1 to {most} (4 x the "
+                         f"{cores} CPUs of this machine), got {value!r}; unset it to use every "
+                         "core")
     return int(value)
 
 
@@ -131,14 +163,41 @@ def project_root() -> Path:
 
 
 def data_root() -> Path:
-    """Where downloads and checkpoints are cached: ``GENLIB_CACHE`` or ``<project>/data``."""
+    """Where downloads and checkpoints are cached: ``GENLIB_CACHE`` or ``<project>/data``.
+    ``ValueError`` naming ``GENLIB_CACHE`` when it names something that is not a folder."""
     env = os.environ.get("GENLIB_CACHE")
-    return Path(env).expanduser() if env else project_root() / "data"
+    if not env:
+        return project_root() / "data"
+    root = Path(env).expanduser()
+    if root.exists() and not root.is_dir():
+        raise ValueError(f"GENLIB_CACHE={env!r} is a file, not a folder; point it at a folder "
+                         "(it is created if missing), or unset it to use <project>/data")
+    return root
 
 
 def checkpoint_dir() -> Path:
-    """``<data root>/checkpoints``: trained models, keyed by their configuration."""
+    """``<data root>/checkpoints``: trained models, keyed by their configuration. The only
+    checkpoint folder genlib writes to."""
     return data_root() / "checkpoints"
+
+
+def shared_cache_roots() -> list[Path]:
+    """The read-only caches of ``GENLIB_SHARED_CACHE`` (folders separated by ``os.pathsep``;
+    empty entries are skipped), in the order listed; ``[]`` when it is unset."""
+    entries = os.environ.get("GENLIB_SHARED_CACHE", "").split(os.pathsep)
+    return [Path(entry.strip()).expanduser() for entry in entries if entry.strip()]
+
+
+def shared_checkpoint_dirs() -> list[Path]:
+    """``<folder>/checkpoints`` of each shared cache, searched before :func:`checkpoint_dir`
+    (which is left out if listed too, so a folder is never both shared and writable)."""
+    own = checkpoint_dir().resolve()
+    dirs = []
+    for root in shared_cache_roots():
+        folder = root / "checkpoints"
+        if folder.resolve() != own and folder not in dirs:
+            dirs.append(folder)
+    return dirs
 
 
 def describe() -> str:
@@ -149,4 +208,4 @@ def describe() -> str:
         f"device:  {get_device()}",
         f"torch:   {torch.__version__} ({threads} CPU threads)",
         f"cache:   {data_root()}",
-    ])
+    ] + [f"shared:  {root} (read only, searched first)" for root in shared_cache_roots()])

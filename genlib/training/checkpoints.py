@@ -20,7 +20,35 @@ from .history import History
 
 
 class CheckpointMismatchError(ValueError):
-    """A checkpoint does not fit the model it is loaded into."""
+    """A checkpoint does not fit the model it is loaded into; ``reason`` says why, without
+    the advice on what to do that the message adds."""
+
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason or message
+
+
+def _is_shared(path: Path) -> bool:
+    """True for a file in a ``GENLIB_SHARED_CACHE`` folder, or in a folder this user cannot
+    change: a file that is not theirs to delete."""
+    folder = path.parent
+    if not os.access(folder, os.W_OK):
+        return True
+    try:
+        where = folder.resolve()
+        return any(where == shared.resolve() for shared in config.shared_checkpoint_dirs())
+    except OSError:
+        return True
+
+
+def _advice(path: Path) -> str:
+    """What to do about a checkpoint that cannot be loaded: delete it only where it is the
+    user's own; a shared one is left alone (the recipes skip it)."""
+    if _is_shared(path):
+        return ("it is in a shared or read-only cache, not yours to change: leave it there; "
+                "genlib's recipes skip it and train the model in your own cache "
+                f"({config.checkpoint_dir()}); tell whoever keeps that folder")
+    return "delete it and run again to retrain"
 
 
 def config_key(cfg: dict) -> str:
@@ -73,14 +101,18 @@ def load_checkpoint(path: Path, models: dict[str, torch.nn.Module], map_location
 
     Raises :class:`CheckpointMismatchError` when the file holds other models, tensors of
     other shapes, or (given ``expected_config``) another configuration, with the file's name
-    and what to do.
+    and what to do: delete it if it is the user's own, leave it if it is in a shared or
+    read-only folder (see :mod:`genlib.config` for the search order).
     """
     path = Path(path)
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # truncated or foreign file
-        raise CheckpointMismatchError(
-            f"cannot read checkpoint {path} ({exc}); delete it and run again to retrain") from exc
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        reason = ("it cannot be read, or is not a complete checkpoint "
+                  f"({type(exc).__name__}: {lines[-1][:160] if lines else 'no details'})")
+        raise CheckpointMismatchError(f"cannot read checkpoint {path}: {reason}; "
+                                      f"{_advice(path)}", reason) from exc
     saved = payload.get("models", {}) if isinstance(payload, dict) else {}
     if expected_config is not None:
         wanted = json.loads(json.dumps(expected_config, default=str))
@@ -89,19 +121,37 @@ def load_checkpoint(path: Path, models: dict[str, torch.nn.Module], map_location
                             if (payload.get("config") or {}).get(k) != wanted.get(k))
             raise CheckpointMismatchError(
                 f"checkpoint {path} was saved for another configuration (differs in {differ}); "
-                "it is not loaded. Train anew with retrain=True")
+                "it is not loaded. Train anew with retrain=True",
+                f"it was saved for another configuration (differs in {differ})")
     if set(saved) != set(models):
         raise CheckpointMismatchError(
             f"checkpoint {path} holds models {sorted(saved)}, expected {sorted(models)}; "
-            "delete it and run again to retrain")
+            f"{_advice(path)}", f"it holds models {sorted(saved)}, expected {sorted(models)}")
+    for name in models:   # a file genlib did not write, or weights that diverged
+        state = saved[name]
+        if not isinstance(state, dict) or not all(
+                isinstance(t, torch.Tensor) and (not t.is_floating_point()
+                                                 or bool(torch.isfinite(t).all()))
+                for t in state.values()):
+            raise CheckpointMismatchError(
+                f"checkpoint {path} holds NaN, infinite or malformed weights for '{name}'; it "
+                f"is not loaded: {_advice(path)}", f"its weights for '{name}' are not finite")
+    history = payload.get("history")
+    if history is not None and not (isinstance(history, dict) and all(
+            isinstance(history.get(key, {}), dict) for key in ("metrics", "steps"))):
+        raise CheckpointMismatchError(
+            f"checkpoint {path} holds a history genlib does not write "
+            f"({type(history).__name__}); it is not loaded: {_advice(path)}",
+            "its history is malformed")
     for name, model in models.items():
         try:
             model.load_state_dict(saved[name])
         except RuntimeError as exc:
             first = str(exc).strip().splitlines()[0]
+            advice = _advice(path)
             raise CheckpointMismatchError(
                 f"checkpoint {path} does not fit {type(model).__name__} '{name}' "
-                f"({first}); it was saved from another architecture. Delete it and run "
-                "again to retrain") from exc
-    history = payload.get("history")
+                f"({first}); it was saved from another architecture. "
+                f"{advice[0].upper()}{advice[1:]}",
+                f"it does not fit {type(model).__name__} '{name}' (another architecture)") from exc
     return (History.from_state_dict(history) if history else None), payload.get("extra", {})

@@ -5,12 +5,21 @@ configuration in the current mode (quick-mode models never masquerade as full-mo
 settings passed to the update step, and the *source* of the step: a student who edits the
 step in a notebook gets a model trained by the edit, and the unchanged step loads the model
 ``make pretrain`` trained with genlib's identical copy.
+
+Where a checkpoint is looked for (see :mod:`genlib.config`): first in each read-only shared
+cache of ``GENLIB_SHARED_CACHE`` (``<folder>/checkpoints/``, in the order listed), then in the
+user's own ``GENLIB_CACHE``; the first file that loads is used. A load takes no lock and writes
+nothing, so a class can share one folder that only the teacher may write. A shared file that
+cannot be read or does not fit (another configuration, architecture or models) is ignored
+with a message, never deleted. Only a miss trains, and it saves to ``GENLIB_CACHE`` alone,
+holding ``<file>.lock`` there so that concurrent callers train once.
 """
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import inspect
+import math
 import textwrap
 from pathlib import Path
 from typing import Callable
@@ -22,7 +31,9 @@ except ImportError:  # Windows: no inter-process lock, concurrent callers may bo
 
 import torch
 
-from ..training.checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
+from .. import config
+from ..training.checkpoints import (CheckpointMismatchError, checkpoint_path, load_checkpoint,
+                                    save_checkpoint)
 from ..training.history import History
 
 
@@ -51,6 +62,7 @@ def configure(defaults: dict, step: Callable, step_defaults: dict,
     ``step_defaults``, then any override the step takes as a parameter (``beta=4.0`` for
     ``vae_step``). Any other override must be a key of ``defaults``. A number given as an int
     where the default is a float becomes a float, so ``beta=4`` and ``beta=4.0`` are one model.
+    Every override is checked by :func:`check_setting` before anything is built or trained.
     """
     params = inspect.signature(step).parameters
     settings = {name: p.default for name, p in params.items()
@@ -62,28 +74,90 @@ def configure(defaults: dict, step: Callable, step_defaults: dict,
         if key not in target:
             raise KeyError(f"no setting {key!r}: the recipe has {sorted(cfg)} and "
                            f"{step.__name__} takes {sorted(settings)}")
-        default = target[key]
-        if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        elif isinstance(default, (int, float)) and not isinstance(value, (int, float)):
-            raise TypeError(f"{key} must be a number like its default {default!r}, got {value!r}")
-        target[key] = value
+        target[key] = check_setting(key, value, target[key])
     return cfg, settings
+
+
+# What the recipes' and steps' settings must be, by name (overrides only: defaults are right)
+POSITIVE_SETTINGS = {"latent_dim", "hidden", "depth", "width", "channels", "feature_dim",
+                     "encoder_width", "decoder_width", "discriminator_width", "epochs", "steps",
+                     "batch_size", "n_critic", "warmup_steps", "lr", "lr_g", "lr_d"}
+NON_NEGATIVE_SETTINGS = {"beta", "gp_weight", "clip", "free_bits", "seed", "gamma", "kl_weight",
+                         "pixel_weight"}
+
+
+def check_setting(key: str, value, default):
+    """``value`` for setting ``key`` checked against its ``default``'s kind and the setting's
+    domain; an int where the default is a float becomes a float (``beta=4`` is ``beta=4.0``).
+
+    ``TypeError``: a bool, number, string or sequence where the default is another kind, a
+    fraction where the default is a whole number (``latent_dim=2.5``). ``ValueError``: a size,
+    count, budget or learning rate <= 0, a weight or seed < 0, NaN or infinity, ``betas``
+    outside [0, 1), ``train_images`` neither None nor a positive whole number."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise TypeError(f"{key} must be True or False like its default, got {value!r}")
+        return value
+    if key == "train_images":
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 1):
+            raise ValueError(f"train_images must be None (the whole split) or a positive whole "
+                             f"number of images, got {value!r}")
+        return value
+    if isinstance(default, (list, tuple)) and key == "hidden":
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, (list, tuple)) or not value or any(
+                isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in value):
+            raise ValueError(f"hidden must be a non-empty list of positive layer widths like its "
+                             f"default {list(default)!r}, got {value!r}")
+        return list(value)
+    if key == "betas":
+        if (not isinstance(value, (list, tuple)) or len(value) != 2
+                or not all(isinstance(b, (int, float)) and not isinstance(b, bool)
+                           and 0 <= b < 1 for b in value)):
+            raise ValueError(f"betas must be Adam's pair (beta1, beta2), each in [0, 1), like "
+                             f"its default {tuple(default)!r}, got {value!r}")
+        return tuple(float(b) for b in value)
+    if isinstance(default, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{key} must be a number like its default {default!r}, got {value!r}")
+        if isinstance(default, float) and isinstance(value, int):
+            value = float(value)
+        if isinstance(default, int) and not isinstance(value, int):
+            raise TypeError(f"{key} must be a whole number like its default {default!r}, got "
+                            f"{value!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"{key} must be a finite number, got {value!r}")
+        if key in POSITIVE_SETTINGS and value <= 0:
+            raise ValueError(f"{key} must be positive (like its default {default!r}), got "
+                             f"{value!r}")
+        if key in NON_NEGATIVE_SETTINGS and value < 0:
+            raise ValueError(f"{key} must be >= 0 (like its default {default!r}), got {value!r}")
+        return value
+    if isinstance(default, str) and not isinstance(value, str):
+        raise TypeError(f"{key} must be a name (a string) like its default {default!r}, got "
+                        f"{value!r}")
+    return value
 
 
 def cached(name: str, cfg: dict, step: Callable, settings: dict,
            build: Callable[[], dict[str, torch.nn.Module]],
            fit: Callable[[dict[str, torch.nn.Module]], History],
            retrain: bool = False) -> tuple[dict[str, torch.nn.Module], History]:
-    """``(models, history)``: ``build()`` the models, then load their checkpoint, or train them
-    with ``fit(models)`` and save it. Models come back on the CPU in eval mode; the history's
-    ``config`` is the configuration the models were made with."""
+    """``(models, history)``: ``build()`` the models, then load their checkpoint (from a shared
+    cache, else the user's own), or train them with ``fit(models)`` and save it in the user's
+    cache. Models come back on the CPU in eval mode; the history's ``config`` is the
+    configuration the models were made with."""
+    if not isinstance(retrain, bool):
+        raise TypeError(f"retrain must be True or False, got {retrain!r}")
     key = {"recipe": name, **cfg, "step": step_fingerprint(step), "settings": settings}
     models = build()
     path = checkpoint_path(name, key)
-    if path.exists() and not retrain:   # loading takes no lock: a read-only cache works
+    history = None if retrain else _load_shared(name, path.name, models, key, path.parent)
+    if history is None and path.exists() and not retrain:   # loading takes no lock
         history = _load(name, path, models, key)
-    else:
+    elif history is None:
         with _locked(path):
             if path.exists() and not retrain:  # another process trained it meanwhile
                 history = _load(name, path, models, key)
@@ -97,10 +171,33 @@ def cached(name: str, cfg: dict, step: Callable, settings: dict,
     return models, history
 
 
-def _load(name: str, path: Path, models: dict, key: dict) -> History:
+def _load(name: str, path: Path, models: dict, key: dict, where: str = "") -> History:
     history, _ = load_checkpoint(path, models, expected_config=key)
-    print(f"{name}: loaded from {path.relative_to(path.parents[1])}")
+    print(f"{name}: loaded from {where or path.relative_to(path.parents[1])}")
     return history or History(name, from_cache=True)
+
+
+def _load_shared(name: str, filename: str, models: dict, key: dict,
+                 own: Path) -> History | None:
+    """The history of the first shared cache's ``filename`` that loads into ``models``, or
+    None. Reads only; a file that fails is reported as ignored and left where it is."""
+    for folder in config.shared_checkpoint_dirs():
+        path, before = folder / filename, None
+        try:
+            if not path.is_file():
+                continue
+            before = {k: {n: t.clone() for n, t in m.state_dict().items()}
+                      for k, m in models.items()}
+            return _load(name, path, models, key, where=f"the shared cache {path}")
+        except (CheckpointMismatchError, OSError) as exc:
+            reason = getattr(exc, "reason", None) or f"it cannot be read ({exc})"
+            print(f"{name}: ignored {path} in the shared cache: {reason}. It is left as it "
+                  f"is; the model comes from your own cache {own} instead (trained and saved "
+                  "there if it is not there yet)")
+            if before is not None:  # a partly loaded file must not leak into the training
+                for k, m in models.items():
+                    m.load_state_dict(before[k])
+    return None
 
 
 @contextlib.contextmanager

@@ -1,0 +1,665 @@
+"""A class on one server: a real JupyterHub, N students, one read-only shared cache.
+
+``python -m bench.hub`` (or ``python -m bench --only hub``; needs ``pip install -e '.[hub]'``
+and the proxy, see below):
+
+1. the teacher's step: ``GENLIB_QUICK=1 python -m genlib.zoo`` with ``GENLIB_CACHE`` set to a
+   shared folder (``<tmp>/genlib-bench-hub/shared``; it is kept between runs,
+   ``--fresh-cache`` empties it first), then ``chmod -R a+rX`` and, for the run, no write bit
+   anywhere;
+2. JupyterHub on loopback: ``configurable-http-proxy``, the dummy authenticator, jupyterhub's
+   ``SimpleLocalProcessSpawner`` (every student a hub user with a home folder under
+   ``<tmp>/genlib-bench-hub/home/``, all one system user), and ``c.Spawner.environment`` setting
+   what ``docs/teaching-on-jupyterhub.md`` tells a teacher to set: ``GENLIB_SHARED_CACHE`` (the
+   shared folder), ``GENLIB_CACHE=~/.cache/genlib`` (per user), ``GENLIB_QUICK=1``,
+   ``OMP_NUM_THREADS=1``. Run as root, each single-user server is started through
+   ``setpriv`` without the capabilities that let root write into a read-only folder, so the
+   shared folder is really read-only for the students;
+3. through the hub's REST API (a service token), every student's server is started at once;
+   then in every server a kernel is started through its kernels API, and the notebook's code
+   cells are sent over the kernel's websocket, all students at the same time;
+4. the figures: how many notebooks finished without an error output, whether anything was
+   trained (a new file in a per-user cache; the shared folder's files compared before and
+   after), wall times, and the peak of the summed resident memory (RSS; and PSS, which splits
+   shared pages) of the single-user servers and kernels, sampled from ``/proc`` via psutil.
+
+The proxy: ``configurable-http-proxy`` on the PATH, or ``--proxy PATH``, or the one
+``npm install --prefix bench/artifacts/node configurable-http-proxy`` leaves (git-ignored);
+this script runs that npm command itself when it finds none.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ROOT, Section, TargetCheck, fmt, markdown_table
+from .memory import PEAK_MEMORY_TARGET_GB
+
+WORK = Path(tempfile.gettempdir()) / "genlib-bench-hub"  # outside the tree: configs, homes, cache
+NODE_PREFIX = ROOT / "bench" / "artifacts" / "node"
+NOTEBOOK = ROOT / "notebooks" / "03_dcgan_images.ipynb"
+VENV_BIN = Path(sys.executable).parent
+DROP_CAPS = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+ENV_PROBE = ("import json, os\nprint('BENCH-ENV ' + json.dumps({k: os.environ.get(k) for k in "
+             "('GENLIB_SHARED_CACHE', 'GENLIB_CACHE', 'GENLIB_DATA', 'GENLIB_QUICK', "
+             "'GENLIB_THREADS', 'OMP_NUM_THREADS', 'JUPYTERHUB_USER', 'HOME')} "
+             "| {'pid': os.getpid()}))")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def find_proxy(given: str | None) -> str:
+    """The ``configurable-http-proxy`` command: ``given``, the PATH, or bench's npm folder
+    (installed there with npm if missing)."""
+    if given:
+        return given
+    local = NODE_PREFIX / "node_modules" / ".bin" / "configurable-http-proxy"
+    found = shutil.which("configurable-http-proxy") or (str(local) if local.exists() else None)
+    if found:
+        return found
+    print(f"[hub] installing configurable-http-proxy with npm into {NODE_PREFIX}",
+          file=sys.stderr, flush=True)
+    NODE_PREFIX.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(NODE_PREFIX),
+                    "configurable-http-proxy"], check=True, timeout=300)
+    return str(local)
+
+
+def snapshot(folder: Path) -> dict[str, tuple]:
+    """Every file under ``folder`` with its size, mtime and mode."""
+    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns,
+                                               stat.S_IMODE(p.stat().st_mode))
+            for p in sorted(folder.rglob("*"))} if folder.exists() else {}
+
+
+def set_writable(folder: Path, writable: bool) -> None:
+    """``chmod -R a+rX`` and then ``u+w`` (writable) or ``a-w`` (read-only, for the run)."""
+    for path in [folder, *folder.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode) | 0o444 | (0o111 if path.is_dir() else 0)
+        os.chmod(path, (mode | 0o200) if writable else (mode & ~0o222))
+
+
+def pretrain(shared: Path, fresh: bool) -> float:
+    """The teacher's ``make pretrain`` in quick mode into ``shared``; seconds taken."""
+    if fresh and shared.exists():
+        set_writable(shared, True)
+        shutil.rmtree(shared)
+    shared.mkdir(parents=True, exist_ok=True)
+    set_writable(shared, True)
+    env = dict(os.environ, GENLIB_QUICK="1", GENLIB_CACHE=str(shared),
+               OMP_WAIT_POLICY="PASSIVE", PYTHONPATH=str(ROOT))
+    env.pop("GENLIB_SHARED_CACHE", None)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "genlib.zoo"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=1200)
+    if done.returncode:
+        raise RuntimeError(f"pretraining failed:\n{done.stderr[-3000:]}")
+    set_writable(shared, False)
+    return time.perf_counter() - start
+
+
+def hub_config(port: int, api_port: int, hub_port: int, proxy: str, token: str,
+               users: list[str], shared: Path, drop_caps: bool) -> str:
+    """The jupyterhub_config.py of the run."""
+    singleuser = [str(VENV_BIN / "jupyterhub-singleuser")]
+    cmd = DROP_CAPS + singleuser if drop_caps else singleuser
+    environment = {"GENLIB_SHARED_CACHE": str(shared), "GENLIB_CACHE": "~/.cache/genlib",
+                   "GENLIB_DATA": str(shared), "GENLIB_QUICK": "1", "GENLIB_THREADS": "1",
+                   "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
+    return f"""# written by bench/hub.py
+c = get_config()  # noqa
+c.JupyterHub.bind_url = "http://127.0.0.1:{port}"
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = {hub_port}
+c.JupyterHub.db_url = "sqlite:///{WORK / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = "{WORK / 'jupyterhub_cookie_secret'}"
+c.JupyterHub.cleanup_servers = True
+c.ConfigurableHTTPProxy.command = [{proxy!r}]
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
+c.ConfigurableHTTPProxy.pid_file = "{WORK / 'proxy.pid'}"
+c.JupyterHub.authenticator_class = "dummy"
+c.Authenticator.allowed_users = {set(users)!r}
+c.JupyterHub.spawner_class = "simple"
+c.SimpleLocalProcessSpawner.home_dir_template = "{WORK / 'home'}/{{username}}"
+c.Spawner.cmd = {cmd!r}
+c.Spawner.args = {["--allow-root"] if os.geteuid() == 0 else []!r}
+c.Spawner.default_url = "/lab"
+c.Spawner.start_timeout = 300
+c.Spawner.http_timeout = 300
+c.Spawner.environment = {environment!r}
+c.JupyterHub.services = [{{"name": "bench", "api_token": {token!r}}}]
+c.JupyterHub.load_roles = [{{"name": "bench", "services": ["bench"], "scopes": [
+    "admin:users", "admin:servers", "access:servers", "list:users", "read:users"]}}]
+"""
+
+
+@dataclass
+class MemorySampler:
+    """The summed RSS (every ``period`` s) and PSS (every ``pss_every``-th sample) of the hub's
+    single-user servers and their kernels, read from /proc with psutil."""
+
+    hub_pid: int
+    period: float = 0.5
+    pss_every: int = 10
+    peak_rss: int = 0
+    peak_pss: int = 0
+    peak_processes: int = 0
+    samples: int = 0
+    kernel_hwm: dict[int, int] = field(default_factory=dict)
+    seen: dict[int, float] = field(default_factory=dict)  # pid -> creation time
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def processes(self):
+        import psutil
+
+        try:
+            children = psutil.Process(self.hub_pid).children(recursive=True)
+        except psutil.Error:
+            return []
+        chosen = []
+        for p in children:
+            try:
+                line = " ".join(p.cmdline())
+            except psutil.Error:
+                continue
+            if "singleuser" in line or "ipykernel" in line:
+                chosen.append(p)
+        return chosen
+
+    def sample(self) -> None:
+        import psutil
+
+        rss = pss = 0
+        procs = self.processes()
+        full = self.samples % self.pss_every == 0
+        for p in procs:
+            try:
+                self.seen.setdefault(p.pid, p.create_time())
+                if full:
+                    info = p.memory_full_info()
+                    rss, pss = rss + info.rss, pss + info.pss
+                else:
+                    rss += p.memory_info().rss
+                if "ipykernel" in " ".join(p.cmdline()):
+                    self.kernel_hwm[p.pid] = max(self.kernel_hwm.get(p.pid, 0), _hwm(p.pid))
+            except psutil.Error:
+                pass
+        self.samples += 1
+        self.peak_rss = max(self.peak_rss, rss)
+        self.peak_pss = max(self.peak_pss, pss)
+        self.peak_processes = max(self.peak_processes, len(procs))
+
+    def run(self) -> None:
+        while not self._stop.wait(self.period):
+            self.sample()
+
+    def start(self) -> "MemorySampler":
+        threading.Thread(target=self.run, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def _hwm(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+@dataclass
+class StudentRun:
+    user: str
+    spawn_s: float = float("nan")
+    notebook_s: float = float("nan")
+    cells: int = 0
+    errors: list[str] = field(default_factory=list)
+    loaded_from_shared: int = 0
+    env: dict = field(default_factory=dict)
+    kernel_lineage: str = ""  # the kernel's parent processes: its server, then the hub
+    finished: bool = False
+
+
+class Hub:
+    """The REST and websocket calls of the run, over the proxy on loopback."""
+
+    def __init__(self, port: int, token: str, hub_pid: int):
+        from tornado.httpclient import AsyncHTTPClient
+
+        self.hub_pid = hub_pid
+        self.base = f"http://127.0.0.1:{port}"
+        self.headers = {"Authorization": f"token {token}"}
+        self.http = AsyncHTTPClient(max_clients=64)
+
+    async def call(self, method: str, path: str, body=None, ok=(200, 201, 202, 204),
+                   timeout: float = 60):
+        from tornado.httpclient import HTTPClientError
+
+        try:
+            reply = await self.http.fetch(
+                self.base + path, method=method, headers=self.headers,
+                body=None if body is None and method == "GET" else json.dumps(body or {}),
+                request_timeout=timeout, allow_nonstandard_methods=True)
+        except HTTPClientError as exc:
+            if exc.code in ok:
+                return None
+            text = exc.response.body.decode()[:500] if exc.response else ""
+            raise RuntimeError(f"{method} {path}: {exc.code} {text}") from exc
+        return json.loads(reply.body) if reply.body else None
+
+    async def wait_up(self, timeout: float) -> None:
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                await self.call("GET", "/hub/api/", timeout=5)
+                return
+            except Exception:
+                if time.monotonic() > end:
+                    raise
+                await asyncio.sleep(0.5)
+
+    async def spawn(self, run: StudentRun, timeout: float) -> None:
+        start = time.perf_counter()
+        await self.call("POST", f"/hub/api/users/{run.user}/server", body={})
+        end = time.monotonic() + timeout
+        while True:
+            model = await self.call("GET", f"/hub/api/users/{run.user}")
+            server = (model.get("servers") or {}).get("", {})
+            if server.get("ready"):
+                break
+            if time.monotonic() > end:
+                raise RuntimeError(f"{run.user}'s server not ready after {timeout:.0f} s")
+            await asyncio.sleep(0.5)
+        run.spawn_s = time.perf_counter() - start
+
+    async def run_notebook(self, run: StudentRun, cells: list[str], cell_timeout: float) -> None:
+        from tornado.httpclient import HTTPRequest
+        from tornado.websocket import websocket_connect
+
+        start = time.perf_counter()
+        kernel = await self.call("POST", f"/user/{run.user}/api/kernels",
+                                 body={"name": "python3"})
+        url = (self.base.replace("http", "ws", 1)
+               + f"/user/{run.user}/api/kernels/{kernel['id']}/channels")
+        ws = await websocket_connect(HTTPRequest(url, headers=self.headers),
+                                     max_message_size=256 * 2**20)
+        session = uuid.uuid4().hex
+        try:
+            for index, code in enumerate([ENV_PROBE] + cells):
+                await self._execute(ws, session, run, code, index, cell_timeout)
+                run.cells += index > 0
+                if index == 0:
+                    run.kernel_lineage = lineage(run.env.get("pid"), self.hub_pid)
+                if run.errors:
+                    break
+        finally:
+            ws.close()
+            await self.call("DELETE", f"/user/{run.user}/api/kernels/{kernel['id']}")
+        run.notebook_s = time.perf_counter() - start
+        run.finished = not run.errors and run.cells == len(cells)
+
+    async def _execute(self, ws, session, run: StudentRun, code: str, index: int,
+                       timeout: float) -> None:
+        msg_id = uuid.uuid4().hex
+        await ws.write_message(json.dumps({
+            "header": {"msg_id": msg_id, "username": run.user, "session": session,
+                       "msg_type": "execute_request", "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+            "content": {"code": code, "silent": False, "store_history": True,
+                        "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}}))
+        replied = idle = False
+        end = time.monotonic() + timeout
+        while not (replied and idle):
+            left = end - time.monotonic()
+            if left <= 0:
+                run.errors.append(f"cell {index}: no reply after {timeout:.0f} s")
+                return
+            raw = await asyncio.wait_for(ws.read_message(), left)
+            if raw is None:
+                run.errors.append(f"cell {index}: the kernel's websocket closed")
+                return
+            if isinstance(raw, bytes):
+                continue
+            msg = json.loads(raw)
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg.get("content", {})
+            if kind == "error":
+                run.errors.append(f"cell {index}: {content.get('ename')}: "
+                                  f"{str(content.get('evalue'))[:200]}")
+            elif kind == "stream":
+                text = content.get("text", "")
+                for line in text.splitlines():
+                    if line.startswith("BENCH-ENV "):
+                        run.env = json.loads(line[len("BENCH-ENV "):])
+                run.loaded_from_shared += text.count("loaded from the shared cache")
+            elif kind == "execute_reply":
+                replied = True
+                if content.get("status") == "error" and not run.errors:
+                    run.errors.append(f"cell {index}: {content.get('ename')}")
+            elif kind == "status" and content.get("execution_state") == "idle":
+                idle = True
+
+
+def lineage(pid: int | None, hub_pid: int) -> str:
+    """``kernel < single-user server < ... < hub`` if ``pid`` descends from the hub, else why
+    not: proof that the kernel is the one the hub's spawner started."""
+    import psutil
+
+    try:
+        parents = psutil.Process(pid).parents()
+    except (psutil.Error, TypeError, ValueError):
+        return f"no process {pid}"
+    if hub_pid not in [p.pid for p in parents]:
+        return "not under the hub"
+    names = []
+    for p in parents:
+        try:
+            line = " ".join(p.cmdline())
+        except psutil.Error:
+            line = "?"
+        names.append("single-user server" if "singleuser" in line else
+                     "hub" if p.pid == hub_pid else Path(line.split()[0]).name if line else "?")
+        if p.pid == hub_pid:
+            break
+    return " < ".join(["kernel"] + names)
+
+
+def code_cells(path: Path) -> list[str]:
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    return [c.source for c in nb.cells if c.cell_type == "code"
+            and "skip-execution" not in c.metadata.get("tags", [])]
+
+
+@dataclass
+class HubRun:
+    users: int
+    notebook: str
+    runs: list[StudentRun]
+    pretrain_s: float
+    hub_start_s: float
+    spawn_all_s: float
+    notebooks_all_s: float
+    total_s: float
+    memory: MemorySampler
+    new_files: dict[str, list[str]]
+    shared_unchanged: bool
+    read_only_by: str
+    proxy: str
+    hub_log_tail: str = ""
+
+    @property
+    def finished(self) -> int:
+        return sum(r.finished for r in self.runs)
+
+    @property
+    def new_checkpoints(self) -> int:
+        return sum(1 for files in self.new_files.values() for f in files if f.endswith(".pt"))
+
+
+async def _drive(hub: Hub, runs: list[StudentRun], cells: list[str], spawn_timeout: float,
+                 cell_timeout: float) -> tuple[float, float]:
+    await hub.call("POST", "/hub/api/users", body={"usernames": [r.user for r in runs]},
+                   ok=(200, 201, 409))
+    start = time.perf_counter()
+    await asyncio.gather(*(hub.spawn(r, spawn_timeout) for r in runs))
+    spawned = time.perf_counter()
+    results = await asyncio.gather(*(hub.run_notebook(r, cells, cell_timeout) for r in runs),
+                                   return_exceptions=True)
+    for run, result in zip(runs, results):
+        if isinstance(result, BaseException):
+            run.errors.append(f"driver: {type(result).__name__}: {str(result)[:200]}")
+    done = time.perf_counter()
+    await asyncio.gather(*(hub.call("DELETE", f"/hub/api/users/{r.user}/server")
+                           for r in runs), return_exceptions=True)
+    return spawned - start, done - spawned
+
+
+def run_hub(users: int = 8, notebook: Path = NOTEBOOK, proxy: str | None = None,
+            fresh_cache: bool = False, cell_timeout: float = 300) -> HubRun:
+    """Prepare the shared cache, start the hub, run ``notebook`` for ``users`` students at once."""
+    import psutil  # noqa: F401  (fail early: the memory figures need it)
+
+    begin = time.perf_counter()
+    WORK.mkdir(parents=True, exist_ok=True)
+    proxy = find_proxy(proxy)
+    shared, home = WORK / "shared", WORK / "home"
+    print("[hub] the teacher pretrains (quick mode) into the shared cache", file=sys.stderr,
+          flush=True)
+    pretrain_s = pretrain(shared, fresh_cache)
+    if home.exists():
+        shutil.rmtree(home)
+    for name in ("jupyterhub.sqlite", "proxy.pid"):
+        (WORK / name).unlink(missing_ok=True)
+    drop_caps = os.geteuid() == 0 and shutil.which("setpriv") is not None
+    read_only_by = ("folder and files without write bits; single-user servers run as root "
+                    "through setpriv without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH/CAP_FOWNER"
+                    if drop_caps else "folder and files without write bits" +
+                    (" (root without setpriv: not enforced)" if os.geteuid() == 0 else ""))
+    before = snapshot(shared)
+    names = [f"student{i + 1}" for i in range(users)]
+    port, api_port, hub_port = free_port(), free_port(), free_port()
+    token = secrets.token_hex(32)
+    config = WORK / "jupyterhub_config.py"
+    config.touch(mode=0o600)
+    os.chmod(config, 0o600)  # it holds the service token
+    config.write_text(hub_config(port, api_port, hub_port, proxy, token, names, shared,
+                                 drop_caps))
+    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    for key in [k for k in env if k.startswith("GENLIB_")]:
+        env.pop(key)
+    log = open(WORK / "hub.log", "w")
+    hub_proc = subprocess.Popen([str(VENV_BIN / "jupyterhub"), "-f", str(config)], cwd=WORK,
+                                env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    memory = MemorySampler(hub_proc.pid).start()
+    runs = [StudentRun(name) for name in names]
+    cells = code_cells(notebook)
+    hub_start_s = spawn_all_s = notebooks_all_s = float("nan")
+    try:
+        async def main():
+            hub = Hub(port, token, hub_proc.pid)
+            t = time.perf_counter()
+            await hub.wait_up(120)
+            nonlocal hub_start_s
+            hub_start_s = time.perf_counter() - t
+            print(f"[hub] up in {hub_start_s:.1f} s; starting {users} servers", file=sys.stderr,
+                  flush=True)
+            return await _drive(hub, runs, cells, spawn_timeout=300, cell_timeout=cell_timeout)
+        spawn_all_s, notebooks_all_s = asyncio.run(main())
+    finally:
+        memory.stop()
+        _stop_hub(hub_proc, memory.seen)
+        log.close()
+    after = snapshot(shared)
+    new_files = {r.user: sorted(p.relative_to(home / r.user).as_posix()
+                                for p in (home / r.user / ".cache" / "genlib").rglob("*")
+                                if p.is_file())
+                 if (home / r.user / ".cache" / "genlib").exists() else [] for r in runs}
+    tail = "\n".join((WORK / "hub.log").read_text().splitlines()[-30:])
+    return HubRun(users, notebook.name, runs, pretrain_s, hub_start_s, spawn_all_s,
+                  notebooks_all_s, time.perf_counter() - begin, memory, new_files,
+                  before == after, read_only_by, proxy, tail)
+
+
+def _stop_hub(hub_proc: subprocess.Popen, started: dict) -> None:
+    """SIGTERM the hub (it stops the proxy and the servers it started), then SIGKILL whatever
+    is left of its process group and of the servers and kernels seen under it (``started``:
+    pid -> process creation time, so that a reused pid is never hit)."""
+    import psutil
+
+    if hub_proc.poll() is None:
+        hub_proc.send_signal(signal.SIGTERM)
+        try:
+            hub_proc.wait(30)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(hub_proc.pid, signal.SIGKILL)  # the group this script started
+    except ProcessLookupError:
+        pass
+    for pid, created in started.items():
+        try:
+            proc = psutil.Process(pid)
+            if proc.create_time() == created:
+                proc.kill()
+        except psutil.Error:
+            pass
+
+
+def section(result: HubRun) -> Section:
+    """The RESULTS.md section of a run."""
+    gb = 1e9
+    kernels = sorted(result.memory.kernel_hwm.values())
+    checks = [
+        TargetCheck(f"hub: {result.notebook} finished without an error output, of "
+                    f"{result.users} students at once", result.finished, result.users,
+                    "notebooks", higher_is_better=True),
+        TargetCheck("hub: checkpoints trained into per-user caches", result.new_checkpoints, 0,
+                    "files", higher_is_better=False),
+        TargetCheck("hub: peak memory of one student's kernel", (kernels[-1] / gb)
+                    if kernels else float("nan"), PEAK_MEMORY_TARGET_GB, "GB",
+                    higher_is_better=False),
+    ]
+    rows = [[r.user, fmt(r.spawn_s), fmt(r.notebook_s), str(r.cells), str(r.loaded_from_shared),
+             str(len(result.new_files[r.user])), "yes" if r.finished else
+             "; ".join(r.errors)[:200] or "no"] for r in result.runs]
+    env = result.runs[0].env if result.runs else {}
+    per_kernel = (f"{fmt(kernels[0] / gb)} to {fmt(kernels[-1] / gb)} GB"
+                  if kernels else "not measured")
+    under = sum(r.kernel_lineage.startswith("kernel < single-user server")
+                and r.kernel_lineage.endswith("< hub") for r in result.runs)
+    own_env = sum(r.env.get("JUPYTERHUB_USER") == r.user and r.env.get("GENLIB_SHARED_CACHE")
+                  and r.env.get("GENLIB_CACHE") == "~/.cache/genlib" for r in result.runs)
+    import psutil
+
+    summary = [
+        ["machine", f"{os.cpu_count()} vCPU, {psutil.virtual_memory().total / 2**30:.0f} GiB "
+                    "memory, shared with other jobs (load average in the line above)"],
+        ["students (hub users, one server and one kernel each)", str(result.users)],
+        ["kernels whose parent is their user's single-user server, a child of the hub",
+         f"{under}/{result.users} (e.g. `{result.runs[0].kernel_lineage}`)"],
+        ["kernels with the hub's environment (their JUPYTERHUB_USER, GENLIB_SHARED_CACHE, "
+         "GENLIB_CACHE)", f"{own_env}/{result.users}"],
+        ["notebooks finished, no error output", f"{result.finished}/{result.users}"],
+        ["trained (new checkpoint files in per-user caches)", str(result.new_checkpoints)],
+        ["files in per-user caches after the run", str(sum(map(len, result.new_files.values())))],
+        ["shared cache unchanged (every file's size, mtime, mode)",
+         "yes" if result.shared_unchanged else "**no**"],
+        ["wall time: all servers started through the hub API", f"{fmt(result.spawn_all_s)} s"],
+        ["wall time: the notebook in every kernel at once (kernel start to last cell)",
+         f"{fmt(result.notebooks_all_s)} s"],
+        ["wall time: whole run (pretrain check, hub, spawns, notebooks, shutdown)",
+         f"{fmt(result.total_s)} s"],
+        ["teacher's pretrain into the shared cache (quick mode; loads only if already there)",
+         f"{fmt(result.pretrain_s)} s"],
+        ["peak of summed RSS, servers + kernels (sampled every 0.5 s)",
+         f"{fmt(result.memory.peak_rss / gb)} GB"],
+        ["peak of summed PSS, servers + kernels (shared pages split; every 5 s)",
+         f"{fmt(result.memory.peak_pss / gb)} GB"],
+        ["peak RSS (VmHWM) of one kernel", per_kernel],
+        ["processes counted at the peak", str(result.memory.peak_processes)],
+    ]
+    text = [
+        f"{result.users} students on one JupyterHub (`jupyterhub` {_version('jupyterhub')}, "
+        f"configurable-http-proxy {_proxy_version(result.proxy)} (node), DummyAuthenticator, "
+        "SimpleLocalProcessSpawner, loopback) run `" + result.notebook + "` at the same time, "
+        "each in a kernel its own single-user server started (via the servers' kernels API "
+        "and websocket). The shared cache was filled beforehand by "
+        "`GENLIB_QUICK=1 python -m genlib.zoo`; read-only during the run: "
+        f"{result.read_only_by}. Every kernel's environment, as the hub's spawner set it "
+        f"(student1's): `{json.dumps({k: v for k, v in env.items() if k != 'pid'})}`.", "",
+        markdown_table(["figure", "value"], summary), "",
+        markdown_table(["student", "server start (s)", "notebook (s)", "cells",
+                        "models loaded from the shared cache", "files in own cache",
+                        "finished"], rows), "",
+        "Re-run: `.venv/bin/pip install -e '.[hub]'` (and `npm install --prefix "
+        "bench/artifacts/node configurable-http-proxy`, done by the script when missing), "
+        "then `.venv/bin/python -m bench.hub` (`--users N`, `--fresh-cache`).",
+    ]
+    return Section("A class on one server: JupyterHub with a shared read-only cache",
+                   "\n".join(text), checks)
+
+
+def _proxy_version(proxy: str) -> str:
+    try:
+        return subprocess.run([proxy, "--version"], capture_output=True, text=True,
+                              timeout=30).stdout.strip() or "?"
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "?"
+
+
+def measure(users: int = 8, proxy: str | None = None, fresh_cache: bool = False) -> Section:
+    """Run the class and return its RESULTS.md section (for ``python -m bench --only hub``)."""
+    result = run_hub(users, proxy=proxy, fresh_cache=fresh_cache)
+    print(json.dumps({"finished": f"{result.finished}/{users}",
+                      "new_checkpoints": result.new_checkpoints,
+                      "shared_unchanged": result.shared_unchanged,
+                      "spawn_all_s": round(result.spawn_all_s, 1),
+                      "notebooks_all_s": round(result.notebooks_all_s, 1),
+                      "total_s": round(result.total_s, 1),
+                      "peak_rss_gb": round(result.memory.peak_rss / 1e9, 2),
+                      "peak_pss_gb": round(result.memory.peak_pss / 1e9, 2),
+                      "errors": {r.user: r.errors for r in result.runs if r.errors}}),
+          file=sys.stderr, flush=True)
+    if result.finished < users:
+        print(f"[hub] hub log tail:\n{result.hub_log_tail}", file=sys.stderr)
+    return section(result)
+
+
+def main(argv: list[str] | None = None) -> Path:
+    from .__main__ import RESULTS, provenance, render_part, update_results
+
+    parser = argparse.ArgumentParser(prog="python -m bench.hub",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=8)
+    parser.add_argument("--proxy", default=None, help="the configurable-http-proxy command")
+    parser.add_argument("--fresh-cache", action="store_true",
+                        help="empty the shared cache first (the teacher trains every model)")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    command = " ".join(["python -m bench.hub"] + (argv if argv is not None else sys.argv[1:]))
+    start, load = time.monotonic(), os.getloadavg()
+    part = render_part("hub", [measure(args.users, args.proxy, args.fresh_cache)],
+                       provenance(command, load, time.monotonic() - start))
+    update_results(args.output, {"hub": part})
+    print(f"[hub] wrote {args.output}", file=sys.stderr)
+    return args.output
+
+
+if __name__ == "__main__":
+    main()
