@@ -7,12 +7,14 @@ STAMP  := $(VENV)/.genlib-installed
 GENLIB_QUICK ?= 1
 export GENLIB_QUICK
 
-.PHONY: lab test unit notebooks browser render pretrain bench bench-cold bench-quick clean-venv
+.PHONY: lab test offline unit notebooks browser render pretrain bench bench-cold bench-quick clean-venv
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tools/torch_build.py tools/lab_settings.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python tools/torch_build.py --install   # the CPU build on Linux without an NVIDIA GPU
 	$(BIN)/python -m pip install --quiet -e '.[lab,test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (genlib)" >/dev/null
+	$(BIN)/python tools/lab_settings.py >/dev/null   # no news pop-up, no update check
 	@touch $(STAMP)
 
 lab: $(STAMP)  ## open the collection in JupyterLab
@@ -21,6 +23,10 @@ lab: $(STAMP)  ## open the collection in JupyterLab
 test: $(STAMP)  ## genlib unit tests, the browser test, and nbval over every notebook
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile \
 	    --nbval-lax --nbval-current-env --nbval-cell-timeout=600 tests notebooks
+
+offline: $(STAMP)  ## every notebook (quick mode) on the digits alone, as where no data set can be had
+	GENLIB_HIDE_DATA=1 OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest -p no:cacheprovider -n 2 \
+	    --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=600 notebooks
 
 unit: $(STAMP)  ## unit tests only (fast)
 	$(BIN)/python -m pytest -q tests -m "not browser and not bench"

@@ -163,11 +163,15 @@ def project_root() -> Path:
 
 
 def data_root() -> Path:
-    """Where downloads and checkpoints are cached: ``GENLIB_CACHE`` or ``<project>/data``.
-    ``ValueError`` naming ``GENLIB_CACHE`` when it names something that is not a folder."""
+    """Where downloads and checkpoints are cached: ``GENLIB_CACHE``, else ``<project>/data`` in
+    a checkout of the collection, else (genlib installed as a package, as on Colab) the user's
+    cache folder ``$XDG_CACHE_HOME/genlib`` (``~/.cache/genlib``). ``ValueError`` naming
+    ``GENLIB_CACHE`` when it names something that is not a folder."""
     env = os.environ.get("GENLIB_CACHE")
     if not env:
-        return project_root() / "data"
+        if (project_root() / "pyproject.toml").is_file():
+            return project_root() / "data"
+        return Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "genlib"
     root = Path(env).expanduser()
     if root.exists() and not root.is_dir():
         raise ValueError(f"GENLIB_CACHE={env!r} is a file, not a folder; point it at a folder "

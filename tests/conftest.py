@@ -1,4 +1,5 @@
-"""Shared test settings: unit tests run on one thread and in quick mode."""
+"""Shared test settings: unit tests run on one thread and in quick mode, and see the data
+folders of this machine whatever ``GENLIB_HIDE_DATA`` says (it is for the notebooks)."""
 
 import pytest
 import torch
@@ -16,3 +17,8 @@ def cache_dir(tmp_path, monkeypatch):
     """A private checkpoint/data cache, so tests never touch data/."""
     monkeypatch.setenv("GENLIB_CACHE", str(tmp_path / "cache"))
     return tmp_path / "cache"
+
+
+@pytest.fixture(autouse=True)
+def _data_not_hidden(monkeypatch):
+    monkeypatch.delenv("GENLIB_HIDE_DATA", raising=False)

@@ -29,7 +29,8 @@ import torch
 from torch import nn
 
 from genlib import config, zoo
-from genlib.data import Batches, DataError, load_images, toy2d
+from genlib.data import Batches, DataError, binarize, load_images, toy2d
+from genlib.data.sources import download
 from genlib.metrics import (Contender, class_coverage_kl, class_histogram, classifier_features,
                             confident_share, fixed_binarization, frechet_distance,
                             gaussian_frechet_distance, iwae_estimate, iwae_log_weights,
@@ -149,6 +150,15 @@ DATA = [
      ValueError, "tensors"),
     ("ring std=-1", lambda mp: toy2d.ring(std=-1.0), ValueError, "std"),
     ("grid std=0", lambda mp: toy2d.grid(std=0.0), ValueError, "std"),
+    ("load_images root missing", lambda mp: load_images("fashion-mnist", root="/no/such/dir"),
+     DataError, "root"),
+    ("GENLIB_DATASET unknown", lambda mp: (mp.setenv("GENLIB_DATASET", "cifar"), load_images()),
+     DataError, "GENLIB_DATASET"),
+    ("binarize NaN", lambda mp: binarize(torch.full((2, 1, 2, 2), NAN)), ValueError, "images"),
+    ("binarize 0..255", lambda mp: binarize(torch.full((2, 1, 2, 2), 255.0)), ValueError,
+     "images"),
+    ("download deadline=0", lambda mp: download("f", "/tmp", [], deadline=0), ValueError,
+     "deadline"),
 ]
 
 CACHE = [  # every override is checked in configure, before anything is built or trained

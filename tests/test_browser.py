@@ -13,35 +13,17 @@ Run alone with ``make browser`` or ``pytest -m browser tests``.
 """
 from __future__ import annotations
 
-import json
-import os
 import re
-import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
 
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="needs the playwright package (pip install playwright)")
+from browser_support import (ARTIFACTS, TIMEOUT_MS, chromium, jupyterlab, require_browser,
+                             run_menu_command, sync_api, wait_for_idle_kernel)
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "tests" / "artifacts"
 NOTEBOOK = "sliders.ipynb"
-TIMEOUT_MS = 90_000
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"),
-]
+pytestmark = pytest.mark.browser
 
 SETUP_CELL = """\
 import torch
@@ -62,17 +44,6 @@ shown = image_png(decode(decoder, w.z[None])[0], 4)
 print(f"kernel: z1 = {w.z[0].item():.2f}, image shows z: {w.image.value == shown}, "
       f"redraws: {w.redraws}")"""
 
-LAB_SETTINGS = {  # no news or update toasts over the screenshots, no requests to the internet
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        {"fetchNews": "false", "checkForUpdates": False},
-}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def write_notebook(folder: Path) -> None:
     nb = nbformat.v4.new_notebook()
@@ -85,65 +56,13 @@ def write_notebook(folder: Path) -> None:
 
 @pytest.fixture
 def lab(tmp_path):
-    """A JupyterLab server on a free loopback port: yields (base url, token); always stopped."""
-    serve, home = tmp_path / "serve", tmp_path / "jupyter"
+    """A JupyterLab server serving the small notebook: yields (base url, token)."""
+    require_browser()
+    serve = tmp_path / "serve"
     serve.mkdir()
     write_notebook(serve)
-    for name, values in LAB_SETTINGS.items():
-        path = home / "config" / "lab" / "user-settings" / name
-        path.parent.mkdir(parents=True)
-        path.write_text(json.dumps(values))
-    port, token = free_port(), secrets.token_hex(16)
-    env = dict(os.environ,
-               JUPYTER_CONFIG_DIR=str(home / "config"),  # private settings and workspaces
-               JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-               OMP_NUM_THREADS="1")
-    log = open(tmp_path / "jupyterlab.log", "wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip", "127.0.0.1",
-         "--port", str(port), f"--IdentityProvider.token={token}", "--LabApp.news_url=None",
-         f"--ServerApp.root_dir={serve}", "--ServerApp.port_retries=0"],
-        env=env, cwd=serve, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True)  # its own process group: the kernels it starts go with it
-    base = f"http://127.0.0.1:{port}"
-    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if server.poll() is not None:
-                pytest.fail("JupyterLab exited: " + (tmp_path / "jupyterlab.log").read_text()[-2000:])
-            try:
-                with direct.open(f"{base}/api/status?token={token}", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("JupyterLab did not answer within 90 s")
-            time.sleep(0.3)
-        yield base, token
-    finally:
-        server.terminate()  # SIGTERM: the server shuts its kernels down
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-        try:  # anything of its process group left behind (a kernel) goes too
-            os.killpg(server.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        log.close()
-
-
-def run_menu_command(page, *path: str) -> None:
-    """Click through the menu bar: ``run_menu_command(page, "View", "Appearance", "...")``."""
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{path[0]}$")).click()
-    for i, label in enumerate(path[1:], start=1):
-        item = page.locator(".lm-Menu:visible .lm-Menu-itemLabel",
-                            has_text=re.compile(f"^{re.escape(label)}$")).first
-        item.hover() if i < len(path) - 1 else item.click()
+    with jupyterlab(serve, tmp_path / "jupyter", {"OMP_NUM_THREADS": "1"}) as server:
+        yield server
 
 
 def test_slider_moves_the_image_in_jupyterlab(lab):
@@ -152,28 +71,19 @@ def test_slider_moves_the_image_in_jupyterlab(lab):
     base, token = lab
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-proxy-server"])
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{base}/lab/tree/{NOTEBOOK}?reset&token={token}")
         try:
-            page = browser.new_page(viewport={"width": 1200, "height": 800})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{base}/lab/tree/{NOTEBOOK}?reset&token={token}")
-            try:
-                check_sliders(page, expect)
-            except Exception:
-                page.screenshot(path=str(ARTIFACTS / "browser_failure.png"))
-                raise
-        finally:
-            browser.close()
+            check_sliders(page, expect)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "browser_failure.png"))
+            raise
 
 
 def check_sliders(page, expect) -> None:
-    # Run All only once the kernel is up, or the outputs may never appear
-    expect(page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$"))).to_be_visible()
-    expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_be_visible()
+    wait_for_idle_kernel(page, expect)
     run_menu_command(page, "Run", "Run All Cells")
 
     image = page.locator(".jp-OutputArea-output img.widget-image").first

@@ -18,7 +18,7 @@ def test_every_listed_file_exists():
 
 def test_every_genlib_module_and_bench_script_is_listed():
     listed = set(listed_paths())
-    modules = [p.relative_to(ROOT).as_posix() for folder in ("genlib", "bench")
+    modules = [p.relative_to(ROOT).as_posix() for folder in ("genlib", "bench", "tools")
                for p in (ROOT / folder).rglob("*.py")
                if p.name not in ("__init__.py",) and not (p.name == "__main__.py" and
                                                            p.parent.name != "bench")]

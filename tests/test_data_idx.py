@@ -63,7 +63,7 @@ def test_encode_rejects_too_many_dims():
 def test_truncated_gz_names_file_and_says_delete(tmp_path):
     path = tmp_path / "train-images-idx3-ubyte.gz"
     path.write_bytes(gzip.compress(encode_idx(IMAGES))[:-20])
-    with pytest.raises(CorruptFileError, match="Delete it and run again") as exc:
+    with pytest.raises(CorruptFileError, match="delete it and run again") as exc:
         read_idx(path, IMAGES_MAGIC)
     assert_names(exc, path)
 

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from genlib.data import (ChecksumError, CorruptFileError, DataError, DataNotFoundError,
-                         UnknownDatasetError, images, load_images, resolve_dataset, sources)
+                         UnknownDatasetError, class_names, image_shape, images, load_images,
+                         resolve_dataset, sources)
 from genlib.data.idx import encode_idx
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -87,7 +88,7 @@ def test_truncated_gz_through_load_images(tiny):
     write_split(tiny)
     path = tiny / "train-images-idx3-ubyte.gz"
     path.write_bytes(path.read_bytes()[:-10])
-    with pytest.raises(CorruptFileError, match="Delete it and run again") as exc:
+    with pytest.raises(CorruptFileError, match="delete it and run again") as exc:
         load_images("tiny", "train", root=tiny)
     assert str(path) in str(exc.value)
 
@@ -114,6 +115,7 @@ def test_no_data_and_offline(hermetic, monkeypatch):
     monkeypatch.setenv("GENLIB_OFFLINE", "1")
     (hermetic / "empty").mkdir()
     monkeypatch.setenv("GENLIB_DATA", str(hermetic / "empty"))
+    (hermetic / "root").mkdir()
     with pytest.raises(DataNotFoundError) as exc:
         load_images("mnist", "train", root=hermetic / "root")
     assert "train-images-idx3-ubyte" in str(exc.value)
@@ -143,7 +145,7 @@ def test_bad_split():
 def test_auto_means_fashion_mnist_and_mnist_only_by_name(hermetic, capsys):
     for split in ("train", "test"):
         write_split(hermetic / "project" / "mnist", split)
-    assert resolve_dataset("auto") == "digits"         # MNIST is here, but never chosen by "auto"
+    assert resolve_dataset("auto") == "digits-28"      # MNIST is here, but never chosen by "auto"
     assert "fashion-mnist is neither on this machine nor downloadable" in capsys.readouterr().out
     assert resolve_dataset("mnist") == "mnist"
     for split in ("train", "test"):
@@ -157,16 +159,39 @@ def test_auto_downloads_fashion_mnist_when_a_mirror_answers(hermetic, monkeypatc
                         lambda spec, timeout=0: asked.append(spec.name) or True)
     assert resolve_dataset("auto", verbose=False) == "fashion-mnist" and asked == ["fashion-mnist"]
     monkeypatch.setenv("GENLIB_OFFLINE", "1")  # ... but not when downloads are off
-    assert resolve_dataset("auto", verbose=False) == "digits"
+    assert resolve_dataset("auto", verbose=False) == "digits-28"
 
 
 def test_auto_falls_back_to_fashion_then_digits(hermetic, capsys):
-    assert resolve_dataset("auto") == "digits"
-    assert "digits" in capsys.readouterr().out
+    assert resolve_dataset("auto") == "digits-28"
+    assert "digits, enlarged to 28 x 28" in capsys.readouterr().out
     write_split(hermetic / "project" / "mnist", "test")  # half of mnist is not enough
     for split in ("train", "test"):
         write_split(hermetic / "debian" / "fashion-mnist", split)
     assert resolve_dataset("auto", verbose=False) == "fashion-mnist"
+
+
+def test_digits_28_are_the_digits_enlarged(hermetic):
+    small, labels = load_images("digits", "test")
+    big, big_labels = load_images("digits-28", "test")
+    assert big.shape == (297, 1, 28, 28) and image_shape("digits-28") == (1, 28, 28)
+    assert torch.equal(labels, big_labels) and 0 <= big.min() and big.max() <= 1
+    assert (big.mean((1, 2, 3)) - small.mean((1, 2, 3))).abs().max() < 0.05  # the ink is kept
+    shrunk = torch.nn.functional.adaptive_avg_pool2d(big, 8)  # back on the 8 x 8 grid
+    assert (shrunk - small).abs().mean() < 0.1
+    assert class_names("digits-28") == class_names("digits")
+
+
+def test_hidden_data_leaves_the_digits(hermetic, monkeypatch, capsys):
+    for split in ("train", "test"):
+        write_split(hermetic / "project" / "fashion-mnist", split)
+    assert resolve_dataset("auto", verbose=False) == "fashion-mnist"
+    monkeypatch.setenv("GENLIB_HIDE_DATA", "1")
+    monkeypatch.setattr(sources, "mirror_reachable", lambda spec, timeout=0: True)  # not asked
+    assert resolve_dataset("auto") == "digits-28" and not sources.downloads_allowed()
+    assert "enlarged to 28 x 28" in capsys.readouterr().out
+    with pytest.raises(DataNotFoundError, match="GENLIB_HIDE_DATA"):
+        load_images("fashion-mnist", "test")
 
 
 def test_auto_environment_override(hermetic, monkeypatch, capsys):
@@ -201,7 +226,7 @@ def test_digits():
 
 
 @pytest.mark.skipif(not (DEBIAN_FASHION / "train-images-idx3-ubyte.gz").is_file(),
-                    reason="needs Debian's dataset-fashion-mnist (apt-get install "
+                    reason="needs Debian's Fashion-MNIST (enable: apt-get install "
                            "dataset-fashion-mnist)")
 def test_fashion_mnist_train_from_debian(monkeypatch, tmp_path):
     monkeypatch.delenv("GENLIB_DATA", raising=False)
@@ -217,7 +242,8 @@ def test_fashion_mnist_train_from_debian(monkeypatch, tmp_path):
 
 
 @pytest.mark.skipif(not (SHARED_DATA / "mnist" / "t10k-images-idx3-ubyte.gz").is_file(),
-                    reason=f"needs the MNIST test split in {SHARED_DATA}/mnist")
+                    reason=f"needs the MNIST test split in {SHARED_DATA}/mnist (enable: put "
+                           "t10k-*-idx*-ubyte.gz there)")
 def test_mnist_test_split_through_genlib_data(monkeypatch, tmp_path):
     monkeypatch.setenv("GENLIB_DATA", str(SHARED_DATA))
     monkeypatch.setattr(sources, "project_data_dir", lambda: tmp_path / "project")

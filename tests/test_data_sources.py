@@ -48,6 +48,7 @@ def put(folder: Path, filename: str = "t10k-labels-idx1-ubyte.gz") -> Path:
 # ------------------------------------------------------------------------------ searching
 def test_search_order(hermetic, monkeypatch):
     tmp = hermetic
+    (tmp / "root").mkdir()
     monkeypatch.setenv("GENLIB_DATA", os.pathsep.join([str(tmp / "env1"), str(tmp / "env2")]))
     assert sources.search_dirs("mnist", tmp / "root") == [
         tmp / "root", tmp / "root" / "mnist", tmp / "env1" / "mnist", tmp / "env2" / "mnist",
@@ -69,6 +70,7 @@ def test_nothing_found_offline(hermetic, monkeypatch):
     monkeypatch.setenv("GENLIB_OFFLINE", "1")
     monkeypatch.setenv("GENLIB_DATA", str(hermetic / "empty"))
     (hermetic / "empty").mkdir()
+    (hermetic / "root").mkdir()
     with pytest.raises(DataNotFoundError) as exc:
         sources.locate("fashion-mnist", "train-images-idx3-ubyte", hermetic / "root")
     message = str(exc.value)
@@ -179,7 +181,8 @@ def test_mirror_probe(server, hermetic):
 
 
 @pytest.mark.skipif(not (SHARED_MNIST / "t10k-labels-idx1-ubyte.gz").is_file(),
-                    reason=f"needs the real MNIST test labels in {SHARED_MNIST}")
+                    reason=f"needs the real MNIST test labels in {SHARED_MNIST} (enable: put "
+                           "t10k-labels-idx1-ubyte.gz there)")
 def test_locate_downloads_real_file_through_mirror_list(server, hermetic, monkeypatch):
     spec = dataclasses.replace(sources.MNIST, mirrors=(f"{server}/missing/", f"{server}/real/"))
     monkeypatch.setitem(sources.DATASETS, "mnist", spec)
@@ -205,3 +208,37 @@ def test_class_names_cover_every_data_set():
     assert len(CLASS_NAMES["digits"]) == 10
     with pytest.raises(UnknownDatasetError, match="resolve_dataset"):
         class_names("auto")
+
+
+def test_a_root_that_is_not_a_folder_is_an_error(hermetic):
+    with pytest.raises(DataNotFoundError, match="root=.*is not a folder"):
+        sources.locate("mnist", "t10k-labels-idx1-ubyte", hermetic / "no-such-folder")
+
+
+def test_a_trickling_mirror_is_given_up_on(hermetic, monkeypatch):
+    class Trickle:  # one small chunk at a time, for ever
+        headers = {}
+        def read(self, n):
+            return b"x" * 10
+        def __enter__(self):
+            return self
+        def __exit__(self, *exc):
+            return False
+    monkeypatch.setattr(sources.urllib.request, "urlopen", lambda url, timeout: Trickle())
+    with pytest.raises(sources.DownloadError, match="after 0.2 s: the mirror is too slow"):
+        sources.download("t10k-labels-idx1-ubyte", hermetic / "dl", ["http://mirror.invalid/"],
+                         deadline=0.2)
+    assert not list((hermetic / "dl").iterdir())  # nothing left behind
+
+
+def test_a_part_file_left_by_a_killed_download_is_removed(hermetic, monkeypatch):
+    folder = hermetic / "dl"
+    folder.mkdir()
+    old, fresh = folder / ".t10k-labels-idx1-ubyte.abc.part", folder / ".t10k-labels-idx1-ubyte.def.part"
+    old.write_bytes(b"half"); fresh.write_bytes(b"half")
+    os.utime(old, (0, 0))  # from 1970: no download runs that long
+    monkeypatch.setattr(sources.urllib.request, "urlopen",
+                        lambda url, timeout: (_ for _ in ()).throw(OSError("offline")))
+    with pytest.raises(sources.DownloadError):
+        sources.download("t10k-labels-idx1-ubyte", folder, ["http://mirror.invalid/"])
+    assert not old.exists() and fresh.exists()  # another run may still be writing the fresh one

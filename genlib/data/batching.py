@@ -80,7 +80,10 @@ def binarize(images: torch.Tensor, generator: torch.Generator | None = None) -> 
     and a fresh draw on every call (the VAE track uses it as data augmentation for a
     Bernoulli likelihood).
     """
+    if images.numel() and torch.isnan(images).any():
+        raise ValueError("images must hold pixel values in [0, 1] (as load_images returns), "
+                         "got NaN")
     if images.numel() and (images.min() < 0 or images.max() > 1):
-        raise ValueError("binarize needs pixel values in [0, 1] (as load_images returns), got "
+        raise ValueError("images must hold pixel values in [0, 1] (as load_images returns), got "
                          f"values from {images.min().item():.3g} to {images.max().item():.3g}")
     return torch.bernoulli(images, generator=generator)

@@ -34,7 +34,9 @@ UBYTE = 0x08
 MAX_NDIM = 4
 MAX_BYTES = 1 << 30  # 1 GiB of decompressed data: far above any data set used here
 _GZIP_MAGIC = b"\x1f\x8b"
-_REDOWNLOAD = "Delete it and run again to re-download it (or replace it with a good copy)."
+_REDOWNLOAD = ("If it is in your own cache, delete it and run again to re-download it (or "
+               "replace it with a good copy); if it is in a shared folder, leave it and tell "
+               "whoever keeps that folder, and meanwhile drop the folder from GENLIB_DATA.")
 
 
 # --------------------------------------------------------------------------------- errors

@@ -6,11 +6,15 @@ name               size    splits (train/test)   source
 ``mnist``          28x28   60000 / 10000         IDX files (see :mod:`genlib.data.sources`)
 ``fashion-mnist``  28x28   60000 / 10000         IDX files; Debian: dataset-fashion-mnist
 ``digits``         8x8     1500 / 297            scikit-learn's ``load_digits`` (always offline)
+``digits-28``      28x28   1500 / 297            the same digits, enlarged by bilinear
+                                                 interpolation (what ``"auto"`` falls back to)
 =================  ======  ====================  =============================================
 
 ``digits`` (1797 scans with 17 grey levels 0..16) has no official split: we use the
 first 1500 images (in the order scikit-learn ships them) for training and the remaining 297
-for testing. ``"auto"`` picks a data set for you, see :func:`resolve_dataset`.
+for testing. ``digits-28`` serves them at the 28 x 28 of the other data sets, so that every
+notebook's models (made for 28 x 28 images) run where Fashion-MNIST cannot be had. ``"auto"``
+picks a data set for you, see :func:`resolve_dataset`.
 """
 from __future__ import annotations
 
@@ -23,19 +27,21 @@ from . import sources
 from .idx import DataError, DataNotFoundError, UnknownDatasetError
 
 DIGITS_TRAIN = 1500  # digits: first 1500 samples train, the other 297 test
-AUTO_ORDER = ("fashion-mnist",)  # what "auto" means (the committed outputs' data), else digits
+AUTO_ORDER = ("fashion-mnist",)  # what "auto" means (the committed outputs' data), else digits-28
+AUTO_FALLBACK = "digits-28"
+DIGITS_28 = 28  # side of the enlarged digits
 # (name, split, root) -> (images, labels) as read-only NumPy arrays, converted on each call
 _CACHE: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
 
 
 def dataset_names() -> list[str]:
     """The names :func:`load_images` accepts (besides ``"auto"``)."""
-    return [*sources.DATASETS, "digits"]
+    return [*sources.DATASETS, "digits", "digits-28"]
 
 
 def available_offline(name: str, root: str | os.PathLike | None = None) -> bool:
     """True if both splits of ``name`` can be loaded without a download (digits always can)."""
-    return _check_name(name) == "digits" or sources.is_available_locally(name, root)
+    return _check_name(name) in ("digits", "digits-28") or sources.is_available_locally(name, root)
 
 
 def _check_name(name: str) -> str:
@@ -51,8 +57,11 @@ def resolve_dataset(name: str = "auto", root: str | os.PathLike | None = None,
 
     ``GENLIB_DATASET=<name>`` overrides ``"auto"``. Otherwise ``"auto"`` is ``fashion-mnist``,
     the data of the committed notebooks, if its train and test splits are on this machine or
-    if downloads are allowed and a mirror answers within a few seconds; else ``digits``, which
-    is always available. MNIST is used only when asked for by name. With ``verbose``, prints one line saying what it picked and why.
+    if downloads are allowed and a mirror answers within a few seconds; else ``digits-28``
+    (scikit-learn's digits, always available, enlarged to 28 x 28). MNIST is used only when
+    asked for by name. ``GENLIB_HIDE_DATA=1`` hides every IDX folder and download, so that
+    only the digits remain (how the test suite checks the offline fallback). With
+    ``verbose``, prints one line saying what it picked and why.
     """
     if isinstance(name, str):
         name = name.strip().lower()
@@ -60,13 +69,17 @@ def resolve_dataset(name: str = "auto", root: str | os.PathLike | None = None,
         return _check_name(name)
     override = os.environ.get("GENLIB_DATASET", "").strip()
     if override and override != "auto":
-        return _say(verbose, _check_name(override), "set by GENLIB_DATASET")
+        if override not in dataset_names():
+            raise UnknownDatasetError(f"GENLIB_DATASET={override!r} is not a data set; use one of "
+                                      f"{', '.join(dataset_names())} or auto, or unset it")
+        return _say(verbose, override, "set by GENLIB_DATASET")
     for candidate in AUTO_ORDER:
         if sources.is_available_locally(candidate, root):
             return _say(verbose, candidate, "train and test splits found on this machine")
         if sources.downloads_allowed() and sources.mirror_reachable(sources.get_spec(candidate)):
             return _say(verbose, candidate, "missing files will be downloaded")
-    return _say(verbose, "digits", "fashion-mnist is neither on this machine nor downloadable")
+    return _say(verbose, AUTO_FALLBACK, "fashion-mnist is neither on this machine nor "
+                "downloadable: scikit-learn's 8x8 digits, enlarged to 28 x 28 by interpolation")
 
 
 def _say(verbose: bool, name: str, why: str) -> str:
@@ -89,9 +102,18 @@ def _load_digits(split: str) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
+def _enlarge(images: np.ndarray) -> np.ndarray:
+    """8 x 8 digits -> 28 x 28 by bilinear interpolation (values stay in [0, 1])."""
+    big = torch.nn.functional.interpolate(torch.from_numpy(np.array(images))[:, None],
+                                          size=(DIGITS_28, DIGITS_28), mode="bilinear",
+                                          align_corners=False)[:, 0].clamp_(0, 1).numpy()
+    big.flags.writeable = False
+    return big
+
+
 def image_shape(name: str) -> tuple[int, int, int]:
     """``(channels, height, width)`` of the images of data set ``name``: 1 x 8 x 8 for the
-    digits, 1 x 28 x 28 for MNIST and Fashion-MNIST."""
+    digits, 1 x 28 x 28 for MNIST, Fashion-MNIST and ``digits-28``."""
     return (1, 8, 8) if resolve_dataset(name, verbose=False) == "digits" else (1, 28, 28)
 
 
@@ -129,8 +151,11 @@ def load_images(name: str = "auto", split: str = "train",
         raise DataError(f"split must be 'train' or 'test', got {split!r}")
     key = (name, split, "" if root is None else str(root))
     if key not in _CACHE:
-        _CACHE[key] = _load_digits(split) if name == "digits" else \
-            tuple(sources.read_split(name, split, root)[:2])
+        if name in ("digits", "digits-28"):
+            images, labels = _load_digits(split)
+            _CACHE[key] = (_enlarge(images) if name == "digits-28" else images), labels
+        else:
+            _CACHE[key] = tuple(sources.read_split(name, split, root)[:2])
     images, labels = _CACHE[key]  # read-only arrays: uint8 0..255 (IDX) or float32 (digits)
     images, labels = images[:limit], labels[:limit]
     scale = np.float32(255 if images.dtype == np.uint8 else 1)

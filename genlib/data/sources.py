@@ -12,6 +12,10 @@ A file such as ``train-images-idx3-ubyte`` of data set ``fashion-mnist`` is look
    ``GENLIB_OFFLINE=1``. A download goes to a temporary file in the same folder, is
    verified, and only then renamed into place, so an interrupted run leaves nothing behind.
 
+``GENLIB_HIDE_DATA=1`` hides all of these (no folder is searched, nothing is downloaded), as
+on a machine with none of the data sets: ``"auto"`` then serves scikit-learn's digits. The
+test suite uses it to check that every notebook runs on that fallback.
+
 Every file is verified before use (see :mod:`genlib.data.idx`), including the SHA-256 of its
 decompressed bytes.
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 import http.client
 import os
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -35,6 +40,8 @@ DEBIAN_ROOT = Path("/usr/share/datasets")
 TIMEOUT_S = 10.0  # connect (and per-read) timeout of a download
 PROBE_TIMEOUT_S = 3.0  # quick "is a mirror there?" check of resolve_dataset("auto")
 MAX_DOWNLOAD_BYTES = 256 << 20  # no canonical file is close: stop a runaway download
+DEADLINE_S = 600.0  # a whole file, from one mirror: a trickling mirror is given up on
+STALE_PART_S = 3600.0  # a .part file this old was left by a killed download: removed
 SPLIT_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
                "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
 
@@ -93,6 +100,7 @@ CLASS_NAMES: dict[str, list[str]] = {
                       "Sneaker", "Bag", "Ankle boot"],
     "mnist": [str(k) for k in range(10)],
     "digits": [str(k) for k in range(10)],
+    "digits-28": [str(k) for k in range(10)],
 }
 
 
@@ -112,9 +120,14 @@ def project_data_dir() -> Path:
     return config.data_root()
 
 
+def data_hidden() -> bool:
+    """True when ``GENLIB_HIDE_DATA`` is set to 1/true/yes/on: no IDX file is looked for."""
+    return config.env_flag("GENLIB_HIDE_DATA")
+
+
 def downloads_allowed() -> bool:
-    """False when ``GENLIB_OFFLINE`` is set to 1/true/yes/on."""
-    return not config.env_flag("GENLIB_OFFLINE")
+    """False when ``GENLIB_OFFLINE`` (or ``GENLIB_HIDE_DATA``) is set to 1/true/yes/on."""
+    return not (config.env_flag("GENLIB_OFFLINE") or data_hidden())
 
 
 def get_spec(name: str) -> IdxDataset:
@@ -128,8 +141,13 @@ def get_spec(name: str) -> IdxDataset:
 
 def search_dirs(name: str, root: str | os.PathLike | None = None) -> list[Path]:
     """The folders searched for data set ``name``, in order (see the module docstring)."""
+    if data_hidden():
+        return []
     dirs = []
     if root is not None:
+        if not Path(root).expanduser().is_dir():
+            raise DataNotFoundError(f"root={str(root)!r} is not a folder; give the folder that "
+                                    f"holds the IDX files (or {name}/), or leave root out")
         dirs += [Path(root).expanduser(), Path(root).expanduser() / name]
     for entry in os.environ.get("GENLIB_DATA", "").split(os.pathsep):
         if entry.strip():
@@ -152,29 +170,38 @@ def _magic(filename: str) -> int:
 
 
 def _how_to_get(spec: IdxDataset, filename: str) -> str:
+    if data_hidden():
+        return "unset GENLIB_HIDE_DATA, which hides every data folder and download"
     hints = [f"set GENLIB_DATA to a folder holding {spec.name}/{filename}.gz",
              f"put it in {project_data_dir() / spec.name}/"]
     if spec.debian_package:
         hints.append(f"apt-get install {spec.debian_package}")
-    if not downloads_allowed():
+    if config.env_flag("GENLIB_OFFLINE"):
         hints.append("unset GENLIB_OFFLINE to download it")
     return "; or ".join(hints)
 
 
 # ------------------------------------------------------------------------------ download
 def download(filename: str, dest_dir: str | os.PathLike, mirrors: tuple[str, ...] | list[str],
-             expected_sha256: str | None = None, magic: int | None = None) -> Path:
+             expected_sha256: str | None = None, magic: int | None = None,
+             deadline: float = DEADLINE_S) -> Path:
     """Download ``<mirror>/<filename>.gz`` into ``dest_dir``, trying each mirror in turn.
 
     The bytes go to a temporary file next to the target, are verified as an IDX file
     (``magic``, ``expected_sha256``), and only then renamed with ``os.replace``. On any
-    failure, or Ctrl-C, the temporary file is removed. Raises :class:`DownloadError`
-    listing each URL and what went wrong.
+    failure, or Ctrl-C, the temporary file is removed (and one left by a killed run is removed
+    once it is an hour old). A mirror that has not delivered the whole file within
+    ``deadline`` seconds is given up on. Raises :class:`DownloadError` listing each URL and
+    what went wrong.
     """
     from tqdm.auto import tqdm
 
+    if not (isinstance(deadline, (int, float)) and not isinstance(deadline, bool)
+            and deadline > 0):
+        raise ValueError(f"deadline must be a positive number of seconds, got {deadline!r}")
     dest_dir = Path(dest_dir)
     target = dest_dir / f"{filename}.gz"
+    _remove_stale_parts(dest_dir, filename)
     failures = []
     for base in mirrors:
         url = base.rstrip("/") + f"/{filename}.gz"
@@ -189,6 +216,7 @@ def download(filename: str, dest_dir: str | os.PathLike, mirrors: tuple[str, ...
         try:
             with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT_S) as r:
                 total = int(r.headers.get("Content-Length") or 0) or None
+                started = time.monotonic()
                 with tqdm(total=total, unit="B", unit_scale=True, desc=target.name,
                           leave=False) as bar:
                     while chunk := r.read(1 << 16):
@@ -196,6 +224,9 @@ def download(filename: str, dest_dir: str | os.PathLike, mirrors: tuple[str, ...
                         bar.update(len(chunk))
                         if bar.n > MAX_DOWNLOAD_BYTES:
                             raise DataError(f"more than {MAX_DOWNLOAD_BYTES} bytes")
+                        if time.monotonic() - started > deadline:
+                            raise DataError(f"only {bar.n} bytes after {deadline:g} s: the "
+                                            "mirror is too slow")
             read_idx(tmp, magic=magic, expected_sha256=expected_sha256)
             os.replace(tmp, target)
             return target
@@ -205,6 +236,17 @@ def download(filename: str, dest_dir: str | os.PathLike, mirrors: tuple[str, ...
             tmp.unlink(missing_ok=True)
     raise DownloadError(f"could not download {target.name} into {dest_dir}:\n"
                         + "\n".join(failures or ["  (no mirrors)"]))
+
+
+def _remove_stale_parts(dest_dir: Path, filename: str) -> None:
+    """Remove ``.part`` files of ``filename`` that a killed download left (an hour old)."""
+    now = time.time()
+    for part in dest_dir.glob(f".{filename}.*.part") if dest_dir.is_dir() else ():
+        try:
+            if now - part.stat().st_mtime > STALE_PART_S:
+                part.unlink()
+        except OSError:  # gone already, or not ours to remove
+            pass
 
 
 _PROBES: dict[tuple[str, ...], bool] = {}  # mirror list -> reachable (asked once a session)
@@ -252,6 +294,9 @@ def locate(name: str, filename: str, root: str | os.PathLike | None = None) -> P
             raise DownloadError(f"{name}: {filename}(.gz) is not on this machine and {exc}\n"
                                 f"To fix: check the network, or {_how_to_get(spec, filename)}."
                                 ) from None
+    if data_hidden():
+        raise DataNotFoundError(f"{name}: {filename}(.gz) is hidden, with every data folder and "
+                                f"download, by GENLIB_HIDE_DATA. To fix: {_how_to_get(spec, filename)}.")
     searched = "\n".join(f"  {d}" for d in search_dirs(name, root))
     raise DataNotFoundError(f"{name}: {filename}(.gz) not found in\n{searched}\nand downloads "
                             f"are off (GENLIB_OFFLINE). To fix: {_how_to_get(spec, filename)}.")
@@ -288,5 +333,6 @@ def read_split(name: str, split: str, root: str | os.PathLike | None = None
     if len(images) != len(labels):
         raise CorruptFileError(f"{images_path} holds {len(images)} images but {labels_path} "
                                f"holds {len(labels)} labels: the files don't belong together. "
-                               "Delete both and run again to re-download them.")
+                               "If they are in your own cache, delete both and run again to "
+                               "re-download them; in a shared folder, tell whoever keeps it.")
     return images, labels, images_path, labels_path

@@ -19,6 +19,7 @@ from typing import Callable
 
 import torch
 
+from ..checks import require_int, require_positive
 from .classifier_scores import class_coverage_kl, class_histogram, confident_share
 from .features import classifier_features, classifier_probabilities
 from .frechet import frechet_distance
@@ -87,6 +88,9 @@ class Contender:
 
     def sample(self, n: int, seed: int = 0, batch_size: int = 500) -> torch.Tensor:
         """``n`` images from z ~ N(0, I) (fixed by ``seed``)."""
+        require_positive("n", n, integer=True)
+        require_positive("batch_size", batch_size, integer=True)
+        require_int("seed", seed)
         z = torch.randn(n, self.latent_dim, generator=torch.Generator().manual_seed(seed))
         with torch.inference_mode():
             return torch.cat([self.decode(z[i:i + batch_size]) for i in range(0, n, batch_size)])
@@ -99,6 +103,12 @@ def comparison_rows(contenders: list[Contender], classifier: torch.nn.Module,
     """The table's rows: "real test images" (two halves of the test set: the noise floor),
     then every contender on ``n_samples`` samples against the first ``n_samples`` test images.
     ``test_nll`` is evaluated on the first ``nll_images`` test images."""
+    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 2 \
+            or 2 * n_samples > len(test_images):
+        raise ValueError(f"n_samples must be a whole number from 2 to half the test set "
+                         f"({len(test_images) // 2} here: the real-image row compares two halves), "
+                         f"got {n_samples!r}")
+    require_positive("nll_images", nll_images, integer=True)
     real = test_images[:n_samples]
     other_half = test_images[n_samples:2 * n_samples]
     rows = {"real test images": {

@@ -1,0 +1,137 @@
+"""Installing the collection: the torch build, JupyterLab's defaults, badges, the install block.
+
+The last test runs a notebook's install block in a fresh virtual environment that has every
+requirement but genlib (as on Colab), and checks that genlib is then installed from the
+checkout and importable in the same Python process.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import lab_settings  # noqa: E402
+import notebook_header  # noqa: E402
+import torch_build  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def pyproject_torch() -> str:
+    return re.search(r'"(torch[<>=!~][^"]*)"', (ROOT / "pyproject.toml").read_text()).group(1)
+
+
+@pytest.mark.parametrize("system, machine, nvidia, cpu_index", [
+    ("Linux", "x86_64", False, True),     # the case that would pull GBs of CUDA wheels
+    ("Linux", "x86_64", True, False),     # an NVIDIA GPU: PyPI's CUDA build is wanted
+    ("Linux", "aarch64", False, False),   # PyPI's aarch64 build is the CPU build already
+    ("Darwin", "arm64", False, False),    # MPS comes with PyPI's build
+    ("Windows", "AMD64", False, False),   # PyPI's Windows build is the CPU build
+])
+def test_the_torch_build_chosen_for_each_platform(system, machine, nvidia, cpu_index):
+    args, why = torch_build.torch_pip_args(system, machine, nvidia)
+    assert args[0] == pyproject_torch() == torch_build.TORCH
+    assert (torch_build.CPU_INDEX in args) is cpu_index
+    assert ("--index-url" in args) is cpu_index and why
+
+
+def test_an_installed_torch_is_left_alone(monkeypatch, capsys):
+    monkeypatch.setattr(subprocess, "call", lambda *a, **k: pytest.fail("pip was run"))
+    assert torch_build.main(["--install"]) == 0
+    assert "already installed: nothing to do" in capsys.readouterr().out
+
+
+def test_make_installs_torch_first_and_the_lab_settings():
+    stamp = (ROOT / "Makefile").read_text().split("$(STAMP):", 1)[1].split("\n\n", 1)[0]
+    torch_line = stamp.index("tools/torch_build.py --install")
+    assert torch_line < stamp.index("pip install --quiet -e '.[lab,test]'")
+    assert "tools/lab_settings.py" in stamp and "ipykernel install --sys-prefix --name python3" in stamp
+    assert "jupyter lab notebooks/00_start_here.ipynb" in (ROOT / "Makefile").read_text()
+
+
+def test_lab_settings_turn_off_the_news_and_keep_other_settings(tmp_path):
+    path = lab_settings.overrides_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"@jupyterlab/apputils-extension:themes": {"theme": "JupyterLab Dark"},
+                                "@jupyterlab/apputils-extension:notification": {"fetchNews": "true"}}))
+    assert lab_settings.install(tmp_path) == path
+    settings = json.loads(path.read_text())
+    assert settings["@jupyterlab/apputils-extension:notification"] == {"fetchNews": "false",
+                                                                       "checkForUpdates": False}
+    assert settings["@jupyterlab/apputils-extension:themes"] == {"theme": "JupyterLab Dark"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_notebook_names_the_project_kernel(path):
+    assert nbformat.read(path, as_version=4).metadata["kernelspec"]["name"] == "python3"
+
+
+def test_badges_and_install_blocks_match_the_repository(capsys):
+    assert notebook_header.main(["--check"]) == 0, capsys.readouterr().out
+    url = notebook_header.repository()
+    readme = (ROOT / "README.md").read_text()
+    assert notebook_header.badges(url, "00_start_here.ipynb") in readme
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        assert notebook_header.badges(url, path.name) in nb.cells[0].source
+        setup = next(c for c in nb.cells if c.cell_type == "code").source
+        assert setup.startswith(notebook_header.install_block(url))
+
+
+def test_environment_files_take_their_versions_from_pyproject():
+    conda = (ROOT / "environment.yml").read_text()
+    binder = (ROOT / "binder" / "environment.yml").read_text()
+    post_build = (ROOT / "binder" / "postBuild").read_text()
+    for text in (conda, binder):
+        assert f"- {pyproject_torch()}\n" in text and "- python=3.11" in text
+    assert "- -e .[lab,test]" in conda and 'pip install --no-cache-dir -e ".[lab]"' in post_build
+    assert torch_build.CPU_INDEX in binder  # Binder has no GPU
+    assert os.access(ROOT / "binder" / "postBuild", os.X_OK)
+
+
+SKIP_IN_FRESH_VENV = re.compile(r"^(genlib|__editable__|pip|setuptools|_distutils_hack|pkg_resources"
+                                r"|distutils-precedence)", re.I)
+
+
+def test_the_install_block_installs_genlib_where_it_is_missing(tmp_path):
+    """A fresh venv with every requirement but genlib (as on Colab): the block installs it."""
+    site = Path(next(p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()))
+    fresh = tmp_path / "venv"
+    venv.create(fresh, with_pip=True)
+    python = fresh / "bin" / "python"
+    fresh_site = Path(subprocess.check_output(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
+    for entry in site.iterdir():  # torch, numpy, ... but not genlib
+        if not SKIP_IN_FRESH_VENV.match(entry.name) and not (fresh_site / entry.name).exists():
+            (fresh_site / entry.name).symlink_to(entry)
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, checkout / name)
+    shutil.copytree(ROOT / "genlib", checkout / "genlib",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (checkout / "notebooks").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env["GENLIB_CACHE"] = str(tmp_path / "cache")
+    run = lambda code: subprocess.run([python, "-c", code], cwd=checkout / "notebooks", env=env,
+                                      capture_output=True, text=True, timeout=600)
+    before = run("import genlib")
+    assert before.returncode != 0 and "No module named 'genlib'" in before.stderr
+    url = notebook_header.repository()
+    setup = next(c for c in nbformat.read(ROOT / "notebooks" / "00_start_here.ipynb", 4).cells
+                 if c.cell_type == "code").source
+    after = run(setup + "\nimport genlib\nprint('genlib from', genlib.__file__)")
+    assert after.returncode == 0, after.stderr[-3000:]
+    assert f"genlib from {fresh_site}" in after.stdout  # installed into the fresh venv
+    assert "mode:" in after.stdout or "device" in after.stdout  # the rest of the setup cell ran
+    assert notebook_header.install_block(url) in setup
