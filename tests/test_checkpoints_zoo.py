@@ -261,3 +261,31 @@ def test_a_checkpoint_of_another_configuration_is_refused(cache_dir):
     with pytest.raises(CheckpointMismatchError, match=r"another configuration \(differs in \['width'\]\)"):
         load_checkpoint(path, {"net": torch.nn.Linear(3, 1)}, expected_config={"width": 4})
     load_checkpoint(path, {"net": torch.nn.Linear(3, 1)}, expected_config={"width": 3})
+
+
+def test_a_full_disk_still_returns_the_trained_model(cache_dir, monkeypatch, capsys):
+    import errno
+    from genlib.zoo import cache
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(cache, "save_checkpoint", full)
+    calls = []
+    models, history = linear_recipe(calls)
+    assert calls == [1] and torch.all(models["net"].weight == 0.25)  # the trained weights
+    out = capsys.readouterr().out
+    assert "trained, but not saved" in out and "No space left on device" in out
+    assert "disk space" in out and "GENLIB_CACHE" in out
+    assert not list((cache_dir / "checkpoints").glob("*.pt"))
+
+
+def test_temporary_files_left_by_a_killed_save_are_removed(cache_dir):
+    import os
+    folder = cache_dir / "checkpoints"
+    folder.mkdir(parents=True)
+    path = folder / "model-abc.pt"
+    old, fresh = folder / "model-abc.ptk3j.tmp", folder / "model-abc.ptq9z.tmp"
+    old.write_bytes(b"half"); fresh.write_bytes(b"half")
+    os.utime(old, (0, 0))
+    save_checkpoint(path, {"net": torch.nn.Linear(1, 1)}, {"a": 1})
+    assert path.exists() and not old.exists() and fresh.exists()  # another save may own it

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import torch
@@ -74,6 +75,7 @@ def save_checkpoint(path: Path, models: dict[str, torch.nn.Module], cfg: dict,
         "history": history.state_dict() if history is not None else None,
         "extra": extra or {},
     }
+    _remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as file:
@@ -86,6 +88,20 @@ def save_checkpoint(path: Path, models: dict[str, torch.nn.Module], cfg: dict,
         if os.path.exists(tmp):
             os.remove(tmp)
     return path
+
+
+STALE_TMP_S = 3600.0  # a temporary file this old was left by a killed process
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Remove ``<name>*.tmp`` files next to ``path`` that a killed save left (an hour old)."""
+    now = time.time()
+    for tmp in path.parent.glob(f"{path.name}*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > STALE_TMP_S:
+                tmp.unlink()
+        except OSError:  # gone already, or not ours to remove
+            pass
 
 
 def _umask() -> int:

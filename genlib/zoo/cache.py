@@ -164,7 +164,7 @@ def cached(name: str, cfg: dict, step: Callable, settings: dict,
             else:
                 history = fit(models)
                 if history.finished and len(history):
-                    save_checkpoint(path, models, key, history)
+                    _save(name, path, models, key, history)
     for model in models.values():
         model.to("cpu").eval()
     history.config = {**cfg, **settings}
@@ -200,14 +200,32 @@ def _load_shared(name: str, filename: str, models: dict, key: dict,
     return None
 
 
+def _save(name: str, path: Path, models: dict, key: dict, history: History) -> None:
+    """Save the trained models; where that fails (a full disk, a read-only cache), say so and
+    go on: the models just trained are still returned."""
+    try:
+        save_checkpoint(path, models, key, history)
+    except OSError as exc:
+        print(f"{name}: trained, but not saved to {path.parent} ({exc.strerror or exc}): the "
+              "model is used now and trained again next time. Free some disk space, or set "
+              "GENLIB_CACHE to a writable folder with room for it.")
+
+
 @contextlib.contextmanager
 def _locked(path: Path):
-    """Hold an exclusive lock on ``<path>.lock`` while training; other processes wait for it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fcntl is None:
+    """Hold an exclusive lock on ``<path>.lock`` while training; other processes wait for it.
+    Where the lock file cannot be made (a full disk, a read-only cache), train without it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(f"{path}.lock", "a") if fcntl is not None else None
+    except OSError as exc:
+        print(f"{path.stem}: no lock file in {path.parent} ({exc.strerror or exc}); training "
+              "without one")
+        lock = None
+    if lock is None:
         yield
         return
-    with open(f"{path}.lock", "a") as lock:  # closing the file releases the lock
+    with lock:  # closing the file releases the lock
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
