@@ -129,6 +129,26 @@ def chromium():
             browser.close()
 
 
+@contextlib.contextmanager
+def notebook_page(base: str, token: str, notebook: str, viewport=(1200, 800)):
+    """A Chromium page showing ``notebook`` in JupyterLab: yields ``(page, expect)``. On a
+    failure, a screenshot and the page's HTML go to ``tests/artifacts/<stem>_failure.*``."""
+    expect = sync_api.expect
+    expect.set_options(timeout=TIMEOUT_MS)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    stem = Path(notebook).stem
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{base}/lab/tree/{notebook}?reset&token={token}")
+        try:
+            yield page, expect
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / f"{stem}_failure.png"))
+            (ARTIFACTS / f"{stem}_failure.html").write_text(page.content())
+            raise
+
+
 def run_menu_command(page, *path: str) -> None:
     """Click through the menu bar: ``run_menu_command(page, "View", "Appearance", "...")``."""
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{path[0]}$")).click()

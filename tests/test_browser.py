@@ -19,8 +19,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from browser_support import (ARTIFACTS, TIMEOUT_MS, chromium, jupyterlab, require_browser,
-                             run_menu_command, sync_api, wait_for_idle_kernel)
+from browser_support import (ARTIFACTS, jupyterlab, notebook_page, require_browser,
+                             run_menu_command, wait_for_idle_kernel)
 
 NOTEBOOK = "sliders.ipynb"
 pytestmark = pytest.mark.browser
@@ -66,20 +66,9 @@ def lab(tmp_path):
 
 
 def test_slider_moves_the_image_in_jupyterlab(lab):
-    expect = sync_api.expect
-    expect.set_options(timeout=TIMEOUT_MS)
     base, token = lab
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1200, "height": 800})
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(f"{base}/lab/tree/{NOTEBOOK}?reset&token={token}")
-        try:
-            check_sliders(page, expect)
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "browser_failure.png"))
-            raise
+    with notebook_page(base, token, NOTEBOOK) as (page, expect):
+        check_sliders(page, expect)
 
 
 def check_sliders(page, expect) -> None:

@@ -25,8 +25,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from browser_support import (ARTIFACTS, ROOT, TIMEOUT_MS, chromium, jupyterlab, require_browser,
-                             run_menu_command, sync_api, wait_for_idle_kernel)
+from browser_support import (ARTIFACTS, ROOT, jupyterlab, notebook_page, require_browser,
+                             run_menu_command, wait_for_idle_kernel)
 
 pytestmark = pytest.mark.browser
 NOTEBOOKS = ROOT / "notebooks"
@@ -89,22 +89,12 @@ def saved_notebook(page, serve: Path, name: str):
 
 @pytest.mark.parametrize("name", WIDGET_NOTEBOOKS)
 def test_notebook_runs_and_its_widgets_work_in_jupyterlab(lab, name):
-    expect = sync_api.expect
-    expect.set_options(timeout=TIMEOUT_MS)
     base, token, serve = lab
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(f"{base}/lab/tree/{name}.ipynb?reset&token={token}")
-        try:
+    try:
+        with notebook_page(base, token, f"{name}.ipynb", viewport=(1280, 900)) as (page, expect):
             check_notebook(page, expect, serve, name)
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / f"{name}_failure.png"))
-            (ARTIFACTS / f"{name}_failure.html").write_text(page.content())
-            raise
-        finally:  # the kernel goes, so the next notebook has the memory and the cores
-            shut_down_kernels(base, token)
+    finally:  # the kernel goes, so the next notebook has the memory and the cores
+        shut_down_kernels(base, token)
 
 
 def shut_down_kernels(base: str, token: str) -> None:

@@ -1,0 +1,32 @@
+"""The committed notebooks hold the outputs of one full-mode run, top to bottom, without errors.
+
+``make render`` re-executes every notebook in full mode; a notebook committed after a quick
+run, after running cells out of order, or with a cell never run fails here.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_committed_outputs_are_one_full_mode_run_without_errors(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code" and cell.source.strip()]
+    counts = [cell.execution_count for cell in code]
+    unrun = [i for i, count in enumerate(counts) if count is None]
+    assert not unrun, f"{path.name}: code cells {unrun} were never run: make render"
+    assert counts == list(range(1, len(code) + 1)), \
+        f"{path.name}: cells ran out of order or twice ({counts}): make render"
+    errors = [(i, out.get("ename"), out.get("evalue")) for i, cell in enumerate(code)
+              for out in cell.outputs if out.output_type == "error"]
+    assert not errors, f"{path.name}: error outputs {errors}"
+    setup = "".join(out.get("text", "") for out in code[0].outputs)
+    mode = re.search(r"mode:\s+(\w+)", setup)
+    assert mode and mode.group(1) == "full", \
+        f"{path.name}: the setup cell's output should say 'mode: full', got {setup[:80]!r}"
