@@ -53,5 +53,9 @@ bench-cold: $(STAMP)  ## every notebook in full mode from an empty cache (about 
 bench-quick: $(STAMP)
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m bench --quick
 
+.PHONY: handout
+handout: $(STAMP)  ## the notebooks without answers, hints or outputs, in handout/ (for a class)
+	$(BIN)/python tools/handout.py --out handout
+
 clean-venv:
 	rm -rf $(VENV)

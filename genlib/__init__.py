@@ -2,7 +2,8 @@
 
 Modules, one idea each: ``config`` (quick/full mode, seeds, device), ``data``,
 ``models``, ``objectives``, ``training``, ``zoo`` (train once), ``metrics``,
-``plots``, ``widgets``, ``exercises``.
+``plots``, ``widgets``, ``exercises`` (the self-checks) and ``answers`` (the
+worked answers they refuse to accept as yours).
 """
 from . import config
 from .config import choose, get_device, is_quick, seed_everything

@@ -1,5 +1,5 @@
 r"""Spot the bug: broken training steps of the kind found in tutorials, and a self-check that
-runs a (fixed) step for a few iterations and says whether it now learns (notebook 10, §5).
+runs a (fixed) step for a few iterations and says whether it now learns (notebook 10, §6).
 
 Two small tasks keep every check to a second or two:
 
@@ -7,18 +7,31 @@ Two small tasks keep every check to a second or two:
   starting near 0; an MLP discriminator giving *logits*. A step is
   ``gan_step(generator, discriminator, opt_g, opt_d, real, z)``: one discriminator update,
   then one generator update. It *learns* if, checked every 25 steps over the second half of
-  400 steps, the generated mean stays within 0.8 of 3, and the samples have not collapsed
+  400 steps, the generated mean stays within 0.5 of 3, and the samples have not collapsed
   to a point (final standard deviation above 0.08). Staying there matters: a broken step
   can pass through 3 on its way elsewhere.
 * ``"vae"``: 8x8 digit scans (binarised), a small MLP VAE with a 2-D latent. A step is
   ``vae_step(model, optimizer, x)``: one update on a batch. It *learns* if the true ELBO
   (computed here, not by the step) on held-out digits rises by at least 5 nats per image.
 
-Every broken step below fails its check and a correct fix passes (tests/test_pitfalls.py).
+Before training, one step is probed, so that a "fix" must keep the model it fixes: with
+optimisers that only record the gradients they are handed, a GAN step must hand the
+discriminator a gradient and the generator one that changes with the discriminator (no
+generator trained without it), and must not depend on what ``.grad`` held before it was
+called; a VAE step's gradient must be that of reconstruction + KL, the negative ELBO up to a
+positive factor (the KL present, with its sign and its weight).
+
+Every broken step below fails its check, a correct fix passes, and plausible wrong fixes fail
+(tests/test_pitfalls.py). ``check_fix`` refuses the library's own steps and says so when a step
+is still the broken one as given; ``evaluate_step`` runs any step, the library's included.
 """
 from __future__ import annotations
 
+import ast
+import copy
+import functools
 import inspect
+import textwrap
 from dataclasses import dataclass
 from typing import Callable
 
@@ -33,7 +46,7 @@ from .models.vae import MLPVAE
 from .objectives.elbo import elbo
 
 REAL_MEAN, REAL_STD = 3.0, 0.5
-GAN_MEAN_TOLERANCE = 0.8  # |generated mean - 3| at every check of the second half
+GAN_MEAN_TOLERANCE = 0.5  # |generated mean - 3| at every check of the second half
 GAN_MIN_SPREAD = 0.08     # the final generated standard deviation (a point mass fails)
 VAE_MIN_GAIN = 5.0        # nats per image the held-out ELBO must rise
 UNCHANGED_AFTER = 20      # GAN task: stop when no step has moved the generator by then
@@ -179,7 +192,119 @@ class CheckResult:
         return self.learns
 
 
+class _Recorder(torch.optim.SGD):
+    """An optimiser that moves nothing: each ``step()`` records the gradients it was handed."""
+
+    def __init__(self, params):
+        super().__init__(params, lr=0.0)
+        self.seen: list[list[torch.Tensor | None]] = []
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        if closure is not None:
+            with torch.enable_grad():
+                closure()
+        self.seen.append([None if p.grad is None else p.grad.clone()
+                          for group in self.param_groups for p in group["params"]])
+
+
+def _has_gradient(seen) -> bool:
+    return any(g is not None and bool(g.abs().sum()) for grads in seen for g in grads)
+
+
+def _same_gradients(a, b) -> bool:
+    return len(a) == len(b) and all(
+        len(x) == len(y) and all((u is None and v is None) or (u is not None and v is not None
+                                                                and torch.allclose(u, v, atol=1e-7))
+                                 for u, v in zip(x, y))
+        for x, y in zip(a, b))
+
+
+def _gan_probe(step_fn, seed: int) -> str | None:
+    """What one step hands each optimiser, from one state, three ways (module docstring)."""
+    torch.manual_seed(seed + 100)
+    generator = MLPGenerator(latent_dim=1, hidden=16, depth=2, data_dim=1)
+    discriminators = [MLPDiscriminator(data_dim=1, hidden=32, depth=2) for _ in range(2)]
+    noise = torch.Generator().manual_seed(seed)
+    real = REAL_MEAN + REAL_STD * torch.randn(128, 1, generator=noise)
+    z = torch.randn(128, 1, generator=noise)
+
+    def run(discriminator, stale_gradients: bool):
+        gen, disc = copy.deepcopy(generator), copy.deepcopy(discriminator)
+        if stale_gradients:
+            left_over = torch.Generator().manual_seed(seed + 7)
+            for p in [*gen.parameters(), *disc.parameters()]:
+                p.grad = torch.randn(p.shape, generator=left_over)
+        opt_g, opt_d = _Recorder(gen.parameters()), _Recorder(disc.parameters())
+        torch.manual_seed(seed)
+        step_fn(gen, disc, opt_g, opt_d, real.clone(), z.clone())
+        return opt_g.seen, opt_d.seen
+
+    g_seen, d_seen = run(discriminators[0], False)
+    if not _has_gradient(d_seen):
+        return ("the discriminator never learns: its optimiser never steps with a gradient, "
+                "and a generator can only learn from a discriminator that does")
+    if not _has_gradient(g_seen):
+        return ("no gradient reaches the generator's weights when its optimiser steps, so the "
+                "generated samples can never move")
+    g_stale, d_stale = run(discriminators[0], True)
+    if not (_same_gradients(g_stale, g_seen) and _same_gradients(d_stale, d_seen)):
+        return ("the update depends on what .grad held before the step was called: each "
+                "optimiser must step with the gradient of its own loss alone (zero the gradients "
+                "before each backward())")
+    if _same_gradients(run(discriminators[1], False)[0], g_seen):
+        return ("the generator's update does not depend on the discriminator: in a GAN the "
+                "generator learns from the discriminator's verdict on its samples")
+    return None
+
+
+def _flat(grads, params) -> torch.Tensor:
+    return torch.cat([(torch.zeros_like(p) if g is None else g).flatten()
+                      for g, p in zip(grads, params)])
+
+
+def _vae_probe(step_fn, seed: int) -> str | None:
+    """Is one step's gradient that of reconstruction + KL (module docstring)?"""
+    torch.manual_seed(seed + 100)
+    train, _ = _digits()
+    model = MLPVAE((1, 8, 8), latent_dim=2, hidden=(64,))
+    x = train[:64].clone()
+    params = list(model.parameters())
+    optimizer = _Recorder(params)
+    torch.manual_seed(seed)
+    step_fn(model, optimizer, x.clone())
+    if not _has_gradient(optimizer.seen):
+        return "no gradient reaches the model's weights when its optimiser steps"
+    yours = _flat(optimizer.seen[-1], params)
+    torch.manual_seed(seed)   # the same eps as the step drew
+    logits, mu, logvar = model(x)
+    reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
+    kl = 0.5 * (logvar.exp() + mu.pow(2) - 1 - logvar).sum() / len(x)
+    terms = torch.stack([
+        _flat(torch.autograd.grad(reconstruction, params, retain_graph=True, allow_unused=True), params),
+        _flat(torch.autograd.grad(kl, params, allow_unused=True), params)], 1).double()
+    a, b = torch.linalg.lstsq(terms, yours.double()[:, None]).solution.flatten().tolist()
+    residual = (yours.double() - terms @ torch.tensor([a, b], dtype=torch.float64)).norm() / yours.norm()
+    if residual > 0.05:
+        return ("the update is not a gradient step on a reconstruction term plus a KL term: "
+                "check each term of your loss")
+    if a <= 0:
+        return "the update climbs the reconstruction loss instead of descending it"
+    if abs(b) < 0.05 * a:
+        return ("the loss has no KL term: that trains an autoencoder, not a VAE, and nothing "
+                "makes samples from the prior look like the data")
+    if b < 0:
+        return "the KL enters the loss with the wrong sign"
+    if abs(b / a - 1) > 0.1:
+        return ("the reconstruction and the KL are weighted differently than in the ELBO (is one "
+                "averaged over the pixels and the other summed over the latent dimensions?)")
+    return None
+
+
 def _gan_task(step_fn, steps: int, seed: int) -> CheckResult:
+    problem = _gan_probe(step_fn, seed)
+    if problem:
+        return CheckResult(False, problem)
     torch.manual_seed(seed)
     generator = MLPGenerator(latent_dim=1, hidden=16, depth=2, data_dim=1)
     discriminator = MLPDiscriminator(data_dim=1, hidden=32, depth=2)
@@ -236,6 +361,9 @@ def _true_elbo(model, x: torch.Tensor) -> float:
 
 
 def _vae_task(step_fn, steps: int, seed: int) -> CheckResult:
+    problem = _vae_probe(step_fn, seed)
+    if problem:
+        return CheckResult(False, problem)
     torch.manual_seed(seed)
     train, held_out = _digits()
     model = MLPVAE((1, 8, 8), latent_dim=2, hidden=(64,))
@@ -257,24 +385,83 @@ def _vae_task(step_fn, steps: int, seed: int) -> CheckResult:
 TASKS = {"gan": (_gan_task, 400), "vae": (_vae_task, 300)}
 
 
-def check_fix(step_fn: Callable, task: str = "gan", steps: int | None = None, seed: int = 0,
-              name: str | None = None, quiet: bool = False) -> CheckResult:
-    """Run ``step_fn`` on ``task`` ("gan" or "vae", see the module docstring) for ``steps``
-    iterations and report whether it now learns. Returns a truthy/falsy ``CheckResult``.
-
-    Errors raised by the step are reported, not raised: a crash counts as "does not learn".
-    """
+def evaluate_step(step_fn: Callable, task: str = "gan", steps: int | None = None,
+                  seed: int = 0) -> CheckResult:
+    """Probe ``step_fn`` once, then train with it on ``task`` for ``steps`` iterations (the
+    module docstring says what passes). Any step, the library's broken ones included; the
+    global random state is left as it was. A crash counts as "does not learn"."""
     if task not in TASKS:
         raise ValueError(f"task must be one of {sorted(TASKS)}, got {task!r}")
     run, default_steps = TASKS[task]
-    label = name or getattr(step_fn, "__name__", "your step")
     try:
-        with torch_threads(1):  # tiny networks: one thread is fastest
-            result = run(step_fn, steps or default_steps, seed)
+        with torch_threads(1), torch.random.fork_rng(devices=[]):  # tiny networks: one thread
+            return run(step_fn, steps or default_steps, seed)
     except Exception as exc:  # the student's bug, reported
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        result = CheckResult(False, f"raised {type(exc).__name__}: {first}")
-    if not quiet:
+        return CheckResult(False, f"raised {type(exc).__name__}: {first}")
+
+
+def _shape_of(step_fn: Callable) -> str | None:
+    """The step's syntax tree without names, comments or layout (None: no source to read)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(step_fn)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    if not tree.body or not isinstance(tree.body[0], ast.FunctionDef):
+        return None
+    function = tree.body[0]
+    function.name, function.decorator_list = "step", []
+    return ast.dump(function, annotate_fields=False)
+
+
+def unchanged_bug(step_fn: Callable) -> int | None:
+    """The number of the bug (1-6) whose broken step ``step_fn`` still is, or None."""
+    shape = _shape_of(step_fn)
+    if shape is None:
+        return None
+    for number, pitfall in enumerate(PITFALLS.values(), 1):
+        if shape == _shape_of(pitfall.step):
+            return number
+    return None
+
+
+def _library_object(step_fn) -> bool:
+    target = step_fn
+    while isinstance(target, functools.partial):
+        target = target.func
+    module = getattr(inspect.unwrap(target), "__module__", None) or ""
+    return module == "genlib" or module.startswith("genlib.")
+
+
+def check_fix(step_fn: Callable, task: str = "gan", steps: int | None = None, seed: int = 0,
+              name: str | None = None, quiet: bool = False) -> CheckResult:
+    """Check a student's fix of one of the broken steps: probe it, train with it on ``task``
+    ("gan" or "vae", see the module docstring) and print whether it now learns. Returns a
+    truthy/falsy ``CheckResult``.
+
+    A step that is still the broken one as given is not run: predict its symptom first. The
+    library's own steps are refused (write the fix in the notebook's cell); ``evaluate_step``
+    runs them. Errors raised by the step are reported, not raised.
+    """
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {sorted(TASKS)}, got {task!r}")
+    label = name or getattr(step_fn, "__name__", "your step")
+    bug = unchanged_bug(step_fn) if callable(step_fn) else None
+    if not callable(step_fn):
+        result, verdict = CheckResult(False, f"expected a step function, got a "
+                                             f"{type(step_fn).__name__}"), "does NOT learn"
+    elif _library_object(step_fn):
+        result, verdict = CheckResult(False, "this is genlib's own step, not your fix: fix the "
+                                             "step in the notebook's cell and check that"), \
+            "not checked"
+    elif bug is not None:
+        result, verdict = CheckResult(False, f"this is still bug {bug} as given. Predict what "
+                                             "training with it would show, then fix it and run "
+                                             "this check again (the Answer block below says "
+                                             "what it shows)"), "not fixed yet"
+    else:
+        result = evaluate_step(step_fn, task, steps, seed)
         verdict = "learns" if result.learns else "does NOT learn"
+    if not quiet:
         print(f"{label}: {verdict} - {result.message}")
     return result

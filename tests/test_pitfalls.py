@@ -1,10 +1,12 @@
-"""Every spot-the-bug self-check fails on the broken step and passes on a fix (notebook 10)."""
+"""Every spot-the-bug self-check fails on the broken step and passes on a fix (notebook 10).
+Wrong fixes and other styles of fix, per bug, are in tests/exercise_attempts.py."""
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from genlib.pitfalls import PITFALLS, check_fix
+import genlib.answers as answers
+from genlib.pitfalls import PITFALLS, check_fix, evaluate_step, unchanged_bug
 
 
 def fixed_gan_step(generator, discriminator, opt_g, opt_d, real, z):
@@ -67,11 +69,23 @@ def test_every_pitfall_has_a_fix():
 
 
 @pytest.mark.parametrize("name", sorted(PITFALLS))
-def test_broken_step_fails_its_check(name, capsys):
+def test_broken_step_fails_its_check(name):
     pitfall = PITFALLS[name]
-    result = check_fix(pitfall.step, pitfall.task, name=name)
-    assert not result
-    assert "does NOT learn" in capsys.readouterr().out
+    assert not evaluate_step(pitfall.step, pitfall.task)
+
+
+@pytest.mark.parametrize("number", range(1, 7))
+def test_the_worked_fix_of_each_bug_learns(number):
+    pitfall = list(PITFALLS.values())[number - 1]
+    assert evaluate_step(getattr(answers, f"step_{number}"), pitfall.task)
+    assert unchanged_bug(pitfall.step) == number and unchanged_bug(getattr(answers, f"step_{number}")) is None
+
+
+def test_check_fix_refuses_the_librarys_steps(capsys):
+    assert not check_fix(answers.step_1, "gan", name="bug 1")
+    assert not check_fix(PITFALLS["labels swapped"].step, "gan", name="bug 3")
+    out = capsys.readouterr().out.splitlines()
+    assert all("not checked" in line and "your fix" in line for line in out)
 
 
 DISTINCT_FIXES = sorted({(PITFALLS[name].task, fix) for name, fixes in FIXES.items()
@@ -90,10 +104,16 @@ def test_fix_passes_on_other_seeds_too():
 
 
 def test_the_check_reports_why():
-    result = check_fix(PITFALLS["fake batch detached"].step, "gan", quiet=True)
-    assert "never changed" in result.message
-    result = check_fix(PITFALLS["BCE on logits"].step, "gan", quiet=True)
+    result = evaluate_step(PITFALLS["fake batch detached"].step, "gan")
+    assert "no gradient reaches the generator's weights" in result.message
+    result = evaluate_step(PITFALLS["BCE on logits"].step, "gan")
     assert "raised RuntimeError" in result.message
+    result = evaluate_step(PITFALLS["gradients never zeroed"].step, "gan")
+    assert "before the step was called" in result.message
+    result = evaluate_step(PITFALLS["KL with the wrong sign"].step, "vae")
+    assert "wrong sign" in result.message
+    result = evaluate_step(PITFALLS["labels swapped"].step, "gan")
+    assert "generated mean stayed between" in result.message
     with pytest.raises(ValueError, match="task"):
         check_fix(fixed_gan_step, "flow")
 
@@ -113,7 +133,7 @@ def test_check_runs_on_one_thread_and_restores_the_count():
 
     torch.set_num_threads(2)
     try:
-        assert not check_fix(spy, "gan", quiet=True)
+        assert not check_fix(spy, "gan", quiet=True)   # the probe's one step, on one thread
         assert seen == [1] and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)

@@ -1,0 +1,243 @@
+"""Worked answers to the notebooks' coded exercises: one function per exercise, named like the
+exercise's stub, written the way a student would write it in the notebook.
+
+Each notebook shows the source of its answers, as text, in the collapsed "Answer" block under
+the exercise; ``tests/test_exercises.py`` keeps the two identical and runs every answer through
+its self-check. The checks compare with independent references (the library's objectives and
+metrics, SciPy, the layers themselves) and refuse these functions when they are passed in as
+an answer: write your own.
+
+Notebook 10's exercises are broken training steps; ``step_1`` ... ``step_6`` are their fixes.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .objectives.elbo import gaussian_kl
+
+
+# ---------------------------------------------------------------- 00 start here
+def my_naive_log_marginal(model, x, z_samples):
+    log_p = model.log_likelihood(x.unsqueeze(0), z_samples.unsqueeze(1))   # K x N: log p(x_n | z_k)
+    return torch.logsumexp(log_p, dim=0) - math.log(len(z_samples))        # log of the mean over k
+
+
+# ---------------------------------------------------------------- 01 the value function
+def my_optimal_discriminator(p_data_values, p_g_values):
+    return p_data_values / (p_data_values + p_g_values)
+
+
+def my_js_divergence(p, q):
+    m = (p + q) / 2
+    kl_pm = (torch.xlogy(p, p) - torch.xlogy(p, m)).sum(-1)   # sum_i p_i log(p_i / m_i), 0 log 0 = 0
+    kl_qm = (torch.xlogy(q, q) - torch.xlogy(q, m)).sum(-1)
+    return (kl_pm + kl_qm) / 2
+
+
+def my_gan_value(real_logits, fake_logits):
+    # log D(x) = logsigmoid(l) and log(1 - D(G(z))) = logsigmoid(-l): finite even at l = -200
+    return F.logsigmoid(real_logits).mean() + F.logsigmoid(-fake_logits).mean()
+
+
+# ---------------------------------------------------------------- 02 training dynamics
+def my_high_quality_share(samples, modes, std):
+    nearest = torch.cdist(samples, modes).min(dim=1).values    # distance to the nearest centre
+    return (nearest <= 3 * std).float().mean()
+
+
+def my_simultaneous_radius(eta, steps):
+    return (1 + eta**2) ** (steps / 2)    # every step multiplies the distance by sqrt(1 + eta^2)
+
+
+def my_modes_covered(samples, modes, std, min_share=0.01):
+    distance, nearest = torch.cdist(samples, modes).min(dim=1)
+    good = distance <= 3 * std                                     # the high-quality samples
+    counts = torch.bincount(nearest[good], minlength=len(modes))   # how many sit at each mode
+    return int((counts >= min_share * len(samples)).sum())         # a share of *all* samples
+
+
+# ---------------------------------------------------------------- 03 DCGAN
+def my_slerp(z0, z1, t):
+    cos = torch.dot(z0, z1) / (z0.norm() * z1.norm())
+    omega = torch.arccos(cos.clamp(-1, 1))    # rounding can put cos a hair outside [-1, 1]
+    return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
+
+
+def my_transposed_size(n, kernel, stride, padding):
+    return (n - 1) * stride - 2 * padding + kernel
+
+
+# ---------------------------------------------------------------- 04 Wasserstein GAN
+def my_w1_samples(x, y):
+    return (torch.sort(x).values - torch.sort(y).values).abs().mean()
+
+
+def my_gradient_penalty(critic, real, fake):
+    shape = (len(real),) + (1,) * (real.dim() - 1)                  # B x 1, or B x 1 x 1 x 1
+    eps = torch.rand(shape, device=real.device, dtype=real.dtype)   # one eps per example
+    x_hat = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grad.flatten(1).norm(dim=1)       # one norm per example, over all its pixels
+    return ((norms - 1) ** 2).mean()          # create_graph above: this trains the critic
+
+
+# ---------------------------------------------------------------- 05 the ELBO
+def my_gaussian_kl(mu, logvar):
+    return 0.5 * (logvar.exp() + mu**2 - 1 - logvar).sum(-1)
+
+
+def my_beta_vae_loss(x, logits, mu, logvar, beta):
+    bce = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+    reconstruction = bce.flatten(1).sum(1)                  # -log p(x|z): summed over the pixels
+    return reconstruction + beta * gaussian_kl(mu, logvar)  # -(log p(x|z) - beta KL)
+
+
+def implied_variance(D, weight=1.0):
+    # weight * sum_i (x_i - x_hat_i)^2 / D  =  sum_i (x_i - x_hat_i)^2 / (2 sigma^2)
+    return D / (2 * weight)
+
+
+# ---------------------------------------------------------------- 06 VAEs on images
+def my_iwae_bound(log_w):
+    return torch.logsumexp(log_w, dim=0) - math.log(log_w.shape[0])
+
+
+def posterior_samples(vae, x, n=8):
+    with torch.no_grad():
+        mu, logvar = vae.encode(x)                                  # 1 x d each
+        mu, logvar = mu.expand(n, -1), logvar.expand(n, -1)         # n copies of q(z|x)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)     # a new eps for every sample
+        return torch.sigmoid(vae.decode(z))
+
+
+# ---------------------------------------------------------------- 07 beta-VAE
+def my_active_units(mu, threshold=0.01):
+    return int((mu.var(dim=0) > threshold).sum())     # the variance over the examples
+
+
+def my_free_bits_penalty(mu, logvar, lam):
+    kl = 0.5 * (logvar.exp() + mu**2 - 1 - logvar)     # B x d: KL of each example and dimension
+    return kl.mean(dim=0).clamp(min=lam).sum()         # average over the batch first, then clamp
+
+
+# ---------------------------------------------------------------- 08 GAN vs VAE
+def diagonal_frechet(mu_a, var_a, mu_b, var_b):
+    return ((mu_a - mu_b) ** 2).sum() + ((var_a.sqrt() - var_b.sqrt()) ** 2).sum()
+
+
+def my_precision(real, radii, fake):
+    inside = torch.cdist(fake, real) <= radii    # M x N: generated j inside the ball of real i
+    return inside.any(dim=1).float().mean()
+
+
+# ---------------------------------------------------------------- 09 flows and BiGAN
+def planar_log_det(z, u, w, b):
+    a = z @ w + b                                  # w^T z + b, one number per point
+    psi = (1 - torch.tanh(a) ** 2)[:, None] * w    # h'(a) w, one row per point
+    return torch.log((1 + psi @ u).abs())
+
+
+def encoder_generator_loss(real_pair_logits, fake_pair_logits):
+    # real pairs pushed towards "generated": log(1 - D) = logsigmoid(-l); generated towards "real"
+    return -F.logsigmoid(-real_pair_logits).mean() - F.logsigmoid(fake_pair_logits).mean()
+
+
+# ---------------------------------------------------------------- 10 spot the bug: the fixes
+def step_1(generator, discriminator, opt_g, opt_d, real, z):
+    bce = nn.BCEWithLogitsLoss()
+    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
+    # discriminator
+    fake = generator(z)
+    d_loss = bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+    # generator
+    g_loss = bce(discriminator(fake), ones)    # fixed: the generated batch, not the real one
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+    return d_loss, g_loss
+
+
+def step_2(generator, discriminator, opt_g, opt_d, real, z):
+    bce = nn.BCEWithLogitsLoss()
+    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
+    fake = generator(z)    # fixed: keep the graph; detach only for the discriminator
+    # discriminator
+    d_loss = bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+    # generator
+    g_loss = bce(discriminator(fake), ones)
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+    return d_loss, g_loss
+
+
+def step_3(generator, discriminator, opt_g, opt_d, real, z):
+    bce = nn.BCEWithLogitsLoss()
+    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
+    # discriminator
+    fake = generator(z)
+    d_loss = bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)  # fixed
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+    # generator
+    g_loss = bce(discriminator(fake), ones)
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+    return d_loss, g_loss
+
+
+def step_4(generator, discriminator, opt_g, opt_d, real, z):
+    bce = nn.BCEWithLogitsLoss()    # fixed: the discriminator returns logits
+    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
+    # discriminator
+    fake = generator(z)
+    d_loss = bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+    # generator
+    g_loss = bce(discriminator(fake), ones)
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+    return d_loss, g_loss
+
+
+def step_5(generator, discriminator, opt_g, opt_d, real, z):
+    bce = nn.BCEWithLogitsLoss()
+    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
+    # discriminator
+    fake = generator(z)
+    d_loss = bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)
+    opt_d.zero_grad()    # fixed: clear what earlier backward() calls left in .grad
+    d_loss.backward()
+    opt_d.step()
+    # generator
+    g_loss = bce(discriminator(fake), ones)
+    opt_g.zero_grad()    # fixed
+    g_loss.backward()
+    opt_g.step()
+    return d_loss, g_loss
+
+
+def step_6(model, optimizer, x):
+    logits, mu, logvar = model(x)
+    reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
+    kl = 0.5 * (logvar.exp() + mu.pow(2) - 1 - logvar).sum() / len(x)
+    loss = reconstruction + kl    # fixed: -ELBO = reconstruction loss + KL
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss

@@ -1,0 +1,362 @@
+"""Every exercise of the notebooks has a tested answer and a self-check a student can trust.
+
+The exercises are found in the notebooks by their headings ("### Exercise N", "### Bug N" in
+notebook 10), and each must be registered in genlib.exercises.EXERCISES, with a folded hint and a
+folded answer. For every coded exercise (and every bug to fix): the answer shown in the notebook
+is genlib.answers' function, character for character, and passes its check; at least three
+plausible wrong answers (tests/exercise_attempts.py, those a student reported among them) are
+each rejected; at least one correct answer in another style passes; genlib's own functions are
+refused; and no verdict reveals the reference's value.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import functools
+import inspect
+import linecache
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+
+import genlib.answers as answers
+from exercise_attempts import RIGHT, WRONG
+from genlib.exercises import EXERCISES, ExerciseNotDone, check
+from genlib.pitfalls import PITFALLS, check_fix
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+HEADING = re.compile(r"^### (Exercise|Bug) (\d+)( \(think\))?", re.M)
+FOLDED = re.compile(r"<details><summary>(Hint|Answer)</summary>(.*?)</details>", re.S)
+CODE_BLOCK = re.compile(r"```python\n(.*?)\n```", re.S)
+CHECKED = sorted(k for k, e in EXERCISES.items() if e.kind in ("code", "fix"))
+
+
+@dataclass
+class Block:
+    """The cells of one exercise: from its heading to its Answer cell."""
+    key: str
+    heading: str
+    cells: list = field(default_factory=list)
+
+    def code_cells(self):
+        return [c.source for c in self.cells if c.cell_type == "code"]
+
+    def folded(self, kind: str) -> str:
+        found = [body for cell in self.cells if cell.cell_type == "markdown"
+                 for summary, body in FOLDED.findall(cell.source) if summary == kind]
+        assert len(found) == 1, f"{self.key}: expected one folded {kind} block, found {len(found)}"
+        return found[0].strip()
+
+
+def notebook_exercises() -> dict[str, Block]:
+    blocks, current = {}, None
+    for path in NOTEBOOKS:
+        number = path.name[:2]
+        for cell in nbformat.read(path, as_version=4).cells:
+            match = HEADING.search(cell.source) if cell.cell_type == "markdown" else None
+            if match:
+                key = f"{number}.{match.group(2)}"
+                assert key not in blocks, f"{path.name}: two exercises numbered {match.group(2)}"
+                current = blocks[key] = Block(key, match.group(0))
+            if current is not None:
+                current.cells.append(cell)
+                if cell.cell_type == "markdown" and "<summary>Answer</summary>" in cell.source:
+                    current = None
+        assert current is None, f"{path.name}: {current.key} has no Answer block"
+    return blocks
+
+
+BLOCKS = notebook_exercises()
+
+
+def displayed_answer(key: str) -> str:
+    (code,) = CODE_BLOCK.findall(BLOCKS[key].folded("Answer"))
+    return code
+
+
+def as_a_student_would(key: str):
+    """The notebook's displayed answer, run in a notebook-like namespace (not genlib's)."""
+    namespace = {name: value for name, value in vars(answers).items()
+                 if getattr(value, "__module__", None) != answers.__name__}
+    namespace["__name__"] = "__main__"
+    exec(displayed_answer(key), namespace)
+    return namespace[EXERCISES[key].name]
+
+
+# ---------------------------------------------------------------- the notebooks and the registry
+def test_every_exercise_in_the_notebooks_is_registered_and_every_registered_one_is_there():
+    assert set(BLOCKS) == set(EXERCISES), (
+        f"in the notebooks, not registered: {sorted(set(BLOCKS) - set(EXERCISES))}; registered, "
+        f"not in the notebooks: {sorted(set(EXERCISES) - set(BLOCKS))}")
+    for key, block in BLOCKS.items():
+        kind = EXERCISES[key].kind
+        assert (block.heading.startswith("### Bug")) == (kind == "fix"), key
+        assert ("(think)" in block.heading) == (kind == "think"), key
+    assert len(BLOCKS) >= 30
+
+
+@pytest.mark.parametrize("key", sorted(EXERCISES))
+def test_each_exercise_has_a_folded_hint_and_answer(key):
+    hint, answer = BLOCKS[key].folded("Hint"), BLOCKS[key].folded("Answer")
+    assert len(hint) > 40 and len(answer) > 40
+    if EXERCISES[key].kind != "think":
+        lines = [line.strip() for line in displayed_answer(key).splitlines()[1:]]
+        substantial = [line.split("#")[0].strip() for line in lines if len(line) > 25]
+        leaked = [line for line in substantial if line and line in hint]
+        assert not leaked, f"{key}: the hint holds a line of the answer: {leaked}"
+
+
+@pytest.mark.parametrize("key", CHECKED)
+def test_the_displayed_answer_is_genlibs_character_for_character(key):
+    source = inspect.getsource(getattr(answers, EXERCISES[key].name)).rstrip()
+    assert displayed_answer(key) == source, (
+        f"{key}: the notebook's Answer block and genlib/answers.py differ: copy one into the other")
+
+
+@pytest.mark.parametrize("key", sorted(EXERCISES))
+def test_stub_and_check_cells(key):
+    exercise, block = EXERCISES[key], BLOCKS[key]
+    cells = block.code_cells()
+    if exercise.kind == "think":
+        assert not cells, f"{key}: a think exercise has no code cells"
+        return
+    (stub,) = [c for c in cells if re.search(rf"^def {exercise.name}\(", c, re.M)]
+    checks = [c for c in cells if re.search(r"\bcheck(_fix)?\(", c)]
+    assert len(checks) == 1, f"{key}: expected one check cell"
+    last = checks[0].strip().splitlines()[-1]
+    assert last.endswith(";"), f"{key}: end the check cell's last line with ';' (no bare verdict)"
+    if exercise.kind == "code":
+        assert "raise ExerciseNotDone" in stub
+        comments = [line.strip() for line in stub.splitlines() if line.strip().startswith("#")]
+        for comment in comments:
+            assert re.fullmatch(r"# your code here(: [a-z ]+)?", comment), \
+                f"{key}: the stub's comment gives away too much: {comment!r}"
+        assert re.search(rf'check\("{re.escape(key)}", {exercise.name}\b', checks[0]), checks[0]
+    else:
+        task = PITFALLS[list(PITFALLS)[int(key[3:]) - 1]].task
+        assert re.search(rf'check_fix\({exercise.name}, "{task}"', checks[0]), checks[0]
+
+
+def _bound_names(path: Path) -> set[str]:
+    names = set()
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+    return names
+
+
+@pytest.mark.parametrize("key", CHECKED)
+def test_the_displayed_answer_runs_in_its_notebook(key):
+    """Every name the answer uses is imported or defined in the notebook."""
+    (path,) = [p for p in NOTEBOOKS if p.name.startswith(key[:2])]
+    function = ast.parse(displayed_answer(key)).body[0]
+    local = {a.arg for a in function.args.args} | {
+        n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    used = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    missing = used - local - set(dir(builtins)) - _bound_names(path)
+    assert not missing, f"{key}: the answer uses {missing}, which {path.name} never imports or defines"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_cell_shows_a_bare_boolean(path):
+    shown = [i for i, cell in enumerate(nbformat.read(path, as_version=4).cells)
+             if cell.cell_type == "code" for out in cell.outputs
+             if out.output_type == "execute_result"
+             and out.get("data", {}).get("text/plain", "").strip() in ("True", "False")]
+    assert not shown, f"{path.name}: cells {shown} display a bare True/False"
+
+
+def test_the_bug_headings_do_not_give_the_symptom_away():
+    for number, pitfall in enumerate(PITFALLS.values(), 1):
+        heading = BLOCKS[f"10.{number}"].heading
+        assert heading == f"### Bug {number}", heading
+        cell = next(c for c in BLOCKS[f"10.{number}"].cells if c.cell_type == "markdown")
+        kind = "VAE" if pitfall.task == "vae" else "GAN"
+        assert cell.source == f"### Bug {number} · a {kind} step"
+    path = next(p for p in NOTEBOOKS if p.name.startswith("10"))
+    visible = "\n".join(FOLDED.sub("", c.source) for c in nbformat.read(path, as_version=4).cells
+                        if c.cell_type == "markdown")
+    for pitfall in PITFALLS.values():
+        assert pitfall.symptom.lower() not in visible.lower(), pitfall.symptom
+
+
+# ---------------------------------------------------------------- right and wrong answers
+@pytest.mark.parametrize("key", CHECKED)
+def test_each_checked_exercise_has_attempts(key):
+    assert len(WRONG.get(key, [])) >= 3, f"{key}: add plausible wrong answers to exercise_attempts.py"
+    assert len(RIGHT.get(key, [])) >= 1, f"{key}: add a correct answer in another style"
+
+
+@pytest.mark.parametrize("key", CHECKED)
+def test_the_displayed_answer_passes(key, capsys):
+    verdict = check(key, as_a_student_would(key))
+    assert verdict, verdict.message
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and ("right!" in out or "learns" in out)
+
+
+WRONG_CASES = [(key, fn, expect) for key in sorted(WRONG) for fn, expect in WRONG[key]]
+RIGHT_CASES = [(key, fn) for key in sorted(RIGHT) for fn in RIGHT[key]]
+
+
+@pytest.mark.parametrize("key, attempt, expect", WRONG_CASES,
+                         ids=[f"{k}-{fn.__name__}" for k, fn, _ in WRONG_CASES])
+def test_a_wrong_answer_is_rejected_and_told_why(key, attempt, expect):
+    verdict = check(key, attempt, quiet=True)
+    assert not verdict, f"{key}: the wrong answer {attempt.__name__} passes"
+    if expect:
+        assert expect in verdict.message, verdict.message
+    assert "factor of" not in verdict.message
+    if EXERCISES[key].kind == "code":
+        problem = re.sub(r"on test case \d+ \(.*?\)(,| it)", "", verdict.message)  # the inputs
+        problem = re.sub(r"\((\d+, )*\d*,?\)|section \d+(\.\d+)?", "", problem)   # shapes, pointers
+        assert not re.search(r"\d\.\d|\d{3,}", problem), f"a number in the verdict: {verdict.message}"
+
+
+@pytest.mark.parametrize("key, attempt", RIGHT_CASES, ids=[f"{k}-{fn.__name__}" for k, fn in RIGHT_CASES])
+def test_a_correct_answer_in_another_style_passes(key, attempt):
+    verdict = check(key, attempt, quiet=True)
+    assert verdict, f"{key}: the correct answer {attempt.__name__} is rejected: {verdict.message}"
+
+
+@pytest.mark.parametrize("key", sorted(k for k, e in EXERCISES.items() if e.kind == "code"))
+def test_no_verdict_lets_the_reference_be_recovered(key):
+    """Any two wrong constants get the same verdict: no factor, difference or direction leaks."""
+    messages = {check(key, lambda *args, c=c: c, quiet=True).message for c in (0.123, 1.234, 7.77)}
+    assert len(messages) == 1, messages
+
+
+@pytest.mark.parametrize("key", CHECKED)
+def test_genlibs_own_function_is_refused(key):
+    verdict = check(key, getattr(answers, EXERCISES[key].name), quiet=True)
+    assert not verdict, verdict.message
+    assert "write it yourself" in verdict.message or "not your fix" in verdict.message, verdict.message
+
+
+def test_the_library_references_are_refused_too():
+    from genlib.objectives.elbo import gaussian_kl, iwae_bound
+    from genlib.objectives.wasserstein import gradient_penalty
+    for key, function in [("05.1", gaussian_kl), ("06.1", iwae_bound), ("04.2", gradient_penalty),
+                          ("05.1", functools.partial(gaussian_kl))]:
+        verdict = check(key, function, quiet=True)
+        assert not verdict and "not an answer - write it yourself" in verdict.message
+
+
+def test_an_unknown_key_says_which_keys_exist():
+    with pytest.raises(ValueError, match="00.1"):
+        check("99.1", lambda: 0)
+    with pytest.raises(ValueError, match="keys"):
+        check("05.4", lambda: 0)   # a think exercise has no check
+
+
+@pytest.mark.parametrize("key", sorted(k for k, e in EXERCISES.items() if e.kind == "code"))
+def test_the_stub_is_reported_as_not_done(key):
+    def stub(*args, **kwargs):
+        raise ExerciseNotDone
+    assert "not done yet" in check(key, stub, quiet=True).message
+
+
+def test_a_check_leaves_the_notebooks_random_numbers_alone():
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    check("06.2", as_a_student_would("06.2"), quiet=True)
+    check("04.2", as_a_student_would("04.2"), quiet=True)
+    assert torch.equal(torch.rand(3), expected)
+
+
+# ---------------------------------------------------------------- what the student reported
+def _attempt(key, name):
+    attempts = [fn for fn, _ in WRONG.get(key, [])] + RIGHT.get(key, [])
+    (found,) = [fn for fn in attempts if fn.__name__ == name]
+    return found
+
+
+# (exercise, attempt, should it pass, the verdict must say, the verdict must not say)
+STUDENT_VERDICTS = [
+    ("00.1", "naive_exp_mean", False, "NaN or Inf", "factor"),
+    ("01.2", "mixture_not_halved", False, "does not sum to 1", "factor"),
+    ("01.2", "summed_over_everything", False, "shape", None),
+    ("01.3", "sign_inside_logsigmoid", False, "log(1 - D(G(z)))", "factor"),
+    ("02.2", "exponential_approximation", False, "not the right one", "factor"),
+    ("02.3", "min_share_ignored", False, "min_share = 0.001", None),
+    ("03.1", "angle_not_normalised", False, "arccos", "log of 0?"),
+    ("04.1", "unsorted", False, "not the right one", "factor"),
+    ("04.1", "a_guess", False, "not the right one", "factor"),
+    ("04.2", "without_create_graph", False, "create_graph=True", None),
+    ("04.2", "one_eps_per_batch", False, "one eps per example", None),
+    ("04.2", "at_real_points", False, "real examples only", None),
+    ("04.2", "one_sided", False, "norm below 1", None),
+    ("05.2", "kl_subtracted", False, "wrong sign", None),
+    ("05.3", "guess_one", False, "not the right one", "factor"),
+    ("06.2", "own_generator_like_cell_13", True, "right!", None),
+    ("07.2", "clamp_per_example", False, "clamp the KL of each example", "factor"),
+    ("08.1", "mean_term_forgotten", False, "not the right one", "factor"),
+    ("09.2", "pairs_not_swapped", False, "discriminator's own loss", "factor"),
+    ("09.2", "saturating_form", False, "sign flipped", "factor"),
+    ("10.1", "moment_matching", False, "does not depend on the discriminator", None),
+    ("10.5", "zero_grad_after_the_step", False, "zero the gradients before each backward()", None),
+    ("10.6", "kl_dropped", False, "no KL term", None),
+    ("10.6", "mean_bce_with_summed_kl", False, "weighted differently", None),
+]
+
+
+@pytest.mark.parametrize("key, name, passes, says, never", STUDENT_VERDICTS,
+                         ids=[f"{k}-{n}" for k, n, *_ in STUDENT_VERDICTS])
+def test_the_students_attempts_get_the_verdict_they_should(key, name, passes, says, never):
+    verdict = check(key, _attempt(key, name), quiet=True)
+    assert bool(verdict) == passes, verdict.message
+    assert says in verdict.message, verdict.message
+    if never:
+        assert never not in verdict.message, verdict.message
+
+
+def test_every_reported_attempt_is_among_the_verdicts():
+    reported = {(k, fn.__name__) for k, attempts in WRONG.items() for fn, _ in attempts
+                if fn.student_reported}
+    assert reported <= {(k, n) for k, n, *_ in STUDENT_VERDICTS}
+
+
+def test_the_02_3_reference_takes_min_share_as_min_share():
+    """The old check passed min_share into radius_in_std: a right answer failed, a wrong one passed."""
+    assert check("02.3", as_a_student_would("02.3"), quiet=True)
+    assert not check("02.3", _attempt("02.3", "min_share_ignored"), quiet=True)
+
+
+def test_a_wrong_guess_cannot_be_inverted():
+    """Returning 1.0 to 04.1 used to print the factor whose inverse is W1."""
+    first = check("04.1", lambda x, y: 1.0, quiet=True).message
+    second = check("04.1", lambda x, y: 0.915, quiet=True).message
+    assert first == second and not re.search(r"\d\.\d{2}", first)
+
+
+def test_an_unchanged_bug_is_not_run_and_the_check_asks_for_a_prediction(capsys):
+    path = next(p for p in NOTEBOOKS if p.name.startswith("10"))
+    cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    for number in range(1, 7):
+        (cell,) = [c for c in cells if re.search(rf"^def step_{number}\(", c, re.M)]
+        filename = f"<bug {number}>"   # as IPython does, so that inspect finds the cell's source
+        linecache.cache[filename] = (len(cell), None, cell.splitlines(True), filename)
+        namespace = {**{k: v for k, v in vars(answers).items() if not k.startswith("step_")},
+                     "__name__": "__main__"}
+        exec(compile(cell, filename, "exec"), namespace)
+        task = PITFALLS[list(PITFALLS)[number - 1]].task
+        result = check_fix(namespace[f"step_{number}"], task, name=f"bug {number}")
+        assert not result and f"still bug {number} as given" in result.message
+    assert "not fixed yet" in capsys.readouterr().out
