@@ -208,7 +208,8 @@ def describe() -> str:
     """One line per setting, for the environment check of ``00_start_here``."""
     threads = torch.get_num_threads()
     return "\n".join([
-        f"mode:    {mode()} (set GENLIB_QUICK=1 for quick mode)",
+        f"mode:    {mode()} " + ("(unset GENLIB_QUICK or set it to 0 for full mode)" if is_quick()
+                                  else "(set GENLIB_QUICK=1 for quick mode)"),
         f"device:  {get_device()}",
         f"torch:   {torch.__version__} ({threads} CPU threads)",
         f"cache:   {data_root()}",

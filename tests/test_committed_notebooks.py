@@ -30,3 +30,29 @@ def test_the_committed_outputs_are_one_full_mode_run_without_errors(path):
     mode = re.search(r"mode:\s+(\w+)", setup)
     assert mode and mode.group(1) == "full", \
         f"{path.name}: the setup cell's output should say 'mode: full', got {setup[:80]!r}"
+
+
+BARE_VERDICT = re.compile(r"^(.*:\s*)?(True|False)\s*$")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_checking_cells_print_measured_values_not_bare_verdicts(path):
+    """A checking cell prints the value a wrong formula would change ("gap = 3.1e-07"), never
+    "...: True" after an assert or a bare True/False, which tell the reader nothing."""
+    nb = nbformat.read(path, as_version=4)
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for out in cell.outputs:
+            text = out.get("text", "") if out.output_type == "stream" else \
+                out.get("data", {}).get("text/plain", "") if out.output_type == "execute_result" else ""
+            found += [(i, line) for line in text.splitlines() if BARE_VERDICT.match(line.strip())]
+    assert not found, f"{path.name}: cells print verdicts instead of measured values: {found}"
+
+
+def test_the_verdict_pattern():
+    for line in ("True", "False", "falls at every step: True", "all finite:  False"):
+        assert BARE_VERDICT.match(line), line
+    for line in ("max gap 3.1e-07", "Truly: 3", "modes covered: 8 of 8", "True positives: 12"):
+        assert not BARE_VERDICT.match(line), line

@@ -6,7 +6,7 @@ import torch
 
 from genlib import zoo
 from genlib.data import load_images
-from genlib.metrics.classifier_scores import (class_coverage_kl, class_histogram,
+from genlib.metrics.classifier_scores import (class_coverage_kl, class_histogram, min_class_share,
                                               classifier_report, confident_share)
 from genlib.metrics.features import classifier_features, classifier_probabilities
 from genlib.models.classifier import SmallClassifier
@@ -89,6 +89,23 @@ def test_coverage_kl_is_infinite_for_a_class_the_data_lack():
     # as the docstring says: a generated class with p_data(y) = 0 makes the KL infinite
     assert class_coverage_kl(torch.tensor([0, 1, 5]), torch.tensor([0, 1, 2])) == math.inf
     assert class_coverage_kl(torch.tensor([0, 1]), torch.tensor([0, 1, 2])) < math.inf
+
+
+def test_min_class_share_sees_a_missing_class_the_kl_barely_registers():
+    data = torch.arange(10).repeat(30)  # uniform over 10 classes
+    assert min_class_share(torch.arange(10).repeat(3), data) == pytest.approx(1.0)
+    nine = torch.arange(9).repeat(10)   # class 9 missing, the other nine equally common
+    assert class_coverage_kl(nine, data, n_classes=10) == pytest.approx(math.log(10 / 9))
+    assert min_class_share(nine, data, n_classes=10) == 0.0
+    skewed = torch.tensor([0.2, 0.5, 0.3], dtype=torch.float64)
+    target = torch.tensor([0.25, 0.25, 0.5], dtype=torch.float64)
+    assert min_class_share(skewed, target) == pytest.approx(min(0.2 / 0.25, 0.5 / 0.25, 0.3 / 0.5))
+    # brute force over random histograms
+    g = torch.Generator().manual_seed(0)
+    for _ in range(5):
+        p = torch.rand(7, generator=g, dtype=torch.float64); p /= p.sum()
+        q = torch.rand(7, generator=g, dtype=torch.float64); q /= q.sum()
+        assert min_class_share(p, q) == pytest.approx(min(float(a / b) for a, b in zip(p, q)))
 
 
 def test_confident_share():
@@ -236,6 +253,7 @@ def test_sample_scores_of_real_images_and_the_table():
     scores = sample_scores(images[:100], images[:100], model, labels, images[100:])
     assert scores["frechet"] == pytest.approx(0.0, abs=1e-6)
     assert scores["precision"] == scores["recall"] == 1.0
+    assert 0.0 <= scores["min_class_share"]
     assert scores["nearest_train"] > 0
     table = format_table({"real": {**scores, "test_nll": None, "encoder": "-"}})
     assert table.splitlines()[0].startswith("| model | classifier-feature Frechet distance")

@@ -1,7 +1,7 @@
 """Measuring generative models with a small classifier trained on the data (notebook 08).
 
 * ``features.py``          -- the classifier's penultimate features and class probabilities
-* ``classifier_scores.py`` -- class histogram, class-coverage KL, confident share, a report
+* ``classifier_scores.py`` -- class histogram, class-coverage KL, rarest class share, confident share, a report
 * ``frechet.py``           -- Frechet distance of two feature sets; the classifier-feature version
 * ``precision_recall.py``  -- k-NN manifold precision and recall (Kynkäänniemi et al. 2019)
 * ``nearest.py``           -- nearest neighbours: distance of samples to the training set
@@ -11,7 +11,7 @@
 * ``toy2d.py``             -- modes covered and sample quality on 2-D toys (GAN track)
 """
 from .classifier_scores import (ClassifierReport, class_coverage_kl, class_histogram,
-                                classifier_report, confident_share)
+                                classifier_report, confident_share, min_class_share)
 from .features import classifier_features, classifier_probabilities
 from .compare import Contender, comparison_rows, format_table, sample_scores
 from .frechet import (classifier_frechet_distance, frechet_distance, gaussian_frechet_distance,
@@ -24,7 +24,7 @@ from .precision_recall import PrecisionRecall, knn_radii, manifold_membership, p
 from .toy2d import ModeCoverage, coverage_tracker, mode_coverage, nearest_mode
 
 __all__ = ["classifier_features", "classifier_probabilities", "confident_share",
-           "class_histogram", "class_coverage_kl", "classifier_report", "ClassifierReport",
+           "class_histogram", "class_coverage_kl", "min_class_share", "classifier_report", "ClassifierReport",
            "frechet_distance", "gaussian_frechet_distance", "classifier_frechet_distance",
            "mean_and_covariance", "nearest_neighbours", "nearest_training_distance",
            "flatten_points", "precision_recall", "PrecisionRecall", "knn_radii",

@@ -7,6 +7,10 @@ classifier unsure. With a classifier trained on the data:
 * ``class_coverage_kl``: KL(\hat p_gen || p_data(y)) = sum_y \hat p_gen(y) log(\hat p_gen(y) / p_data(y)),
   0 when the classes come in the data's proportions, log K when every sample falls in one of K
   equally common classes (a dropped class counts as 0 log 0 = 0 and raises the other shares);
+* ``min_class_share``: min_y \hat p_gen(y) / p_data(y), the share of the rarest class among the
+  samples relative to its share in the data: 1 when the classes come in the data's proportions,
+  0 when a class is missing. It sees a dropped class that the KL barely registers: one class of
+  ten missing (the others equally common) gives a KL of only log(10/9) = 0.105 nats;
 * ``confident_share``: the fraction of samples whose top class probability is at least a
   threshold (sharp, recognisable images score high).
 """
@@ -83,6 +87,27 @@ def class_coverage_kl(generated: torch.Tensor, data: torch.Tensor,
         raise ValueError(f"generated and data are histograms over {len(p)} and {len(q)} "
                          "classes; give both over the same classes")
     return float((torch.xlogy(p, p) - torch.xlogy(p, q)).sum())
+
+
+def min_class_share(generated: torch.Tensor, data: torch.Tensor,
+                    n_classes: int | None = None) -> float:
+    r"""The rarest class's share among the generated samples relative to its share in the data,
+
+        min_y \hat p_gen(y) / p_data(y)   over the classes y with p_data(y) > 0,
+
+    1 when every class comes in the data's proportions, 0 when a class of the data is missing
+    (where KL(\hat p_gen || p_data) can stay as small as log(K / (K - 1)), 0.105 nats for K = 10).
+    Arguments as for :func:`class_coverage_kl`.
+    """
+    if n_classes is None:
+        n_classes = max(_n_classes(generated), _n_classes(data))
+    q = _as_histogram(data, n_classes, "data")
+    p = _as_histogram(generated, n_classes, "generated")
+    if p.shape != q.shape:
+        raise ValueError(f"generated and data are histograms over {len(p)} and {len(q)} "
+                         "classes; give both over the same classes")
+    present = q > 0
+    return float((p[present] / q[present]).min())
 
 
 def _n_classes(values) -> int:

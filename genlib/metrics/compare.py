@@ -6,8 +6,9 @@ images, in the features of the data set's classifier (:mod:`genlib.metrics.featu
 * classifier-feature Frechet distance (lower is better; the row "real test images" compares two
   halves of the test set: the floor that sampling noise alone reaches),
 * precision and recall with k-NN manifolds (k = 3),
-* class coverage: KL of the predicted-class histogram to the data's classes, and the share
-  of confidently classified samples,
+* class coverage: KL of the predicted-class histogram to the data's classes, the rarest class's
+  share relative to the data's (0 if a class is missing), and the share of confidently
+  classified samples,
 * memorisation: the median pixel distance of a sample to its nearest training image, next to
   the same for real test images (a model that copies its training set scores far below it).
 """
@@ -20,7 +21,7 @@ from typing import Callable
 import torch
 
 from ..checks import require_int, require_positive
-from .classifier_scores import class_coverage_kl, class_histogram, confident_share
+from .classifier_scores import class_coverage_kl, class_histogram, confident_share, min_class_share
 from .features import classifier_features, classifier_probabilities
 from .frechet import frechet_distance
 from .nearest import nearest_training_distance
@@ -31,6 +32,7 @@ COLUMNS = [  # (key, header, format)
     ("precision", "precision", "{:.2f}"),
     ("recall", "recall", "{:.2f}"),
     ("coverage_kl", "class-coverage KL (nats)", "{:.3f}"),
+    ("min_class_share", "rarest class / its data share", "{:.2f}"),
     ("confident", "confidently classified", "{:.0%}"),
     ("nearest_train", "median distance to nearest training image", "{:.2f}"),
     ("test_nll", "test NLL (nats/image)", "{:.1f}"),
@@ -53,6 +55,7 @@ def sample_scores(samples: torch.Tensor, real: torch.Tensor, classifier: torch.n
         "precision": pr.precision,
         "recall": pr.recall,
         "coverage_kl": class_coverage_kl(class_histogram(probs), data_labels),
+        "min_class_share": min_class_share(class_histogram(probs), data_labels),
         "confident": confident_share(probs),
         "nearest_train": float(distances.median()),
     }

@@ -119,7 +119,8 @@ def toy_gan(step=gan_step, *, retrain: bool = False, **overrides):
 
 def toy_wgan(step=wgan_step, *, retrain: bool = False, **overrides):
     """A WGAN on a 2-D toy: 5 critic updates per generator update. With the gradient penalty
-    (lambda = 10), Gulrajani et al.'s Adam (betas 0.5, 0.9); with weight clipping
+    (lambda = 10), Adam with betas (0.5, 0.9), the betas of Gulrajani et al.'s released toy code
+    (their Algorithm 1 uses beta1 = 0, beta2 = 0.9); with weight clipping
     (``gp_weight=0.0, clip=0.01``), the original paper's RMSProp at 5e-5 and no decay."""
     settings_default = {"n_critic": 5, "gp_weight": 10.0, "clip": 0.0}
     cfg, settings = configure({**toy_config(), "betas": (0.5, 0.9)}, step, settings_default,
