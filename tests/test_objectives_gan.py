@@ -190,6 +190,18 @@ def test_gradient_penalty_of_quadratic_critic():
     assert gradient_penalty(critic, x, x.clone()).item() == pytest.approx(want, rel=1e-6)
 
 
+def test_one_sided_gradient_penalty_charges_only_slopes_above_one():
+    # f(x) = ||x||^2 / 2 has gradient x: norms 5, 1 and 0.5 cost (5 - 1)^2, 0 and 0 one-sided
+    x = torch.tensor([[3.0, 4.0], [0.0, 1.0], [0.0, 0.5]])
+    critic = lambda t: 0.5 * t.pow(2).sum(1)
+    assert gradient_penalty(critic, x, x.clone(), one_sided=True).item() == pytest.approx(16 / 3, rel=1e-6)
+    w = torch.tensor([0.3, 0.0], requires_grad=True)   # a linear critic of slope 0.3: no cost
+    penalty = gradient_penalty(lambda t: t @ w, x, x.clone(), one_sided=True)
+    assert penalty.item() == 0.0
+    penalty.backward()
+    assert torch.equal(w.grad, torch.zeros(2))
+
+
 def test_gradient_penalty_rejects_mismatched_batches():
     with pytest.raises(ValueError, match="shape"):
         gradient_penalty(lambda x: x.sum(1), torch.zeros(4, 2), torch.zeros(3, 2))

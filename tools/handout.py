@@ -39,7 +39,8 @@ def handout(nb: nbformat.NotebookNode, keep_hints: bool = False) -> nbformat.Not
                 source = pattern.sub("", source)
             if not source.strip():
                 continue
-            cell.source = source.rstrip()
+            if source != cell.source:   # a cell without folded blocks is kept as it is
+                cell.source = source.rstrip()
         elif cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
             cell.metadata.pop("execution", None)

@@ -20,10 +20,14 @@ def critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.T
 
 
 def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor,
-                     generator: torch.Generator | None = None) -> torch.Tensor:
+                     generator: torch.Generator | None = None,
+                     one_sided: bool = False) -> torch.Tensor:
     r"""WGAN-GP's penalty (Gulrajani et al. 2017; notebook 04, §3)
 
         E_{x_hat}[(||grad_x f(x_hat)||_2 - 1)^2],   x_hat = eps x + (1 - eps) x~,  eps ~ U[0, 1],
+
+    or with ``one_sided=True`` E_{x_hat}[max(0, ||grad_x f(x_hat)||_2 - 1)^2] (Petzka et al. 2018;
+    notebook 04, §3: only slopes above 1 cost),
 
     with one eps per example, x real and x~ generated; ``generator`` (on the device of
     ``real``) draws eps. The graph is kept
@@ -50,4 +54,6 @@ def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor,
         raise ValueError("critic's scores do not depend on its input x (the gradient is "
                          "undefined): the critic must compute its score from x")
     norms = grad.flatten(1).norm(2, dim=1)
+    if one_sided:
+        return torch.relu(norms - 1).pow(2).mean()
     return ((norms - 1) ** 2).mean()
