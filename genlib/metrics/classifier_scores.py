@@ -79,13 +79,7 @@ def class_coverage_kl(generated: torch.Tensor, data: torch.Tensor,
     (a float vector summing to 1). Infinite if the generator produces a class the data lacks.
     Without ``n_classes`` the classes are those of either argument (labels 0..max).
     """
-    if n_classes is None:
-        n_classes = max(_n_classes(generated), _n_classes(data))
-    q = _as_histogram(data, n_classes, "data")
-    p = _as_histogram(generated, n_classes, "generated")
-    if p.shape != q.shape:
-        raise ValueError(f"generated and data are histograms over {len(p)} and {len(q)} "
-                         "classes; give both over the same classes")
+    p, q = _paired_histograms(generated, data, n_classes)
     return float((torch.xlogy(p, p) - torch.xlogy(p, q)).sum())
 
 
@@ -99,6 +93,13 @@ def min_class_share(generated: torch.Tensor, data: torch.Tensor,
     (where KL(\hat p_gen || p_data) can stay as small as log(K / (K - 1)), 0.105 nats for K = 10).
     Arguments as for :func:`class_coverage_kl`.
     """
+    p, q = _paired_histograms(generated, data, n_classes)
+    present = q > 0
+    return float((p[present] / q[present]).min())
+
+
+def _paired_histograms(generated, data, n_classes: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The histograms ``(p_gen, p_data)`` of ``generated`` and ``data`` over the same classes."""
     if n_classes is None:
         n_classes = max(_n_classes(generated), _n_classes(data))
     q = _as_histogram(data, n_classes, "data")
@@ -106,8 +107,7 @@ def min_class_share(generated: torch.Tensor, data: torch.Tensor,
     if p.shape != q.shape:
         raise ValueError(f"generated and data are histograms over {len(p)} and {len(q)} "
                          "classes; give both over the same classes")
-    present = q > 0
-    return float((p[present] / q[present]).min())
+    return p, q
 
 
 def _n_classes(values) -> int:
