@@ -71,7 +71,7 @@ def hours(h: float) -> str:
 def header(t: Times) -> str:
     """The notebook header's run-time paragraph."""
     if t.first_s == t.cached_s:
-        full = f"full mode about {duration(t.first_s)} (nothing to train)"
+        full = f"full mode about {duration(t.first_s)} (no models to cache)"
     else:
         full = (f"full mode about {duration(t.first_s)} the first time (it trains its models) and "
                 f"about {duration(t.cached_s)} once they are cached (`make pretrain` trains them in "
