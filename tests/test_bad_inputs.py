@@ -34,7 +34,7 @@ from genlib.data.sources import download
 from genlib.metrics import (Contender, class_coverage_kl, class_histogram, classifier_features,
                             confident_share, fixed_binarization, frechet_distance,
                             gaussian_frechet_distance, iwae_estimate, iwae_log_weights,
-                            linear_probe_accuracy, mean_and_covariance, mode_coverage,
+                            linear_probe_accuracy, mean_and_covariance, mode_coverage, same_mode_share,
                             nearest_neighbours, precision_recall, vae_elbo)
 from genlib.models.classifier import SmallClassifier
 from genlib.models.dcgan import DCGANGenerator
@@ -482,6 +482,13 @@ OBJECTIVES = [
      lambda mp: confident_share(torch.full((4, 2), 0.5), threshold=1.5), ValueError, "threshold"),
     ("mode_coverage std=0",
      lambda mp: mode_coverage(randn(8, 2), torch.zeros(2, 2), std=0.0), ValueError, "std"),
+    ("same_mode_share shapes differ",
+     lambda mp: same_mode_share(randn(8, 2), randn(7, 2), torch.zeros(2, 2)), ValueError, "images"),
+    ("same_mode_share empty",
+     lambda mp: same_mode_share(randn(0, 2), randn(0, 2), torch.zeros(2, 2)), ValueError, "points"),
+    ("same_mode_share NaN",
+     lambda mp: same_mode_share(torch.full((4, 2), float("nan")), randn(4, 2), torch.zeros(2, 2)),
+     ValueError, "points"),
     ("mode_coverage empty",
      lambda mp: mode_coverage(randn(0, 2), torch.zeros(2, 2), std=0.1), ValueError, "samples"),
     ("mode_coverage NaN",

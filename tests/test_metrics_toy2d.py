@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from genlib.data import toy2d
-from genlib.metrics.toy2d import coverage_tracker, mode_coverage, nearest_mode
+from genlib.metrics.toy2d import coverage_tracker, mode_coverage, nearest_mode, same_mode_share
 from genlib.models.mlp_gan import MLPGenerator
 from genlib.plots.toy2d import generator_gradient
 
@@ -33,6 +33,20 @@ def test_mode_coverage_of_collapsed_and_off_mode_samples():
     samples = torch.cat([ring.modes[0].expand(995, 2), ring.modes[1].expand(5, 2)])
     assert mode_coverage(samples, ring.modes, ring.std).modes_covered == 1
     assert mode_coverage(samples, ring.modes, ring.std, min_share=0.005).modes_covered == 2
+
+
+def test_same_mode_share_of_an_identity_a_rotation_and_a_constant_map():
+    ring = toy2d.get("ring8")
+    x = ring.sample(4000, generator=torch.Generator().manual_seed(0))
+    assert same_mode_share(x, x, ring.modes) == 1.0
+    angle = 2 * math.pi / 8                      # one mode further round the ring: never the same
+    rotation = torch.tensor([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    assert same_mode_share(x, x @ rotation.T, ring.modes) == 0.0
+    # a map that forgets its input lands in one mode: the share is that mode's share of the data
+    constant = ring.modes[2].expand_as(x)
+    share = same_mode_share(x, constant, ring.modes)
+    assert share == pytest.approx(1 / 8, abs=0.02)
+    assert share == pytest.approx(float((nearest_mode(x, ring.modes)[0] == 2).float().mean()))
 
 
 def test_coverage_tracker_reports_without_touching_the_global_rng():

@@ -21,7 +21,7 @@ from .likelihood import (TEST_BINARIZATION_SEED, fixed_binarization, iwae_estima
 from .linear_probe import linear_probe_accuracy
 from .nearest import flatten_points, nearest_neighbours, nearest_training_distance
 from .precision_recall import PrecisionRecall, knn_radii, manifold_membership, precision_recall
-from .toy2d import ModeCoverage, coverage_tracker, mode_coverage, nearest_mode
+from .toy2d import ModeCoverage, coverage_tracker, mode_coverage, nearest_mode, same_mode_share
 
 __all__ = ["classifier_features", "classifier_probabilities", "confident_share",
            "class_histogram", "class_coverage_kl", "min_class_share", "classifier_report", "ClassifierReport",
@@ -31,4 +31,5 @@ __all__ = ["classifier_features", "classifier_probabilities", "confident_share",
            "manifold_membership", "sample_scores", "comparison_rows", "format_table", "Contender",
            "linear_probe_accuracy", "TEST_BINARIZATION_SEED", "fixed_binarization",
            "iwae_estimate", "iwae_log_weights", "vae_elbo", "ModeCoverage", "nearest_mode", "mode_coverage",
+           "same_mode_share",
            "coverage_tracker"]

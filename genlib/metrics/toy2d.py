@@ -57,6 +57,25 @@ def mode_coverage(samples: torch.Tensor, modes: torch.Tensor, std: float,
     return ModeCoverage(covered, len(modes), float(good.float().mean()), counts)
 
 
+def same_mode_share(points: torch.Tensor, images: torch.Tensor, modes: torch.Tensor) -> float:
+    """Share of the pairs ``(points[i], images[i])`` whose nearest modes are the same: how often a
+    map (a BiGAN's x -> G(E(x)), notebook 09 §5.1) keeps a point's mode. A map that forgets the
+    point scores the chance level sum_k share_k^2 (1/K for K equally likely modes)."""
+    points, images = torch.as_tensor(points), torch.as_tensor(images)
+    if points.dim() != 2 or len(points) == 0:
+        raise ValueError(f"points must be N x 2 with N >= 1, got shape {tuple(points.shape)}")
+    if images.shape != points.shape:
+        raise ValueError(f"images must have the shape of points, {tuple(points.shape)}, "
+                         f"got {tuple(images.shape)}")
+    modes = torch.as_tensor(modes)
+    if modes.dim() != 2 or len(modes) == 0 or modes.shape[1] != points.shape[1]:
+        raise ValueError(f"modes must be K x {points.shape[1]} centres (K >= 1), got shape "
+                         f"{tuple(modes.shape)}")
+    require_finite("points", points)
+    require_finite("images", images)
+    return float((nearest_mode(points, modes)[0] == nearest_mode(images, modes)[0]).float().mean())
+
+
 def coverage_tracker(generator: torch.nn.Module, distribution, n_samples: int = 2000,
                      seed: int = 1234):
     """A ``genlib.training.train`` callback: ``step -> {"modes_covered": ..., "high_quality": ...}`` for

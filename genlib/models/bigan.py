@@ -3,7 +3,8 @@
 Donahue, Krähenbühl and Darrell (2016) and Dumoulin et al. (2016): a generator G maps z to x,
 an encoder E maps x to z, and the discriminator sees *pairs*: (x, E(x)) with x from the data,
 and (G(z), z) with z from the prior. At the optimum the two joint distributions agree, so E
-inverts G. MLPs on flattened images; images in [0, 1] (the generator ends in a sigmoid).
+inverts G. MLPs on flattened images; images in [0, 1] (the generator ends in a sigmoid). The
+same networks with ``image_shape=(2,)`` and ``squash=False`` play the game on a 2-D toy (§5.1).
 """
 from __future__ import annotations
 
@@ -32,13 +33,15 @@ class BiGANEncoder(nn.Module):
 
 
 class BiGANGenerator(nn.Module):
-    """G: z (B x latent_dim) -> images (B x 1 x H x W) in [0, 1]."""
+    """G: z (B x latent_dim) -> images (B x 1 x H x W) in [0, 1], or with ``squash=False``
+    unbounded points (the 2-D toys)."""
 
-    def __init__(self, image_shape=(1, 28, 28), latent_dim: int = 32, hidden: int = 512):
+    def __init__(self, image_shape=(1, 28, 28), latent_dim: int = 32, hidden: int = 512,
+                 squash: bool = True):
         super().__init__()
         self.latent_dim, self.image_shape = latent_dim, tuple(image_shape)
         self.net = nn.Sequential(mlp([latent_dim, hidden, hidden, math.prod(image_shape)],
-                                     _leaky()), nn.Sigmoid())
+                                     _leaky()), nn.Sigmoid() if squash else nn.Identity())
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z).view(len(z), *self.image_shape)

@@ -20,7 +20,7 @@ from .cache import cached, configure, step_fingerprint, step_source
 from .classifier import classifier, classifier_config
 from .gan import dcgan, dcgan_config, toy_config, toy_gan, toy_wgan
 from .hybrid import (bigan, bigan_config, same_budget_contenders, same_budget_models,
-                     same_budget_settings, vaegan, vaegan_config)
+                     same_budget_settings, toy_bigan, toy_bigan_config, vaegan, vaegan_config)
 from .vae import (BETA_SWEEP, beta_vae, beta_vae_config, conv_vae, conv_vae_config, cvae,
                   cvae_config, mlp_vae, mlp_vae_config, vae_2d, vae_2d_config, warmup_steps)
 
@@ -28,7 +28,7 @@ CONFIGS: dict[str, Callable[[], dict]] = {
     "toy_gan": toy_config, "dcgan": dcgan_config, "classifier": classifier_config,
     "mlp_vae": mlp_vae_config, "conv_vae": conv_vae_config, "vae_2d": vae_2d_config,
     "beta_vae": beta_vae_config, "cvae": cvae_config, "vaegan": vaegan_config,
-    "bigan": bigan_config,
+    "bigan": bigan_config, "toy_bigan": toy_bigan_config,
 }
 
 
@@ -50,7 +50,8 @@ def pretrain_plan() -> list[tuple[Callable, dict]]:
              (toy_gan, {"snapshots": True, "data": "grid25"}),
              (toy_wgan, {}), (toy_wgan, {"gp_weight": 0.0, "clip": 0.01}),
              (classifier, {}), (dcgan, {}), (dcgan, budget), (conv_vae, {}), (conv_vae, budget),
-             (mlp_vae, {}), (vae_2d, {}), (cvae, {}), (vaegan, {}), (bigan, {})]
+             (mlp_vae, {}), (vae_2d, {}), (cvae, {}), (vaegan, {}), (bigan, {}),
+             (toy_bigan, {})]
             + [(beta_vae, {"beta": beta}) for beta in BETA_SWEEP]
             + [(beta_vae, kwargs) for kwargs in collapse])
 
@@ -65,6 +66,6 @@ def pretrain_all() -> None:
 
 __all__ = ["cached", "configure", "step_source", "step_fingerprint", "recipe_config",
            "pretrain_plan", "pretrain_all", "toy_gan", "toy_wgan", "dcgan", "classifier",
-           "mlp_vae", "conv_vae", "vae_2d", "beta_vae", "cvae", "vaegan", "bigan",
+           "mlp_vae", "conv_vae", "vae_2d", "beta_vae", "cvae", "vaegan", "bigan", "toy_bigan",
            "same_budget_settings", "same_budget_models", "same_budget_contenders", "BETA_SWEEP",
            "warmup_steps"]

@@ -2,6 +2,7 @@
 
     models, history = zoo.vaegan(step=vaegan_step)   # encoder, decoder (DCGAN generator), discriminator
     models, history = zoo.bigan(step=bigan_step)     # encoder, generator, discriminator
+    models, history = zoo.toy_bigan(step=bigan_step) # the same game on the ring of 8 Gaussians
 
 Notebook 08 compares three models trained on the same data for the same budget, counted in
 training images seen (``epochs`` passes over the same ``train_images``), so that every machine
@@ -13,7 +14,7 @@ from __future__ import annotations
 import torch
 
 from .. import config
-from ..data import image_shape, load_images, resolve_dataset
+from ..data import image_shape, load_images, resolve_dataset, toy2d
 from ..models.bigan import BiGANDiscriminator, BiGANEncoder, BiGANGenerator
 from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ..models.vaegan import VAEGANEncoder
@@ -105,6 +106,41 @@ def bigan(step=bigan_step, *, retrain: bool = False, **overrides):
                      desc=f"BiGAN ({cfg['dataset']})")
 
     return cached("bigan", cfg, step, settings, build, fit, retrain)
+
+
+def toy_bigan_config() -> dict:
+    return {
+        "data": "ring8", "latent_dim": 2, "hidden": 128, "dropout": 0.2,
+        "steps": config.choose(quick=50, full=3000),
+        "batch_size": 512, "lr": 1e-3, "betas": (0.5, 0.999),
+        "decay_lr": True,  # both learning rates fall linearly to 0, as the toy GANs' do
+        "seed": 0,
+    }
+
+
+def toy_bigan(step=bigan_step, *, retrain: bool = False, **overrides):
+    """BiGAN / ALI on a 2-D toy (ring of 8 Gaussians), 2-d code, MLPs (notebook 09, §5.1)."""
+    cfg, settings = configure(toy_bigan_config(), step, {}, overrides)
+
+    def build():
+        torch.manual_seed(cfg["seed"])
+        return {"encoder": BiGANEncoder((2,), cfg["latent_dim"], cfg["hidden"]),
+                "generator": BiGANGenerator((2,), cfg["latent_dim"], cfg["hidden"], squash=False),
+                "discriminator": BiGANDiscriminator((2,), cfg["latent_dim"], cfg["hidden"],
+                                                    cfg["dropout"])}
+
+    def fit(models):
+        E, G, D = models["encoder"], models["generator"], models["discriminator"]
+        betas = tuple(cfg["betas"])
+        optimizers = {"opt_D": adam(D.parameters(), cfg["lr"], betas),
+                      "opt_EG": adam([*E.parameters(), *G.parameters()], cfg["lr"], betas)}
+        decay = [torch.optim.lr_scheduler.LambdaLR(o, lambda i: 1 - i / cfg["steps"])
+                 for o in optimizers.values()] if cfg["decay_lr"] else []
+        return train(step, {"E": E, "G": G, "D": D}, optimizers, toy2d.get(cfg["data"]),
+                     steps=cfg["steps"], batch_size=cfg["batch_size"], seed=cfg["seed"],
+                     settings=settings, schedulers=decay, desc=f"BiGAN on {cfg['data']}")
+
+    return cached("toy_bigan", cfg, step, settings, build, fit, retrain)
 
 
 # -- notebook 08: three models, one data set, one budget -----------------------------------
