@@ -258,3 +258,23 @@ def test_sample_scores_of_real_images_and_the_table():
     table = format_table({"real": {**scores, "test_nll": None, "encoder": "-"}})
     assert table.splitlines()[0].startswith("| model | classifier-feature Frechet distance")
     assert "| real | 0.00 | 1.00 | 1.00 |" in table and "n/a" in table
+
+
+# -- sharpness (genlib.metrics.sharpness) ------------------------------------------------------
+def test_image_sharpness_of_flat_striped_and_averaged_images():
+    from genlib.metrics import image_sharpness
+    flat = torch.full((2, 1, 6, 6), 0.3)
+    stripes = torch.zeros(1, 1, 6, 6)
+    stripes[..., :, ::2] = 1.0                   # every horizontal neighbour differs by 1
+    assert torch.equal(image_sharpness(flat), torch.zeros(2))
+    assert image_sharpness(stripes).item() == pytest.approx(1.0)   # 30 of 30 horizontal pairs, 0 vertical
+    shifted = torch.roll(stripes, 1, dims=-1)
+    mean = (stripes + shifted) / 2               # averaging two sharp images gives a flat one
+    assert image_sharpness(mean).item() < image_sharpness(stripes).item()
+    rng = torch.Generator().manual_seed(0)
+    images = torch.rand(8, 1, 10, 10, generator=rng)
+    assert image_sharpness(images.mean(0, keepdim=True)).item() <= image_sharpness(images).mean().item()
+    with pytest.raises(ValueError, match="images"):
+        image_sharpness(torch.zeros(0, 1, 4, 4))
+    with pytest.raises(ValueError, match="images"):
+        image_sharpness(torch.zeros(3, 4, 4))

@@ -9,6 +9,7 @@
 * ``linear_probe.py``      -- logistic regression on frozen features (notebook 09)
 * ``likelihood.py``        -- importance-weighted test log-likelihood of a VAE (VAE track)
 * ``toy2d.py``             -- modes covered and sample quality on 2-D toys (GAN track)
+* ``sharpness.py``         -- pixel sharpness: mean squared difference of neighbouring pixels
 """
 from .classifier_scores import (ClassifierReport, class_coverage_kl, class_histogram,
                                 classifier_report, confident_share, min_class_share)
@@ -21,6 +22,7 @@ from .likelihood import (TEST_BINARIZATION_SEED, fixed_binarization, iwae_estima
 from .linear_probe import linear_probe_accuracy
 from .nearest import flatten_points, nearest_neighbours, nearest_training_distance
 from .precision_recall import PrecisionRecall, knn_radii, manifold_membership, precision_recall
+from .sharpness import image_sharpness
 from .toy2d import ModeCoverage, coverage_tracker, mode_coverage, nearest_mode, same_mode_share
 
 __all__ = ["classifier_features", "classifier_probabilities", "confident_share",
@@ -31,5 +33,5 @@ __all__ = ["classifier_features", "classifier_probabilities", "confident_share",
            "manifold_membership", "sample_scores", "comparison_rows", "format_table", "Contender",
            "linear_probe_accuracy", "TEST_BINARIZATION_SEED", "fixed_binarization",
            "iwae_estimate", "iwae_log_weights", "vae_elbo", "ModeCoverage", "nearest_mode", "mode_coverage",
-           "same_mode_share",
+           "same_mode_share", "image_sharpness",
            "coverage_tracker"]
