@@ -665,6 +665,37 @@ REPRODUCIBILITY = [
     ("toy_gan seed=-1", lambda mp: zoo.toy_gan(seed=-1), ValueError, "seed"),
 ]
 
+# the diffusion model's pieces (notebook 11)
+from genlib.models.denoiser import MLPDenoiser  # noqa: E402
+from genlib.models.sampling import ddim_timesteps  # noqa: E402
+from genlib.objectives.diffusion import NoiseSchedule, linear_betas, q_posterior, q_sample  # noqa: E402
+
+_schedule = NoiseSchedule(linear_betas(10, 0.01, 0.2))
+OBJECTIVES += [
+    ("linear_betas T=0", lambda mp: linear_betas(0), ValueError, "T"),
+    ("linear_betas T=2.5", lambda mp: linear_betas(2.5), TypeError, "T"),
+    ("NoiseSchedule betas >= 1", lambda mp: NoiseSchedule(torch.tensor([0.1, 1.5])), ValueError,
+     "betas"),
+    ("NoiseSchedule betas list", lambda mp: NoiseSchedule([0.1, 0.2]), TypeError, "betas"),
+    ("q_sample noise shape", lambda mp: q_sample(randn(4, 2), 3, _schedule, randn(4, 3)),
+     ValueError, "noise"),
+    ("q_sample t=0", lambda mp: q_sample(randn(4, 2), 0, _schedule, randn(4, 2)), ValueError, "t"),
+    ("q_sample t too large", lambda mp: q_sample(randn(2, 2), torch.tensor([3, 11]), _schedule,
+                                                 randn(2, 2)), ValueError, "t"),
+    ("q_posterior shapes", lambda mp: q_posterior(randn(4, 2), randn(3, 2), 2, _schedule),
+     ValueError, "x0"),
+    ("ddim_timesteps steps > T", lambda mp: ddim_timesteps(10, 20), ValueError, "steps"),
+    ("MLPDenoiser x 3-D", lambda mp: MLPDenoiser(2, 8, 1, 4)(randn(2, 2, 1), torch.tensor([1, 2])),
+     ValueError, "x"),
+    ("ddpm_sampler n=0", lambda mp: zoo.ddpm_sampler({"denoiser": None, "schedule": _schedule})(
+        0, torch.Generator()), ValueError, "n"),
+]
+CACHE += [
+    ("toy_ddpm steps=0", lambda mp: zoo.toy_ddpm(steps=0), ValueError, "steps"),
+    ("ddpm lr=-1", lambda mp: zoo.ddpm(lr=-1.0), ValueError, "lr"),
+    ("ddpm T=2.5", lambda mp: zoo.ddpm(T=2.5), TypeError, "T"),
+]
+
 CATEGORIES = {"data": DATA, "cache": CACHE, "loops": LOOPS, "objectives": OBJECTIVES,
               "widgets": WIDGETS, "environment": ENVIRONMENT, "reproducibility": REPRODUCIBILITY}
 CASES = [pytest.param(call, error, name, id=f"{category}: {case_id}")

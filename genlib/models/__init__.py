@@ -7,6 +7,7 @@
 * ``linear_gaussian.py`` -- the linear-Gaussian model (probabilistic PCA), everything exact
 * ``vaegan.py``     -- VAE-GAN encoder;  ``bigan.py`` -- BiGAN / ALI;  ``flows.py`` -- planar flows
 * ``classifier.py`` -- the small classifier behind the metrics
+* ``denoiser.py``   -- the diffusion models' noise predictors;  ``sampling.py`` -- their reverse chain (DDPM, DDIM)
 
 Every generator and decoder has ``generate(z)``: images in [0, 1] (points, for the 2-D toys).
 Every model is importable from here: ``from genlib.models import DCGANGenerator``.
@@ -16,10 +17,12 @@ from .classifier import SmallClassifier
 from .conv_vae import ConvVAE
 from .cvae import ConditionalVAE
 from .dcgan import DCGANDiscriminator, DCGANGenerator, init_dcgan_weights
+from .denoiser import ConvDenoiser, MLPDenoiser, timestep_embedding
 from .flows import FlowPosterior, PlanarFlow, ProductLatentModel, elbo_estimate, planar_map
 from .linear_gaussian import LinearGaussian
 from .mlp import mlp
 from .mlp_gan import MLPDiscriminator, MLPGenerator
+from .sampling import ReverseChain, ddim_sample, ddim_timesteps, ddpm_sample
 from .vae import MLPVAE
 from .vaegan import VAEGANEncoder
 
@@ -27,4 +30,5 @@ __all__ = ["MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscrimin
            "init_dcgan_weights", "MLPVAE", "ConvVAE", "ConditionalVAE", "mlp", "LinearGaussian",
            "VAEGANEncoder", "BiGANEncoder", "BiGANGenerator", "BiGANDiscriminator",
            "PlanarFlow", "FlowPosterior", "ProductLatentModel", "planar_map", "elbo_estimate",
-           "SmallClassifier"]
+           "SmallClassifier", "MLPDenoiser", "ConvDenoiser", "timestep_embedding", "ddpm_sample",
+           "ddim_sample", "ddim_timesteps", "ReverseChain"]

@@ -18,6 +18,8 @@ from .. import config
 from ..steps import free_bits_vae_step, warmup_vae_step
 from .cache import cached, configure, step_fingerprint, step_source
 from .classifier import classifier, classifier_config
+from .diffusion import (ddpm, ddpm_config, ddpm_decoder, ddpm_sampler, make_schedule, toy_ddpm,
+                        toy_ddpm_config)
 from .gan import dcgan, dcgan_config, toy_config, toy_gan, toy_wgan
 from .hybrid import (bigan, bigan_config, same_budget_contenders, same_budget_models,
                      same_budget_settings, toy_bigan, toy_bigan_config, vaegan, vaegan_config)
@@ -28,6 +30,7 @@ CONFIGS: dict[str, Callable[[], dict]] = {
     "toy_gan": toy_config, "dcgan": dcgan_config, "classifier": classifier_config,
     "mlp_vae": mlp_vae_config, "conv_vae": conv_vae_config, "vae_2d": vae_2d_config,
     "beta_vae": beta_vae_config, "cvae": cvae_config, "vaegan": vaegan_config,
+    "toy_ddpm": toy_ddpm_config, "ddpm": ddpm_config,
     "bigan": bigan_config, "toy_bigan": toy_bigan_config,
 }
 
@@ -53,7 +56,8 @@ def pretrain_plan() -> list[tuple[Callable, dict]]:
              (mlp_vae, {}), (vae_2d, {}), (cvae, {}), (vaegan, {}), (bigan, {}),
              (toy_bigan, {})]
             + [(beta_vae, {"beta": beta}) for beta in BETA_SWEEP]
-            + [(beta_vae, kwargs) for kwargs in collapse])
+            + [(beta_vae, kwargs) for kwargs in collapse]
+            + [(toy_ddpm, {}), (ddpm, {})])
 
 
 def pretrain_all() -> None:
@@ -68,4 +72,4 @@ __all__ = ["cached", "configure", "step_source", "step_fingerprint", "recipe_con
            "pretrain_plan", "pretrain_all", "toy_gan", "toy_wgan", "dcgan", "classifier",
            "mlp_vae", "conv_vae", "vae_2d", "beta_vae", "cvae", "vaegan", "bigan", "toy_bigan",
            "same_budget_settings", "same_budget_models", "same_budget_contenders", "BETA_SWEEP",
-           "warmup_steps"]
+           "warmup_steps", "toy_ddpm", "ddpm", "ddpm_sampler", "ddpm_decoder", "make_schedule"]

@@ -1,0 +1,166 @@
+"""Diffusion recipes (notebook 11): a DDPM on the ring of 8 Gaussians and one on 28 x 28 images.
+
+    models, history = zoo.toy_ddpm(step=ddpm_step)       # MLP denoiser on ring8
+    models, history = zoo.ddpm(step=ddpm_step)           # U-Net denoiser on the image data set
+    sample = zoo.ddpm_sampler(models)                    # sample(n, rng): images in [0, 1]
+
+``models`` holds the ``denoiser`` and its ``schedule`` (a :class:`NoiseSchedule`, saved with
+it). Both recipes train with Adam and a cosine decay of the learning rate, for a number of
+steps; the toy's history logs modes covered and the high-quality share of 2000 samples at the
+end, the image recipe's the step's loss.
+"""
+from __future__ import annotations
+
+import torch
+
+from .. import config
+from ..data import load_images, resolve_dataset, toy2d
+from ..metrics.toy2d import mode_coverage
+from ..models.denoiser import ConvDenoiser, MLPDenoiser
+from ..models.sampling import ddim_sample, ddpm_sample
+from ..objectives.diffusion import NoiseSchedule, cosine_betas, linear_betas
+from ..steps.diffusion import ddpm_step
+from ..training import adam, train
+from .cache import cached, configure
+
+
+def make_schedule(kind: str, T: int) -> NoiseSchedule:
+    """``"cosine"`` (Nichol & Dhariwal 2021) or ``"linear"``: Ho et al.'s 1e-4 .. 0.02 for
+    T = 1000, both ends scaled by 1000 / T so that abar_T stays near 0 for a shorter chain."""
+    if kind == "cosine":
+        return NoiseSchedule(cosine_betas(T))
+    if kind == "linear":
+        return NoiseSchedule(linear_betas(T, 1e-4 * 1000 / T, min(0.02 * 1000 / T, 0.5)))
+    raise ValueError(f"schedule must be 'cosine' or 'linear', got {kind!r}")
+
+
+class _OwnStream:
+    """A 2-D toy drawing its batches from its own generator. ``train`` seeds the data's
+    generator and the step's ``rng`` with the same seed; the ring draws a mode index and a
+    Gaussian per point, exactly the kinds of numbers ``ddpm_step`` draws (a step t and a noise
+    eps per point), so with one seed the noise would *equal* the data's own deviation from its
+    mode and the denoiser would learn that coincidence instead of the data."""
+
+    def __init__(self, data, seed: int):
+        self.data, self.modes, self.std = data, data.modes, data.std
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def sample(self, n: int, generator=None) -> torch.Tensor:
+        return self.data.sample(n, generator=self.generator)
+
+
+def toy_ddpm_config() -> dict:
+    return {
+        "data": "ring8",
+        "T": 100,
+        "noise_schedule": "linear",
+        "hidden": 256,
+        "depth": 3,
+        "steps": config.choose(quick=300, full=5000),
+        "batch_size": 256,
+        "lr": 1e-3,
+        "seed": 0,
+    }
+
+
+def toy_ddpm(step=ddpm_step, *, retrain: bool = False, **overrides):
+    """A DDPM with an MLP denoiser on a 2-D toy (notebook 11, §5)."""
+    cfg, settings = configure(toy_ddpm_config(), step, {}, overrides)
+
+    def build():
+        torch.manual_seed(cfg["seed"])
+        return {"denoiser": MLPDenoiser(2, cfg["hidden"], cfg["depth"]),
+                "schedule": make_schedule(cfg["noise_schedule"], cfg["T"])}
+
+    def fit(models):
+        denoiser, schedule = models["denoiser"], models["schedule"]
+        data = toy2d.get(cfg["data"])
+        opt = adam(denoiser.parameters(), cfg["lr"])
+
+        def measure(t):
+            denoiser.eval()
+            chain = ddpm_sample(denoiser, schedule, (2000, 2), torch.Generator().manual_seed(1234))
+            result = mode_coverage(chain.samples, data.modes, data.std)
+            return {"modes_covered": result.modes_covered, "high_quality": result.high_quality}
+
+        return train(step, models, {"opt": opt}, _OwnStream(data, cfg["seed"] + 7919),
+                     steps=cfg["steps"],
+                     batch_size=cfg["batch_size"], seed=cfg["seed"], settings=settings,
+                     schedulers=[torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg["steps"])],
+                     callback=measure, callback_every=cfg["steps"], log_every=50,
+                     desc=f"DDPM on {cfg['data']}")
+
+    return cached("toy_ddpm", cfg, step, settings, build, fit, retrain)
+
+
+def ddpm_config() -> dict:
+    return {
+        "dataset": resolve_dataset("auto", verbose=False),
+        "train_images": config.choose(quick=2000, full=None),   # None: the whole train split
+        "T": config.choose(quick=50, full=200),
+        "noise_schedule": "linear",
+        "width": config.choose(quick=8, full=16),
+        "steps": config.choose(quick=30, full=1000),
+        "batch_size": 128,
+        "lr": 1e-3,
+        "seed": 0,
+    }
+
+
+def ddpm(step=ddpm_step, *, retrain: bool = False, **overrides):
+    """A DDPM with a small U-Net denoiser on 28 x 28 images (notebook 11, §6), trained on
+    ``2 x - 1`` (the step's ``rescale=True``)."""
+    cfg, settings = configure(ddpm_config(), step, {"rescale": True}, overrides)
+
+    def build():
+        torch.manual_seed(cfg["seed"])
+        return {"denoiser": ConvDenoiser(1, cfg["width"]),
+                "schedule": make_schedule(cfg["noise_schedule"], cfg["T"])}
+
+    def fit(models):
+        images, _ = load_images(cfg["dataset"], "train", limit=cfg["train_images"])
+        opt = adam(models["denoiser"].parameters(), cfg["lr"])
+        return train(step, models, {"opt": opt}, images, steps=cfg["steps"],
+                     batch_size=cfg["batch_size"], seed=cfg["seed"], settings=settings,
+                     schedulers=[torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg["steps"])],
+                     log_every=config.choose(quick=5, full=20), desc=f"DDPM ({cfg['dataset']})")
+
+    return cached("ddpm", cfg, step, settings, build, fit, retrain)
+
+
+def ddpm_sampler(models: dict, steps: int | None = 25, clip: bool = True):
+    """``sample(n, rng)``: ``n`` images in [0, 1] from the image DDPM ``models`` (as
+    :func:`ddpm` returns them), with DDIM over ``steps`` steps (``None``: ancestral sampling
+    over all T), drawn in batches of 250 from the generator ``rng``."""
+    denoiser, schedule = models["denoiser"], models["schedule"]
+
+    def sample(n: int, rng: torch.Generator) -> torch.Tensor:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive whole number of images, got {n!r}")
+        if not isinstance(rng, torch.Generator):
+            raise TypeError(f"rng must be a torch.Generator, got {type(rng).__name__}")
+        out = []
+        for i in range(0, n, 250):
+            shape = (min(250, n - i), denoiser.channels, 28, 28)
+            if steps is None:
+                out.append(ddpm_sample(denoiser, schedule, shape, rng, rescale=True,
+                                       clip=clip).samples)
+            else:
+                out.append(ddim_sample(denoiser, schedule, shape, rng, steps=steps,
+                                       rescale=True, clip=clip))
+        return torch.cat(out)
+
+    return sample
+
+
+def ddpm_decoder(models: dict, steps: int = 25):
+    """DDIM (eta = 0) as a deterministic decoder ``z -> image``: ``z`` is ``B x 784`` noise
+    x_T, the result images in [0, 1]. For :class:`genlib.metrics.compare.Contender`, whose
+    ``sample`` draws z ~ N(0, I): ``Contender("DDPM", ddpm_decoder(models), 784)``."""
+    denoiser, schedule = models["denoiser"], models["schedule"]
+
+    def decode(z: torch.Tensor) -> torch.Tensor:
+        return ddim_sample(denoiser, schedule, None, None, steps=steps, rescale=True, clip=True,
+                           x_T=z.reshape(len(z), denoiser.channels, 28, 28))
+
+    return decode
