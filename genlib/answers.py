@@ -241,3 +241,20 @@ def step_6(model, optimizer, x):
     loss.backward()
     optimizer.step()
     return loss
+
+
+# ---------------------------------------------------------------- 11 from the VAE to diffusion
+def my_posterior_mean(x0, x_t, beta_t, alpha_bar_t, alpha_bar_prev):
+    alpha_t = 1 - beta_t
+    coef_x0 = math.sqrt(alpha_bar_prev) * beta_t / (1 - alpha_bar_t)        # weight of the data point
+    coef_xt = math.sqrt(alpha_t) * (1 - alpha_bar_prev) / (1 - alpha_bar_t)  # weight of the noisy point
+    return coef_x0 * x0 + coef_xt * x_t
+
+
+def my_tweedie_x0(x_t, score, alpha_bar_t):
+    return (x_t + (1 - alpha_bar_t) * score) / math.sqrt(alpha_bar_t)   # E[x_0 | x_t]
+
+
+def my_ddim_step(x_t, eps_hat, alpha_bar_t, alpha_bar_s):
+    x0_hat = (x_t - math.sqrt(1 - alpha_bar_t) * eps_hat) / math.sqrt(alpha_bar_t)   # the predicted x_0
+    return math.sqrt(alpha_bar_s) * x0_hat + math.sqrt(1 - alpha_bar_s) * eps_hat     # the same noise, less of it

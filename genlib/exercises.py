@@ -878,6 +878,95 @@ _MISTAKES_09_2 = [
 ]
 
 
+# 11 ------------------------------------------------------------- from the VAE to diffusion
+def _diffusion_cases(seed: int, extra):
+    """Cases of (tensor, tensor, schedule numbers...) at a small, a middle and a large step."""
+    g = _gen(seed)
+    steps = [(b, (1 - b) * prev, prev) for b, prev in [(0.02, 0.97), (0.1, 0.45), (0.3, 0.03)]]
+    cases = []                                               # beta_t, abar_t = (1 - beta_t) abar_{t-1}, abar_{t-1}
+    for (beta, abar, abar_prev), note in zip(steps, ["an early step (little noise)", "a middle step",
+                                                     "a late step (almost pure noise)"]):
+        a, b = torch.randn(6, 2, generator=g), torch.randn(6, 2, generator=g)
+        cases.append(Case(extra(a, b, beta, abar, abar_prev), f"6 points in 2-D at {note}"))
+    a, b = torch.randn(3, 1, 4, 4, generator=g), torch.randn(3, 1, 4, 4, generator=g)
+    cases.append(Case(extra(a, b, *steps[1]), "3 images of 4 x 4 pixels at a middle step"))
+    return cases
+
+
+def _cases_11_1():
+    return _diffusion_cases(110, lambda a, b, beta, abar, abar_prev: (a, b, beta, abar, abar_prev))
+
+
+def _posterior_mean(x0, x_t, beta_t, alpha_bar_t, alpha_bar_prev):
+    # Bayes' rule in precision form: q(x_t | x_{t-1}) q(x_{t-1} | x_0), a product of Gaussians in x_{t-1}
+    alpha_t = 1 - beta_t
+    precision = alpha_t / beta_t + 1 / (1 - alpha_bar_prev)
+    return (math.sqrt(alpha_t) / beta_t * x_t + math.sqrt(alpha_bar_prev) / (1 - alpha_bar_prev) * x0) / precision
+
+
+_MISTAKES_11_1 = [
+    Mistake(lambda x0, xt, beta, abar, abar_prev:
+            math.sqrt(abar_prev) * beta / (1 - abar) * xt
+            + math.sqrt(1 - beta) * (1 - abar_prev) / (1 - abar) * x0,
+            "the two weights are swapped: which point does the weight with beta_t belong to?"),
+    Mistake(lambda x0, xt, beta, abar, abar_prev:
+            math.sqrt(abar_prev) * beta / (1 - abar) * x0
+            + math.sqrt(abar) * (1 - abar_prev) / (1 - abar) * xt,
+            "the noisy point's weight uses abar_t where one step's alpha_t = 1 - beta_t belongs"),
+]
+
+
+def _cases_11_2():
+    return _diffusion_cases(111, lambda a, b, beta, abar, abar_prev: (a, b, abar))
+
+
+def _tweedie_x0(x_t, score, alpha_bar_t):
+    # the noise-prediction form: eps = -sqrt(1 - abar) score, x_0 = (x_t - sqrt(1 - abar) eps) / sqrt(abar)
+    eps = -math.sqrt(1 - alpha_bar_t) * score
+    return (x_t - math.sqrt(1 - alpha_bar_t) * eps) / math.sqrt(alpha_bar_t)
+
+
+_MISTAKES_11_2 = [
+    Mistake(lambda xt, score, abar: (xt - (1 - abar) * score) / math.sqrt(abar),
+            "the score term has the wrong sign: the score points towards more probable x, and "
+            "the denoised point lies that way"),
+    Mistake(lambda xt, score, abar: xt + (1 - abar) * score,
+            "this is the denoised point of x_t's own scale; x_t = sqrt(abar_t) x_0 + ..., so "
+            "undo that factor too"),
+]
+
+
+def _cases_11_3():
+    g = _gen(112)
+    cases = []
+    for (abar_t, abar_s), note in [((0.02, 0.3), "a long jump from almost pure noise"),
+                                   ((0.4, 0.6), "a middle jump"), ((0.9, 1.0), "the last jump, to x_0")]:
+        cases.append(Case((torch.randn(6, 2, generator=g), torch.randn(6, 2, generator=g), abar_t,
+                           abar_s), f"6 points in 2-D, {note}"))
+    cases.append(Case((torch.randn(3, 1, 4, 4, generator=g), torch.randn(3, 1, 4, 4, generator=g),
+                       0.3, 0.5), "3 images of 4 x 4 pixels"))
+    return cases
+
+
+def _ddim_step(x_t, eps_hat, alpha_bar_t, alpha_bar_s):
+    # expanded: x_s = sqrt(abar_s / abar_t) x_t + (sqrt(1 - abar_s) - sqrt(abar_s (1 - abar_t) / abar_t)) eps
+    ratio = math.sqrt(alpha_bar_s / alpha_bar_t)
+    return ratio * x_t + (math.sqrt(1 - alpha_bar_s) - ratio * math.sqrt(1 - alpha_bar_t)) * eps_hat
+
+
+_MISTAKES_11_3 = [
+    Mistake(lambda xt, eps, abar_t, abar_s:
+            math.sqrt(abar_s) * (xt - math.sqrt(1 - abar_t) * eps) / math.sqrt(abar_t),
+            "you keep only the predicted x_0 (scaled): DDIM puts the predicted noise back, with "
+            "the noise level of the step it jumps to"),
+    Mistake(lambda xt, eps, abar_t, abar_s:
+            math.sqrt(abar_s) * (xt - math.sqrt(1 - abar_t) * eps) / math.sqrt(abar_t)
+            + math.sqrt(1 - abar_t) * eps,
+            "the noise goes back in with the noise level of the step you start from; use the "
+            "one of the step you jump to"),
+]
+
+
 # 10 ------------------------------------------------------------- spot the bug
 def _fix_checker(task: str):
     def checker(answer, name, quiet=False):
@@ -926,9 +1015,16 @@ def _exercises() -> dict[str, Exercise]:
          _function_check(_cases_09_1, _planar_log_det)),
         ("09.2", "the encoder and generator's loss", "encoder_generator_loss",
          _function_check(_cases_09_2, _discriminator_loss_swapped, _MISTAKES_09_2)),
+        ("11.1", "the posterior mean", "my_posterior_mean",
+         _function_check(_cases_11_1, _posterior_mean, _MISTAKES_11_1)),
+        ("11.2", "denoising with the score", "my_tweedie_x0",
+         _function_check(_cases_11_2, _tweedie_x0, _MISTAKES_11_2)),
+        ("11.3", "a DDIM step", "my_ddim_step",
+         _function_check(_cases_11_3, _ddim_step, _MISTAKES_11_3)),
     ]
     think = [("00.2", "how many prior samples"), ("05.4", "a shared variance"),
-             ("06.3", "the border between two classes"), ("07.3", "a minus sign, and beta = 8")]
+             ("06.3", "the border between two classes"), ("07.3", "a minus sign, and beta = 8"),
+             ("11.4", "why the weights can go")]
     fixes = [(f"10.{i}", task) for i, task in enumerate(["gan"] * 5 + ["vae"], 1)]
     exercises = [Exercise(key, "code", title, name, checker) for key, title, name, checker in code]
     exercises += [Exercise(key, "think", title) for key, title in think]

@@ -1252,3 +1252,94 @@ def batch_mean_of_per_example_terms(model, optimizer, x):
 @right("10.6")
 def summed_over_the_batch_vae(model, optimizer, x):
     return _vae_step(model, optimizer, x, lambda x, l, mu, lv: len(x) * (_summed_bce(x, l) + _summed_kl(mu, lv)))
+
+
+# ---------------------------------------------------------------- 11.1
+@wrong("11.1", "swapped")
+def posterior_weights_swapped(x0, x_t, beta_t, alpha_bar_t, alpha_bar_prev):
+    return (math.sqrt(alpha_bar_prev) * beta_t / (1 - alpha_bar_t) * x_t
+            + math.sqrt(1 - beta_t) * (1 - alpha_bar_prev) / (1 - alpha_bar_t) * x0)
+
+
+@wrong("11.1", "alpha_t = 1 - beta_t")
+def posterior_with_alpha_bar(x0, x_t, beta_t, alpha_bar_t, alpha_bar_prev):
+    return (math.sqrt(alpha_bar_prev) * beta_t / (1 - alpha_bar_t) * x0
+            + math.sqrt(alpha_bar_t) * (1 - alpha_bar_prev) / (1 - alpha_bar_t) * x_t)
+
+
+@wrong("11.1")
+def posterior_without_square_roots(x0, x_t, beta_t, alpha_bar_t, alpha_bar_prev):
+    return (alpha_bar_prev * beta_t / (1 - alpha_bar_t) * x0
+            + (1 - beta_t) * (1 - alpha_bar_prev) / (1 - alpha_bar_t) * x_t)
+
+
+@wrong("11.1")
+def posterior_mean_is_x_t(x0, x_t, beta_t, alpha_bar_t, alpha_bar_prev):
+    return x_t / math.sqrt(1 - beta_t)
+
+
+@right("11.1")
+def posterior_by_precisions(x0, x_t, beta_t, alpha_bar_t, alpha_bar_prev):
+    # complete the square: precisions add, means are precision-weighted
+    a = 1 - beta_t
+    prec_like, prec_prior = a / beta_t, 1 / (1 - alpha_bar_prev)
+    mean_like, mean_prior = x_t / np.sqrt(a), np.sqrt(alpha_bar_prev) * x0
+    return (prec_like * mean_like + prec_prior * mean_prior) / (prec_like + prec_prior)
+
+
+# ---------------------------------------------------------------- 11.2
+@wrong("11.2", "wrong sign")
+def tweedie_minus(x_t, score, alpha_bar_t):
+    return (x_t - (1 - alpha_bar_t) * score) / math.sqrt(alpha_bar_t)
+
+
+@wrong("11.2", "undo that factor")
+def tweedie_unscaled(x_t, score, alpha_bar_t):
+    return x_t + (1 - alpha_bar_t) * score
+
+
+@wrong("11.2")
+def tweedie_sqrt_variance(x_t, score, alpha_bar_t):
+    return (x_t + math.sqrt(1 - alpha_bar_t) * score) / math.sqrt(alpha_bar_t)
+
+
+@wrong("11.2")
+def tweedie_without_root(x_t, score, alpha_bar_t):
+    return (x_t + (1 - alpha_bar_t) * score) / alpha_bar_t
+
+
+@right("11.2")
+def tweedie_through_the_noise(x_t, score, alpha_bar_t):
+    abar = torch.tensor(alpha_bar_t, dtype=x_t.dtype)
+    eps = -torch.sqrt(1 - abar) * score                 # the noise the score implies
+    return (x_t - torch.sqrt(1 - abar) * eps) / torch.sqrt(abar)
+
+
+# ---------------------------------------------------------------- 11.3
+@wrong("11.3", "puts the predicted noise back")
+def ddim_without_noise(x_t, eps_hat, alpha_bar_t, alpha_bar_s):
+    return math.sqrt(alpha_bar_s) * (x_t - math.sqrt(1 - alpha_bar_t) * eps_hat) / math.sqrt(alpha_bar_t)
+
+
+@wrong("11.3", "the step you jump to")
+def ddim_old_noise_level(x_t, eps_hat, alpha_bar_t, alpha_bar_s):
+    x0 = (x_t - math.sqrt(1 - alpha_bar_t) * eps_hat) / math.sqrt(alpha_bar_t)
+    return math.sqrt(alpha_bar_s) * x0 + math.sqrt(1 - alpha_bar_t) * eps_hat
+
+
+@wrong("11.3")
+def ddim_x0_unscaled(x_t, eps_hat, alpha_bar_t, alpha_bar_s):
+    x0 = (x_t - math.sqrt(1 - alpha_bar_t) * eps_hat) / math.sqrt(alpha_bar_t)
+    return x0 + math.sqrt(1 - alpha_bar_s) * eps_hat
+
+
+@wrong("11.3")
+def ddim_variances_not_roots(x_t, eps_hat, alpha_bar_t, alpha_bar_s):
+    x0 = (x_t - (1 - alpha_bar_t) * eps_hat) / alpha_bar_t
+    return alpha_bar_s * x0 + (1 - alpha_bar_s) * eps_hat
+
+
+@right("11.3")
+def ddim_expanded(x_t, eps_hat, alpha_bar_t, alpha_bar_s):
+    ratio = np.sqrt(alpha_bar_s / alpha_bar_t)          # scale x_t down to the new signal level
+    return ratio * x_t + (np.sqrt(1 - alpha_bar_s) - ratio * np.sqrt(1 - alpha_bar_t)) * eps_hat

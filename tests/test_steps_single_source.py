@@ -15,7 +15,7 @@ STEPS = {name: getattr(genlib.steps, name) for name in genlib.steps.__all__}
 # the steps each training notebook must write out and train with
 TAUGHT = {"02": ["gan_step"], "03": ["gan_step"], "04": ["wgan_step"], "06": ["vae_step"],
           "07": ["vae_step", "warmup_vae_step", "free_bits_vae_step", "cvae_step"],
-          "08": ["vaegan_step"], "09": ["posterior_step", "bigan_step"]}
+          "08": ["vaegan_step"], "09": ["posterior_step", "bigan_step"], "11": ["ddpm_step"]}
 
 
 def code_cells(path):
