@@ -87,14 +87,15 @@ def write_results(result: dict) -> None:
     text = "\n".join([
         "<!-- part: vaegan-cost -->", line, "",
         "### One VAE-GAN step against one DCGAN step", "",
-        f"Aim (08): a VAE-GAN step costs at most 3 DCGAN steps; measured {ratio:.2f}. The 6.4 of "
-        "the wall-clock comparison of 2026-12-02 (2181 DCGAN steps against 341 VAE-GAN steps, "
-        "each in 600 s) was not a cost per step: the two models trained one after the other on a "
-        "shared machine whose load changed between them. Counted in floating-point work, which "
-        "no load changes, the VAE-GAN step is the ratio in the table: its discriminator runs "
-        "twice as many passes as the DCGAN's and an encoder and a second decoder pass come on "
-        "top. Notebook 08 now gives every model the same number of training images, not the "
-        "same seconds.", "",
+        f"Aim (08): a VAE-GAN step costs at most 3 DCGAN steps; measured {ratio:.2f}. The 6.4 "
+        "came from a wall-clock comparison (2026-12-02: 2181 DCGAN steps against 341 VAE-GAN "
+        "steps, each in 600 s), in which the two models trained one after the other on a shared "
+        "machine whose load changed between them, so it was not a cost per step; timed "
+        "interleaved as here, the same step at that comparison's width 32 cost 2.3 DCGAN steps "
+        "(2026-12-03, 1 thread). Counted in floating-point work, which no load changes, the "
+        "ratio is the table's: the VAE-GAN's discriminator makes twice the DCGAN's passes, and "
+        "an encoder and a second decoder pass come on top. Notebook 08 gives every model the "
+        "same number of training images, not the same seconds.", "",
         table, ""]) + "<!-- end of part -->\n"
     update_results(Path(__file__).resolve().parent / "RESULTS.md", {"vaegan-cost": text})
 

@@ -1,0 +1,171 @@
+"""The models the notebooks show, measured in one run from the checkpoint cache (full mode).
+
+``GENLIB_QUICK=0 python -m bench.showcase`` loads (or trains) the notebooks' models and writes
+part ``showcase`` of bench/RESULTS.md:
+
+* the DCGAN of notebook 03 (``zoo.dcgan``): classifier-feature Frechet distance, confident share
+  over the real images', rarest class, against the aims (at most 12, at least 0.70, 5%);
+* notebook 08's table at its budget (``zoo.same_budget_contenders``, the notebook's own function)
+  with notebook 10's pixel sharpness of 500 samples of each model;
+* notebook 09's BiGAN: on the ring (round trip x -> G(E(x)) in the mode of x, corr(z, E(G(z))),
+  modes covered) and on images (linear probe against an untrained encoder, class of x kept by
+  G(E(x)));
+* notebook 04's weight-clipped critic on the ring: weights pinned at +-c and its largest slope.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def dcgan_figures(classifier, test) -> dict:
+    from genlib import zoo
+    from genlib.metrics.classifier_scores import class_histogram, confident_share
+    from genlib.metrics.features import classifier_features, classifier_probabilities
+    from genlib.metrics.frechet import frechet_distance
+    from genlib.steps import gan_step
+    models, history = zoo.dcgan(step=gan_step)
+    z = torch.randn(2000, history.config["latent_dim"], generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        fake = models["generator"](z)
+    probs = classifier_probabilities(classifier, fake)
+    real_confident = confident_share(classifier_probabilities(classifier, test[:2000]))
+    return {"width": history.config["width"], "epochs": history.config["epochs"],
+            "frechet": frechet_distance(classifier_features(classifier, test[:2000]),
+                                        classifier_features(classifier, fake)),
+            "confident_ratio": confident_share(probs) / real_confident,
+            "min_class_share": float(class_histogram(probs).min())}
+
+
+def budget_table(classifier, test, labels, train) -> dict:
+    from genlib import zoo
+    from genlib.metrics import image_sharpness
+    from genlib.metrics.compare import comparison_rows
+    contenders = zoo.same_budget_contenders(iwae_samples=50)
+    rows = comparison_rows(contenders, classifier, test, labels, train[:10000], n_samples=2000,
+                           nll_images=500)
+    sharp = {m.name: image_sharpness(m.sample(500, seed=3)).mean().item() for m in contenders}
+    sharp["real test images"] = image_sharpness(test[:500]).mean().item()
+    return {name: {**row, "sharpness": sharp.get(name)} for name, row in rows.items()}
+
+
+def bigan_figures(test, labels, train, train_labels, classifier) -> dict:
+    from genlib import zoo
+    from genlib.data import toy2d
+    from genlib.metrics import (classifier_probabilities, linear_probe_accuracy, mode_coverage,
+                                same_mode_share)
+    from genlib.models.bigan import BiGANEncoder
+    from genlib.steps import bigan_step
+    ring_models, ring_history = zoo.toy_bigan(step=bigan_step)
+    E, G = ring_models["encoder"], ring_models["generator"]
+    ring = toy2d.get(ring_history.config["data"])
+    rng = torch.Generator().manual_seed(7)
+    x, z = ring.sample(4000, rng), torch.randn(4000, G.latent_dim, generator=rng)
+    with torch.no_grad():
+        x_again, x_gen = G(E(x)), G(z)
+        z_again = E(x_gen)
+    corr = min(torch.corrcoef(torch.stack([z[:, i], z_again[:, i]]))[0, 1].item() for i in range(2))
+    models, history = zoo.bigan(step=bigan_step)
+    enc, gen = models["encoder"], models["generator"]
+    torch.manual_seed(0)
+    untrained = BiGANEncoder(tuple(train.shape[1:]), gen.latent_dim, history.config["hidden"]).eval()
+    with torch.no_grad():
+        probe = {name: linear_probe_accuracy(f(train[:10000]), train_labels[:10000], f(test[:10000]),
+                                             labels[:10000])
+                 for name, f in (("BiGAN E(x)", enc), ("untrained encoder", untrained))}
+        kept = (classifier_probabilities(classifier, gen(enc(test[:2000]))).argmax(1)
+                == labels[:2000]).float().mean().item()
+    return {"ring_kept_mode": same_mode_share(x, x_again, ring.modes), "ring_corr": corr,
+            "ring_modes": mode_coverage(x_gen, ring.modes, ring.std).modes_covered,
+            "probe": probe, "image_kept_class": kept}
+
+
+def clipped_critic_figures() -> dict:
+    from genlib import zoo
+    from genlib.data import toy2d
+    from genlib.steps import wgan_step
+    models, history = zoo.toy_wgan(step=wgan_step, gp_weight=0.0, clip=0.01)
+    c, critic = history.config["clip"], models["discriminator"]
+    layers = [p.detach().flatten() for name, p in critic.named_parameters() if name.endswith("weight")]
+    points = toy2d.get(history.config["data"]).sample(
+        2000, generator=torch.Generator().manual_seed(4)).requires_grad_(True)
+    (slopes,) = torch.autograd.grad(critic(points).sum(), points)
+    return {"pinned_by_layer": [float((w.abs() >= 0.99 * c).float().mean()) for w in layers],
+            "largest_slope": float(slopes.norm(dim=1).max()),
+            "modes": history.last("modes_covered"), "high_quality": history.last("high_quality")}
+
+
+def write_results(dcgan, table, bigan, clipped, minutes, load) -> None:
+    from . import markdown_table
+    from .__main__ import git_revision, update_results
+    line = (f"*`GENLIB_QUICK=0 python -m bench.showcase`, {time.strftime('%Y-%m-%d %H:%M')} UTC, "
+            f"commit {git_revision()}; models from the checkpoint cache; load average "
+            f"{', '.join(f'{x:.2f}' for x in load)} at the start; {minutes:.1f} min.*")
+    aims = markdown_table(["figure", "measured", "aim", "verdict"], [
+        ["03 DCGAN: Frechet distance (2000 samples, 2000 test images)", f"{dcgan['frechet']:.1f}",
+         "<= 12", "met" if dcgan["frechet"] <= 12 else f"missed by a factor {dcgan['frechet'] / 12:.2f}"],
+        ["03 DCGAN: confident share / real images'", f"{dcgan['confident_ratio']:.2f}", ">= 0.70",
+         "met" if dcgan["confident_ratio"] >= 0.7 else f"missed by {0.7 - dcgan['confident_ratio']:.2f}"],
+        ["03 DCGAN: rarest class share", f"{dcgan['min_class_share']:.3f}", ">= 0.05",
+         "met" if dcgan["min_class_share"] >= 0.05 else "missed"],
+        ["08 VAE-GAN sharper than the conv VAE (sharpness)",
+         f"{table['VAE-GAN']['sharpness']:.4f} vs {table['conv VAE']['sharpness']:.4f}", "greater",
+         "met" if table["VAE-GAN"]["sharpness"] > table["conv VAE"]["sharpness"] else "missed"],
+        ["08 VAE-GAN Frechet distance below the conv VAE's",
+         f"{table['VAE-GAN']['frechet']:.1f} vs {table['conv VAE']['frechet']:.1f}", "lower",
+         "met" if table["VAE-GAN"]["frechet"] < table["conv VAE"]["frechet"] else "missed"],
+        ["09 BiGAN images: linear probe, trained minus untrained encoder",
+         f"{100 * (bigan['probe']['BiGAN E(x)'] - bigan['probe']['untrained encoder']):+.1f} points",
+         ">= +3 points", "met" if bigan["probe"]["BiGAN E(x)"] - bigan["probe"]["untrained encoder"] >= 0.03
+         else "missed (stated limitation; the ring below)"],
+        ["09 BiGAN images: class of x kept by G(E(x))", f"{bigan['image_kept_class']:.1%}", ">= 50%",
+         "met" if bigan["image_kept_class"] >= 0.5 else "missed (stated limitation; the ring below)"],
+        ["09 BiGAN ring: G(E(x)) in the mode of x (chance 12.5%)", f"{bigan['ring_kept_mode']:.1%}",
+         "E, G inverses", "shown"],
+        ["09 BiGAN ring: corr(z, E(G(z))), smaller coordinate", f"{bigan['ring_corr']:.2f}", "", ""],
+        ["09 BiGAN ring: modes covered by G", f"{bigan['ring_modes']}/8", "", ""],
+        ["04 clipped critic: weights within 1% of +-c, layer by layer",
+         ", ".join(f"{s:.0%}" for s in clipped["pinned_by_layer"]), "explained", "shown in 04"],
+        ["04 clipped critic: largest slope at 2000 data points", f"{clipped['largest_slope']:.2g}", "", ""],
+        ["04 clipped WGAN: modes, high-quality share",
+         f"{clipped['modes']:.0f}/8, {clipped['high_quality']:.0%}", "", ""],
+    ])
+    keys = ["frechet", "precision", "recall", "confident", "min_class_share", "sharpness",
+            "train_seconds"]
+    budget = markdown_table(["model"] + keys, [
+        [name] + [("" if row.get(k) is None else f"{row[k]:.3g}") for k in keys]
+        for name, row in table.items()])
+    text = "\n".join([
+        "<!-- part: showcase -->", line, "",
+        "### The models the notebooks show (03, 04, 08, 09)", "", aims, "",
+        "Notebook 08's table at its budget (two passes over the training images each; "
+        "sharpness: notebook 10's measure on 500 samples; training seconds as the cached "
+        "models' histories recorded them, on a shared machine):", "", budget, ""]) + "<!-- end of part -->\n"
+    update_results(ROOT / "bench" / "RESULTS.md", {"showcase": text})
+
+
+def main() -> None:
+    from genlib import config, zoo
+    from genlib.data import load_images
+    if config.is_quick():
+        raise SystemExit("run in full mode: GENLIB_QUICK=0 python -m bench.showcase")
+    torch.set_num_threads(config.training_threads())
+    load, start = os.getloadavg(), time.perf_counter()
+    classifier = zoo.classifier()[0]["classifier"]
+    test, labels = load_images("fashion-mnist", "test")
+    train, train_labels = load_images("fashion-mnist", "train")
+    dcgan = dcgan_figures(classifier, test)
+    table = budget_table(classifier, test, labels, train)
+    bigan = bigan_figures(test, labels, train, train_labels, classifier)
+    clipped = clipped_critic_figures()
+    write_results(dcgan, table, bigan, clipped, (time.perf_counter() - start) / 60, load)
+    print(dcgan, {k: (v["frechet"], v.get("sharpness")) for k, v in table.items()}, bigan, clipped)
+
+
+if __name__ == "__main__":
+    main()
