@@ -100,15 +100,21 @@ def _steps(t, T: int, n: int, device) -> torch.Tensor:
     return t
 
 
+def _noise_like(noise: torch.Tensor, name: str, x: torch.Tensor) -> torch.Tensor:
+    """``noise``, checked to be a floating tensor of the shape of ``x`` (called ``name``)."""
+    require_tensor(name, x, floating=True)
+    require_tensor("noise", noise, floating=True)
+    if noise.shape != x.shape:
+        raise ValueError(f"noise must have the shape of {name} {tuple(x.shape)}, got "
+                         f"{tuple(noise.shape)}")
+    return noise
+
+
 def q_sample(x0: torch.Tensor, t, schedule: NoiseSchedule, noise: torch.Tensor) -> torch.Tensor:
     r"""A draw of q(x_t | x_0) in closed form (§1):
     ``x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) noise`` with ``noise ~ N(0, I)`` given (so the
     caller's generator draws it). ``t``: an int or one step in 1..T per example."""
-    require_tensor("x0", x0, floating=True)
-    require_tensor("noise", noise, floating=True)
-    if noise.shape != x0.shape:
-        raise ValueError(f"noise must have the shape of x0 {tuple(x0.shape)}, got "
-                         f"{tuple(noise.shape)}")
+    _noise_like(noise, "x0", x0)
     t = _steps(t, schedule.T, len(x0), x0.device)
     abar = schedule.at("alpha_bar", t, x0)
     return abar.sqrt() * x0 + (1 - abar).sqrt() * noise
@@ -116,10 +122,7 @@ def q_sample(x0: torch.Tensor, t, schedule: NoiseSchedule, noise: torch.Tensor) 
 
 def q_step(x_prev: torch.Tensor, t, schedule: NoiseSchedule, noise: torch.Tensor) -> torch.Tensor:
     r"""One forward step q(x_t | x_{t-1}) (§1): ``sqrt(1 - beta_t) x_{t-1} + sqrt(beta_t) noise``."""
-    require_tensor("x_prev", x_prev, floating=True)
-    if noise.shape != x_prev.shape:
-        raise ValueError(f"noise must have the shape of x_prev {tuple(x_prev.shape)}, got "
-                         f"{tuple(noise.shape)}")
+    _noise_like(noise, "x_prev", x_prev)
     t = _steps(t, schedule.T, len(x_prev), x_prev.device)
     beta = schedule.at("betas", t, x_prev)
     return (1 - beta).sqrt() * x_prev + beta.sqrt() * noise
