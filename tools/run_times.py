@@ -51,7 +51,7 @@ TIMES = {
     "05_vae_elbo": Times(quick_s=15, first_s=30, cached_s=30, study_h=3),
     "06_vae_images": Times(quick_s=30, first_s=540, cached_s=45, study_h=2.5),
     "07_beta_vae_and_conditional": Times(quick_s=20, first_s=540, cached_s=15, study_h=2),
-    "08_gan_vs_vae": Times(quick_s=30, first_s=900, cached_s=30, study_h=2),
+    "08_gan_vs_vae": Times(quick_s=30, first_s=1500, cached_s=90, study_h=2),
     "09_flows_and_adversarial_features": Times(quick_s=20, first_s=480, cached_s=60, study_h=2.5),
     "10_faq_and_pitfalls": Times(quick_s=30, first_s=300, cached_s=40, study_h=2),
     "11_from_vae_to_diffusion": Times(quick_s=40, first_s=720, cached_s=60, study_h=3),
