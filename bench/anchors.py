@@ -292,9 +292,12 @@ def score(folder: Path) -> list[dict]:
     return rows
 
 
-def write_results(results: dict, budget: float, threads: int, load: tuple, minutes: float) -> None:
+def write_results(results: dict, run: dict) -> None:
+    """Part ``anchors`` of RESULTS.md; ``run`` is the provenance of the training runs (when,
+    commit, threads, budget, load, minutes), kept in ``run.json`` beside the snapshots."""
     from . import markdown_table
-    from .__main__ import git_revision, update_results
+    from .__main__ import update_results
+    budget, threads, load, minutes = run["budget"], run["threads"], run["load"], run["minutes"]
     rows = []
     for label, curve in results.items():
         for r in curve:
@@ -302,7 +305,9 @@ def write_results(results: dict, budget: float, threads: int, load: tuple, minut
                          r["confident_ratio"], r["min_class_share"]])
     table = markdown_table(["model", "seconds of training", "steps", "Frechet distance",
                             "confident share / real", "smallest class share"], rows)
-    changes = sorted({why for _, _, why in DCGAN_PATCHES + VAE_PATCHES})
+    changes = "; ".join(f"`{script}`: " + ", ".join(dict.fromkeys(why for _, _, why in patches))
+                        for script, patches in (("dcgan/main.py", DCGAN_PATCHES),
+                                                ("vae/main.py", VAE_PATCHES)))
     last = {label: curve[-1] for label, curve in results.items() if curve}
 
     def ratio(ours, theirs):
@@ -310,8 +315,8 @@ def write_results(results: dict, budget: float, threads: int, load: tuple, minut
             return f"{last[theirs]['frechet'] / last[ours]['frechet']:.2f}"
         return "n/a"
 
-    line = (f"*`python -m bench.anchors --budget {budget:.0f}`, {time.strftime('%Y-%m-%d %H:%M')} UTC, "
-            f"commit {git_revision()}; {threads} thread(s) per run, the four runs one after the other "
+    line = (f"*`python -m bench.anchors --budget {budget:.0f}`, {run['finished']} UTC, "
+            f"commit {run['commit']}; {threads} thread(s) per run, the four runs one after the other "
             f"(theirs DCGAN, ours DCGAN, ours VAE, theirs VAE), load average "
             f"{', '.join(f'{x:.2f}' for x in load)} at the start, {minutes:.1f} min; other jobs "
             f"running; one seed each; 2000 samples (eval mode) against 2000 test images in the "
@@ -321,7 +326,11 @@ def write_results(results: dict, budget: float, threads: int, load: tuple, minut
         "### The notebooks' DCGAN and conv VAE against pytorch/examples, equal wall-clock", "",
         "pytorch/examples' `dcgan/main.py` and `vae/main.py` (commit 77f55b9, as published, run "
         "in `.bench-venv` with torchvision 0.28.0) with only these changes, applied by the bench: "
-        + "; ".join(changes) + ". Quality at each minute of training; a lower Frechet distance "
+        + changes + ". torchvision's wheel is built for the CUDA build of torch, so the bench "
+        "declares the names of its two compiled detection operators before running a script; "
+        "the scripts use only its Python parts (datasets, transforms, save_image). Their VAE is "
+        "their own MLP (20-d code), ours notebook 06's convolutional one: each is what its "
+        "reader would run. Quality at each minute of training; a lower Frechet distance "
         f"is better. At the end of the budget, their Frechet distance over ours: DCGAN "
         f"{ratio('ours DCGAN', 'pytorch/examples DCGAN')}, VAE {ratio('ours conv VAE', 'pytorch/examples VAE')} "
         "(above 1: ours is better).", "",
@@ -344,17 +353,24 @@ def main(argv=None) -> None:
     if not ANCHORS.is_dir():
         sys.exit(f"{ANCHORS} is missing: set GENLIB_ANCHORS to pytorch/examples' scripts")
     load, start = os.getloadavg(), time.perf_counter()
-    if not args.results_only:
+    if args.results_only:
+        run = json.loads((OUT / "run.json").read_text())
+    else:
+        from .__main__ import git_revision
+        commit = git_revision()
         data = fashion_mnist_folder(Path(tempfile.mkdtemp(prefix="anchor-data-")))
         run_theirs("dcgan", args.budget, args.every, threads, data)
         run_ours("dcgan", args.budget, args.every, threads)
         run_ours("vae", args.budget, args.every, threads)
         run_theirs("vae", args.budget, args.every, threads, data)
+        run = {"finished": time.strftime("%Y-%m-%d %H:%M"), "commit": commit, "budget": args.budget,
+               "threads": threads, "load": list(load), "minutes": (time.perf_counter() - start) / 60}
+        (OUT / "run.json").write_text(json.dumps(run))
     results = {label: score(OUT / folder) for label, folder in (
         ("pytorch/examples DCGAN", "theirs-dcgan"), ("ours DCGAN", "ours-dcgan"),
         ("ours conv VAE", "ours-vae"), ("pytorch/examples VAE", "theirs-vae"))}
     (OUT / "scores.json").write_text(json.dumps(results, indent=1))
-    write_results(results, args.budget, threads, load, (time.perf_counter() - start) / 60)
+    write_results(results, run)
     print(json.dumps({k: v[-1] if v else None for k, v in results.items()}, indent=1))
 
 
