@@ -271,24 +271,13 @@ def run_ours(name: str, budget: float, every: float, threads: int) -> Path:
 
 
 def score(folder: Path) -> list[dict]:
-    from genlib import zoo
-    from genlib.data import load_images
-    from genlib.metrics.classifier_scores import class_histogram, confident_share
-    from genlib.metrics.features import classifier_features, classifier_probabilities
-    from genlib.metrics.frechet import frechet_distance
-    classifier = zoo.classifier()[0]["classifier"]
-    test, _ = load_images("fashion-mnist", "test")
-    real_feats = classifier_features(classifier, test[:N_SAMPLES])
-    real_confident = confident_share(classifier_probabilities(classifier, test[:N_SAMPLES]))
+    from .sample_quality import SampleQuality
+    quality = SampleQuality(N_SAMPLES)
     rows = []
     for path in sorted(folder.glob("snapshot_*.pt")):
         snap = torch.load(path)
-        fake = snap["images"].float().clamp(0, 1)
-        probs = classifier_probabilities(classifier, fake)
         rows.append({"seconds": snap["seconds"], "iterations": snap["iterations"],
-                     "frechet": round(frechet_distance(real_feats, classifier_features(classifier, fake)), 2),
-                     "confident_ratio": round(confident_share(probs) / real_confident, 3),
-                     "min_class_share": round(float(class_histogram(probs).min()), 3)})
+                     **quality(snap["images"].float().clamp(0, 1), rounded=True)})
     return rows
 
 

@@ -20,12 +20,11 @@ import torch.nn.functional as F
 
 from genlib import config, zoo
 from genlib.data import load_images
-from genlib.metrics.classifier_scores import class_histogram, confident_share
-from genlib.metrics.features import classifier_features, classifier_probabilities
-from genlib.metrics.frechet import frechet_distance
 from genlib.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from genlib.steps import gan_step
 from genlib.training import adam, train
+
+from .sample_quality import SampleQuality
 
 OUT = Path(__file__).resolve().parent / "artifacts" / "dcgan_pilots.jsonl"
 BASE = {"width": 32, "latent_dim": 64, "batch_size": 64, "lr_g": 4e-4, "lr_d": 1e-4,
@@ -80,10 +79,7 @@ def run(name: str) -> None:
     torch.manual_seed(0)
     G, D = DCGANGenerator(cfg["latent_dim"], cfg["width"]), DCGANDiscriminator(cfg["width"])
     images, _ = load_images("fashion-mnist", "train")
-    test, _ = load_images("fashion-mnist", "test")
-    classifier = zoo.classifier()[0]["classifier"]
-    real_feats = classifier_features(classifier, test[:2000])
-    real_confident = confident_share(classifier_probabilities(classifier, test[:2000]))
+    quality = SampleQuality(2000)
     per_epoch = len(images) // cfg["batch_size"]
     steps = per_epoch * cfg["epochs"]
     opts = {"opt_G": adam(G.parameters(), cfg["lr_g"], (0.5, 0.999)),
@@ -100,13 +96,9 @@ def run(name: str) -> None:
         with torch.no_grad():
             fake = G(z.to(next(G.parameters()).device)).cpu()
         G.train()
-        probs = classifier_probabilities(classifier, fake)
         row = {"pilot": name, "cfg": cfg, "epoch": (t + 1) // per_epoch,
                "measured": f"{time.strftime('%Y-%m-%d')}, commit {revision}",
-               "seconds": round(time.perf_counter() - start, 1),
-               "frechet": round(frechet_distance(real_feats, classifier_features(classifier, fake)), 2),
-               "confident_ratio": round(confident_share(probs) / real_confident, 3),
-               "min_class_share": round(float(class_histogram(probs).min()), 3)}
+               "seconds": round(time.perf_counter() - start, 1), **quality(fake, rounded=True)}
         OUT.parent.mkdir(parents=True, exist_ok=True)
         with OUT.open("a") as f:
             f.write(json.dumps(row) + "\n")
@@ -160,20 +152,12 @@ def score_adopted() -> None:
     models, history = zoo.dcgan(step=gan_step)
     cfg = {**BASE, **{k: history.config[k] for k in ("width", "latent_dim", "batch_size", "lr_g",
                                                        "lr_d", "epochs")}}
-    classifier = zoo.classifier()[0]["classifier"]
-    test, _ = load_images("fashion-mnist", "test")
-    real_feats = classifier_features(classifier, test[:2000])
-    real_confident = confident_share(classifier_probabilities(classifier, test[:2000]))
     z = torch.randn(2000, cfg["latent_dim"], generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         fake = models["generator"](z)
-    probs = classifier_probabilities(classifier, fake)
     row = {"pilot": "adopted (zoo.dcgan)", "cfg": cfg, "epoch": cfg["epochs"],
            "measured": f"{time.strftime('%Y-%m-%d')}, commit {git_revision()}",
-           "seconds": round(history.seconds, 1),
-           "frechet": round(frechet_distance(real_feats, classifier_features(classifier, fake)), 2),
-           "confident_ratio": round(confident_share(probs) / real_confident, 3),
-           "min_class_share": round(float(class_histogram(probs).min()), 3)}
+           "seconds": round(history.seconds, 1), **SampleQuality(2000)(fake, rounded=True)}
     with OUT.open("a") as f:
         f.write(json.dumps(row) + "\n")
     print(row)

@@ -23,23 +23,16 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def dcgan_figures(classifier, test) -> dict:
+def dcgan_figures() -> dict:
     from genlib import zoo
-    from genlib.metrics.classifier_scores import class_histogram, confident_share
-    from genlib.metrics.features import classifier_features, classifier_probabilities
-    from genlib.metrics.frechet import frechet_distance
     from genlib.steps import gan_step
+    from .sample_quality import SampleQuality
     models, history = zoo.dcgan(step=gan_step)
     z = torch.randn(2000, history.config["latent_dim"], generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         fake = models["generator"](z)
-    probs = classifier_probabilities(classifier, fake)
-    real_confident = confident_share(classifier_probabilities(classifier, test[:2000]))
     return {"width": history.config["width"], "epochs": history.config["epochs"],
-            "frechet": frechet_distance(classifier_features(classifier, test[:2000]),
-                                        classifier_features(classifier, fake)),
-            "confident_ratio": confident_share(probs) / real_confident,
-            "min_class_share": float(class_histogram(probs).min())}
+            **SampleQuality(2000)(fake)}
 
 
 def budget_table(classifier, test, labels, train) -> dict:
@@ -159,7 +152,7 @@ def main() -> None:
     classifier = zoo.classifier()[0]["classifier"]
     test, labels = load_images("fashion-mnist", "test")
     train, train_labels = load_images("fashion-mnist", "train")
-    dcgan = dcgan_figures(classifier, test)
+    dcgan = dcgan_figures()
     table = budget_table(classifier, test, labels, train)
     bigan = bigan_figures(test, labels, train, train_labels, classifier)
     clipped = clipped_critic_figures()
