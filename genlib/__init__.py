@@ -11,4 +11,4 @@ from .objectives import (ElboTerms, critic_loss, discriminator_loss, elbo, gan_v
                          gaussian_kl, generator_loss, gradient_penalty, iwae_bound,
                          js_divergence, optimal_discriminator)
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"   # the course release; CHANGELOG.md and CITATION.cff give the same number

@@ -206,8 +206,10 @@ def shared_checkpoint_dirs() -> list[Path]:
 
 def describe() -> str:
     """One line per setting, for the environment check of ``00_start_here``."""
+    from . import __version__   # the course release the notebook runs with
     threads = torch.get_num_threads()
     return "\n".join([
+        f"genlib:  {__version__}",
         f"mode:    {mode()} " + ("(unset GENLIB_QUICK or set it to 0 for full mode)" if is_quick()
                                   else "(set GENLIB_QUICK=1 for quick mode)"),
         f"device:  {get_device()}",
