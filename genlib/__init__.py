@@ -2,11 +2,23 @@
 
 Modules, one idea each: ``config`` (quick/full mode, seeds, device), ``data``,
 ``models``, ``objectives``, ``training``, ``zoo`` (train once), ``metrics``,
-``plots``, ``widgets``, ``exercises`` (the self-checks) and ``answers`` (the
+``plots``, ``widgets``, ``bundle`` (pretrained models in one archive:
+``install_bundle``), ``exercises`` (the self-checks) and ``answers`` (the
 worked answers they refuse to accept as yours).
 """
-from . import config
-from .config import choose, get_device, is_quick, seed_everything
+import sys
+import warnings
+
+if sys.flags.optimize:  # python -O strips every assert: the checking cells would check nothing
+    warnings.warn("genlib: Python runs optimised (python -O or PYTHONOPTIMIZE is set), which "
+                  "removes every assert, so the notebooks' checking cells and genlib's checks "
+                  "written as asserts pass without checking anything. Run Python without -O "
+                  "and unset PYTHONOPTIMIZE (the notebooks must not run optimised).",
+                  RuntimeWarning, stacklevel=2)
+
+from . import config  # noqa: E402
+from .bundle import install_bundle
+from .config import choose, get_device, is_quick, seed_everything  # noqa: E402
 from .objectives import (ElboTerms, critic_loss, discriminator_loss, elbo, gan_value,
                          gaussian_kl, generator_loss, gradient_penalty, iwae_bound,
                          js_divergence, optimal_discriminator)
