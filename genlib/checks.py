@@ -42,6 +42,18 @@ def require_int(name: str, value, minimum: int | None = None) -> int:
     return int(value)
 
 
+SEED_LIMIT = 2**63  # torch seeds a generator from 64 bits; a margin for seed + step offsets
+
+
+def require_seed(name: str, value) -> int:
+    """``value`` as a seed torch accepts: a whole number from 0 to 2**63 - 1."""
+    value = require_int(name, value)
+    if not 0 <= value < SEED_LIMIT:
+        raise ValueError(f"{name} must be a whole number from 0 to 2**63 - 1 (what torch can "
+                         f"seed a generator with), got {value}")
+    return value
+
+
 def require_number(name: str, value, minimum: float | None = None,
                    positive: bool = False) -> float:
     """``value`` as a finite float (not a bool, not a string), at least ``minimum`` (or above

@@ -17,17 +17,27 @@ checkpoint in this order and loads the first one that fits:
 3. none found: the model is trained and saved in ``<GENLIB_CACHE>/checkpoints/`` only.
 
 ``retrain=True`` skips both searches and trains into ``GENLIB_CACHE``.
+
+Paths in both variables may start with ``~`` (the home folder; an error names the variable when
+the home folder is unknown). A relative path is taken relative to the project folder (the
+checkout holding ``genlib/`` and ``notebooks/``), so ``make pretrain`` at the top and a kernel in
+``notebooks/`` use one cache; without a checkout (genlib installed as a package), relative to
+the home folder. A shared folder that does not exist or is a file is named once, in a warning,
+and skipped.
 """
 from __future__ import annotations
 
 import contextlib
 import os
 import random
+import warnings
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 import torch
+
+from .checks import require_seed
 
 T = TypeVar("T")
 
@@ -67,9 +77,8 @@ def choose(quick: T, full: T) -> T:
 
 def seed_everything(seed: int = 0) -> torch.Generator:
     """Seed Python, NumPy and PyTorch; return a ``torch.Generator`` seeded the same way.
-    ``seed`` is a whole number (not a bool, a float or a string)."""
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be a whole number (an int), got {seed!r}")
+    ``seed`` is a whole number from 0 to 2**63 - 1 (not a bool, a float or a string)."""
+    seed = require_seed("seed", seed)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
@@ -162,6 +171,24 @@ def project_root() -> Path:
     return Path(__file__).resolve().parents[1]
 
 
+def _in_checkout() -> bool:
+    return (project_root() / "pyproject.toml").is_file()
+
+
+def _folder_setting(variable: str, value: str) -> Path:
+    """The folder ``value`` of the environment variable ``variable`` names, as an absolute path:
+    ``~`` expanded, a relative path taken from the project folder (from the home folder
+    without a checkout). ``ValueError`` naming ``variable`` when the home folder is unknown."""
+    try:
+        path = Path(value).expanduser()
+        base = project_root() if _in_checkout() or path.is_absolute() else Path.home()
+    except RuntimeError:  # HOME unset and no entry for this user in the password file
+        raise ValueError(f"{variable}={value!r} needs the home folder, but it is unknown here "
+                         f"(HOME is not set and user {os.getuid()} has no home in the password "
+                         f"file); set HOME, or set {variable} to an absolute folder") from None
+    return base / path
+
+
 def data_root() -> Path:
     """Where downloads and checkpoints are cached: ``GENLIB_CACHE``, else ``<project>/data`` in
     a checkout of the collection, else (genlib installed as a package, as on Colab) the user's
@@ -169,10 +196,11 @@ def data_root() -> Path:
     ``GENLIB_CACHE`` when it names something that is not a folder."""
     env = os.environ.get("GENLIB_CACHE")
     if not env:
-        if (project_root() / "pyproject.toml").is_file():
+        if _in_checkout():
             return project_root() / "data"
-        return Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "genlib"
-    root = Path(env).expanduser()
+        return _folder_setting("GENLIB_CACHE", os.environ.get("XDG_CACHE_HOME")
+                               or "~/.cache") / "genlib"
+    root = _folder_setting("GENLIB_CACHE", env)
     if root.exists() and not root.is_dir():
         raise ValueError(f"GENLIB_CACHE={env!r} is a file, not a folder; point it at a folder "
                          "(it is created if missing), or unset it to use <project>/data")
@@ -185,11 +213,33 @@ def checkpoint_dir() -> Path:
     return data_root() / "checkpoints"
 
 
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _WARNED:
+        _WARNED.add(message)
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+
 def shared_cache_roots() -> list[Path]:
     """The read-only caches of ``GENLIB_SHARED_CACHE`` (folders separated by ``os.pathsep``;
-    empty entries are skipped), in the order listed; ``[]`` when it is unset."""
-    entries = os.environ.get("GENLIB_SHARED_CACHE", "").split(os.pathsep)
-    return [Path(entry.strip()).expanduser() for entry in entries if entry.strip()]
+    empty entries are skipped), in the order listed; ``[]`` when it is unset. An entry that
+    does not exist or is a file is named in a warning (once) and left out."""
+    roots = []
+    for entry in os.environ.get("GENLIB_SHARED_CACHE", "").split(os.pathsep):
+        if not entry.strip():
+            continue
+        root = _folder_setting("GENLIB_SHARED_CACHE", entry.strip())
+        problem = ("does not exist" if not root.exists() else
+                   "is a file, not a folder" if not root.is_dir() else "")
+        if problem:
+            _warn_once(f"GENLIB_SHARED_CACHE lists {root}, which {problem} (a typo, or a volume "
+                       "not mounted?): it is skipped, and a model found in no other cache is "
+                       f"trained in your own cache instead; fix or remove the entry")
+        else:
+            roots.append(root)
+    return roots
 
 
 def shared_checkpoint_dirs() -> list[Path]:

@@ -20,7 +20,7 @@ from typing import Callable
 
 import torch
 
-from ..checks import require_int, require_positive
+from ..checks import require_positive, require_seed
 from .classifier_scores import class_coverage_kl, class_histogram, confident_share, min_class_share
 from .features import classifier_features, classifier_probabilities
 from .frechet import frechet_distance
@@ -93,7 +93,7 @@ class Contender:
         """``n`` images from z ~ N(0, I) (fixed by ``seed``)."""
         require_positive("n", n, integer=True)
         require_positive("batch_size", batch_size, integer=True)
-        require_int("seed", seed)
+        require_seed("seed", seed)
         z = torch.randn(n, self.latent_dim, generator=torch.Generator().manual_seed(seed))
         with torch.inference_mode():
             return torch.cat([self.decode(z[i:i + batch_size]) for i in range(0, n, batch_size)])

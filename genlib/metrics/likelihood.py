@@ -12,8 +12,8 @@ import inspect
 
 import torch
 
-from ..checks import (require_int, require_nonempty, require_positive, require_tensor,
-                      require_unit_interval)
+from ..checks import (require_nonempty, require_positive, require_seed,
+                      require_tensor, require_unit_interval)
 from ..objectives.elbo import (ElboTerms, bernoulli_log_likelihood, diagonal_gaussian_log_prob, elbo,
                               iwae_bound, reparameterize)
 
@@ -26,7 +26,7 @@ def fixed_binarization(images: torch.Tensor, seed: int = TEST_BINARIZATION_SEED)
     hold grey levels in [0, 1] (as ``load_images`` returns them)."""
     require_tensor("images", images, floating=True)
     require_unit_interval("images", images, "grey levels (probabilities of a 1)")
-    generator = torch.Generator().manual_seed(require_int("seed", seed))
+    generator = torch.Generator().manual_seed(require_seed("seed", seed))
     return torch.bernoulli(images, generator=generator)
 
 
@@ -92,7 +92,7 @@ def iwae_estimate(model, images: torch.Tensor, k: int = 1000, labels: torch.Tens
                          "Bernoulli decoder; binarise them once with fixed_binarization(images)")
     require_positive("k", k, integer=True)
     require_positive("samples_per_pass", samples_per_pass, integer=True)
-    require_int("seed", seed)
+    require_seed("seed", seed)
     model.eval()
     device = next(model.parameters()).device
     generator = torch.Generator(device=device).manual_seed(seed)

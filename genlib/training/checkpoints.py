@@ -8,6 +8,7 @@ and loaded with ``torch.load(..., weights_only=True)``: no pickled code runs.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -76,10 +77,12 @@ def save_checkpoint(path: Path, models: dict[str, torch.nn.Module], cfg: dict,
         "extra": extra or {},
     }
     _remove_stale_temporaries(path)
+    buffer = io.BytesIO()  # serialised in memory, so a full disk raises a plain OSError
+    torch.save(payload, buffer)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as file:
-            torch.save(payload, file)
+            file.write(buffer.getbuffer())
             file.flush()
             os.fsync(file.fileno())               # on disk before the rename makes it visible
         os.chmod(tmp, 0o666 & ~_umask())          # readable by others, as the umask allows

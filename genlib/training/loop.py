@@ -25,7 +25,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .. import config
-from ..checks import require_int, require_positive
+from ..checks import require_positive, require_seed, require_unit_interval
 from ..data.batching import Batches
 from .history import History
 
@@ -265,7 +265,7 @@ def _loop(run, step, models, optimizers, batches, rng, settings, takes_t, start,
         if not isinstance(out, dict):
             raise TypeError(f"step {getattr(step, '__name__', '')!r} must return a dict of "
                             f"scalars to log, e.g. {{'loss': loss}}, got {type(out).__name__}")
-        values = {k: _as_float(v) for k, v in out.items()}
+        values = _logged_scalars(step, out)
         if not run.check_finite(**values):
             break
         for scheduler in schedulers:
@@ -283,6 +283,25 @@ def _loop(run, step, models, optimizers, batches, rng, settings, takes_t, start,
                 model.train()
             if extra:
                 run.log(start + t, **extra)
+
+
+def _logged_scalars(step, out: dict) -> dict[str, float]:
+    """The step's returned dict as floats; ``TypeError``/``ValueError`` naming the key that is
+    not one number (a string, a per-example tensor that was not averaged)."""
+    values = {}
+    for key, value in out.items():
+        size = value.numel() if isinstance(value, torch.Tensor) else getattr(value, "size", 1)
+        if isinstance(value, (str, bytes)) or value is None or not (
+                isinstance(value, torch.Tensor) or hasattr(value, "__float__")):
+            raise TypeError(f"step {getattr(step, '__name__', '')!r} logged {key!r} as "
+                            f"{value!r}; log numbers only, e.g. {{{key!r}: loss.item()}}")
+        if size != 1:
+            shape = tuple(getattr(value, "shape", ()))
+            raise ValueError(f"step {getattr(step, '__name__', '')!r} logged {key!r} as "
+                             f"{size} values (shape {shape}); log one number, e.g. "
+                             f"{key}.mean() over the batch")
+        values[key] = _as_float(value)
+    return values
 
 
 def _check_train_arguments(step, models, optimizers, data, settings, callback, seed) -> None:
@@ -305,9 +324,15 @@ def _check_train_arguments(step, models, optimizers, data, settings, callback, s
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be a function of the step number, got "
                         f"{type(callback).__name__}")
-    require_int("seed", seed)
+    require_seed("seed", seed)
     if data is None or hasattr(data, "sample"):
         return
+    _check_data(data, models)
+
+
+def _check_data(data, models: dict) -> None:
+    """Tensors of examples (and labels) that the models can take: floating-point examples of
+    the models' dtype, finite, images in [0, 1]."""
     tensors = (data,) if isinstance(data, torch.Tensor) else data
     if not isinstance(tensors, (tuple, list)) or not 1 <= len(tensors) <= 2 or not all(
             isinstance(t, torch.Tensor) for t in tensors):
@@ -324,3 +349,14 @@ def _check_train_arguments(step, models, optimizers, data, settings, callback, s
         if t.is_floating_point() and not bool(torch.isfinite(t).all()):
             raise ValueError(f"data holds {int((~torch.isfinite(t)).sum())} NaN or infinite "
                              "value(s); every example must be finite")
+    x = tensors[0]
+    if not x.is_floating_point():
+        raise TypeError(f"data must hold floating-point examples, got {x.dtype}; use "
+                        "data.float() (and divide 0..255 pixels by 255)")
+    dtypes = {p.dtype for m in models.values() for p in m.parameters() if p.is_floating_point()}
+    if dtypes and x.dtype not in dtypes:
+        raise TypeError(f"data are {x.dtype} but the models' weights are "
+                        f"{', '.join(sorted(map(str, dtypes)))}; convert one to the other, "
+                        f"e.g. data.to({sorted(map(str, dtypes))[0]})")
+    if x.dim() == 4:  # images: N x C x H x W in [0, 1] like every genlib image
+        require_unit_interval("data", x, "pixel values (images)")

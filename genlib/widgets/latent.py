@@ -13,7 +13,7 @@ import operator
 import ipywidgets as widgets
 import torch
 
-from ..checks import require_int, require_number
+from ..checks import require_number, require_seed
 from ._render import (Decoder, Redraw, as_latent, check_range, check_scale, decode, float_slider,
                       image_png, image_widget)
 
@@ -35,7 +35,7 @@ class LatentSliders(widgets.VBox):
         self._z0 = as_latent(z)
         self._shape = torch.as_tensor(z).shape
         self._scale = check_scale(scale)
-        self._generator = torch.Generator().manual_seed(require_int("seed", seed))
+        self._generator = torch.Generator().manual_seed(require_seed("seed", seed))
         step = require_number("step", step, positive=True)
         low, high = check_range("value_range", value_range)
         self._axes, start = self._slider_axes(dims, directions)

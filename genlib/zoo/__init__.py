@@ -16,7 +16,7 @@ from typing import Callable
 
 from .. import config
 from ..steps import free_bits_vae_step, warmup_vae_step
-from .cache import cached, configure, step_fingerprint, step_source
+from .cache import UntrustedCheckpointError, cached, configure, step_fingerprint, step_source
 from .classifier import classifier, classifier_config
 from .diffusion import (ddpm, ddpm_config, ddpm_decoder, ddpm_sampler, make_schedule, toy_ddpm,
                         toy_ddpm_config)
@@ -68,7 +68,8 @@ def pretrain_all() -> None:
         recipe(**kwargs)
 
 
-__all__ = ["cached", "configure", "step_source", "step_fingerprint", "recipe_config",
+__all__ = ["cached", "UntrustedCheckpointError", "configure", "step_source", "step_fingerprint",
+           "recipe_config",
            "pretrain_plan", "pretrain_all", "toy_gan", "toy_wgan", "dcgan", "classifier",
            "mlp_vae", "conv_vae", "vae_2d", "beta_vae", "cvae", "vaegan", "bigan", "toy_bigan",
            "same_budget_settings", "same_budget_models", "same_budget_contenders", "BETA_SWEEP",
