@@ -29,14 +29,6 @@ def __getattr__(name: str):
     """``genlib.install_bundle``, imported on first use (so ``python -m genlib.bundle`` runs the
     module once)."""
     if name == "install_bundle":
-                return install_bundle
-    raise AttributeError(f"module 'genlib' has no attribute {name!r}")
-
-
-def __getattr__(name: str):
-    """``genlib.install_bundle``, imported on first use (so ``python -m genlib.bundle`` runs the
-    module once)."""
-    if name == "install_bundle":
         from .bundle import install_bundle
         return install_bundle
     raise AttributeError(f"module 'genlib' has no attribute {name!r}")
