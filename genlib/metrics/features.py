@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import torch
 
-from ..checks import require_positive, require_tensor
+from ..checks import require_positive, require_tensor, require_unit_interval
 
 
 def _batched(fn, images: torch.Tensor, batch_size: int, model: torch.nn.Module) -> torch.Tensor:
-    require_tensor("images", images, floating=True)
+    require_unit_interval("images", require_tensor("images", images, floating=True))
     require_positive("batch_size", batch_size, integer=True)
     size = getattr(model, "image_size", None)
     if images.dim() != 4 or len(images) == 0 or (size and images.shape[-2:] != (size, size)):

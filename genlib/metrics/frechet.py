@@ -12,6 +12,8 @@ published FIDs.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 
@@ -91,7 +93,19 @@ def frechet_distance(feats_a, feats_b) -> float:
     if mu_a.shape != mu_b.shape:
         raise ValueError(f"feats_a and feats_b must have the same number of features per row, "
                          f"got {mu_a.numel()} and {mu_b.numel()}")
+    _warn_if_few(len(feats_a), len(feats_b), mu_a.numel())
     return gaussian_frechet_distance(mu_a, cov_a, mu_b, cov_b)
+
+
+def _warn_if_few(n_a: int, n_b: int, d: int) -> None:
+    """Warn when a set has no more samples than features: its covariance (rank <= N - 1 < d)
+    is singular and the distance mostly measures the sample size, not the model."""
+    if min(n_a, n_b) <= d:
+        warnings.warn(f"frechet_distance from {n_a} and {n_b} samples of {d} features: with no "
+                      f"more samples than features the fitted covariances are singular, so the "
+                      "number mostly reflects how few samples there are, not how far apart the "
+                      "sets are. Use many more samples than features (thousands), and compare "
+                      "distances only at one sample size.", UserWarning, stacklevel=3)
 
 
 def classifier_frechet_distance(images_a: torch.Tensor, images_b: torch.Tensor,

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import torch
 
-from ..checks import require_finite
+from ..checks import require_finite, require_tensor, require_unit_interval
 
 
 def image_sharpness(images: torch.Tensor) -> torch.Tensor:
-    """Sharpness of each image of ``images`` (B x C x H x W, H and W at least 2): a tensor of B."""
+    """Sharpness of each image of ``images`` (B x C x H x W in [0, 1], H and W at least 2): a
+    tensor of B."""
     images = torch.as_tensor(images)
     if images.dim() != 4 or len(images) == 0 or min(images.shape[-2:]) < 2:
         raise ValueError(f"images must be B x C x H x W with B >= 1 and H, W >= 2, got shape "
                          f"{tuple(images.shape)}")
-    require_finite("images", images)
+    require_finite("images", require_tensor("images", images, floating=True))
+    require_unit_interval("images", images)
     vertical = (images[..., 1:, :] - images[..., :-1, :]).pow(2).mean((-1, -2, -3))
     horizontal = (images[..., :, 1:] - images[..., :, :-1]).pow(2).mean((-1, -2, -3))
     return vertical + horizontal

@@ -53,8 +53,16 @@ class MLPDenoiser(nn.Module):
         self.out = nn.Linear(hidden, data_dim)
         self.act = nn.SiLU()
 
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        """The shape of one point: ``(data_dim,)``."""
+        return (self.data_dim,)
+
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         _check_input(x, t, 2)
+        if x.shape[1] != self.data_dim:
+            raise ValueError(f"x must be points of {self.data_dim} coordinates, got shape "
+                             f"{tuple(x.shape)}")
         e = self.time(timestep_embedding(t, self.time_dim))
         h = self.inp(x)
         for layer in self.layers:
@@ -107,6 +115,11 @@ class ConvDenoiser(nn.Module):
         self.up1 = nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1)  # -> 28
         self.out = nn.Sequential(nn.GroupNorm(min(8, 2 * c1), 2 * c1), nn.SiLU(),
                                  nn.Conv2d(2 * c1, channels, 3, padding=1))
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        """The shape of one image: ``(channels, 28, 28)``."""
+        return (self.channels, 28, 28)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         _check_input(x, t, 4)

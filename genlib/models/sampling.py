@@ -12,7 +12,9 @@ sequence with the same trained network; with ``eta = 0`` it is deterministic:
     sigma = eta sqrt((1 - abar_s) / (1 - abar_t)) sqrt(1 - abar_t / abar_s)
 
 With ``rescale`` the model works on ``2 x - 1`` and every returned image is ``(x + 1) / 2``,
-clamped to [0, 1]: images in [0, 1] like every genlib image.
+clamped to [0, 1]: images in [0, 1] like every genlib image. The denoiser is a network or any
+function ``eps(x_t, t)``; a chain that ends in NaN (a denoiser predicting NaN) raises
+``FloatingPointError`` instead of returning it.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from typing import NamedTuple
 
 import torch
 
-from ..checks import require_int, require_number
+from ..checks import require_finite, require_int, require_number, require_tensor
 from ..objectives.diffusion import NoiseSchedule, predict_x0, q_posterior
 
 
@@ -30,15 +32,38 @@ class ReverseChain(NamedTuple):
     path: dict
 
 
-def _start(denoiser, shape, rng, x_T):
-    device = next(denoiser.parameters()).device
+def _start(denoiser, schedule, shape, rng, x_T):
+    """``(x_T, device)``: the chain's start, drawn or given, on the denoiser's device."""
+    if not callable(denoiser):
+        raise TypeError(f"denoiser must be a network or function eps(x_t, t), got "
+                        f"{type(denoiser).__name__}")
+    if not isinstance(schedule, NoiseSchedule):
+        raise TypeError(f"schedule must be a NoiseSchedule, got {type(schedule).__name__}")
+    tensors = [*denoiser.parameters(), *denoiser.buffers()] if isinstance(
+        denoiser, torch.nn.Module) else []
+    device = tensors[0].device if tensors else torch.device("cpu")
     if x_T is None:
         if isinstance(shape, int) or not all(isinstance(n, int) and n >= 1 for n in shape):
             raise ValueError(f"shape must be a tuple of positive sizes (examples first), got {shape!r}")
         if not isinstance(rng, torch.Generator):
             raise TypeError(f"rng must be a torch.Generator, got {type(rng).__name__}")
         x_T = torch.randn(tuple(shape), generator=rng, device=rng.device)
+    require_finite("x_T", require_tensor("x_T", x_T, floating=True))
+    wanted = getattr(denoiser, "sample_shape", None)
+    if x_T.dim() == 0 or len(x_T) == 0 or wanted and tuple(x_T.shape[1:]) != tuple(wanted):
+        raise ValueError(f"x_T must be a batch of N >= 1 samples of shape {wanted or '(...)'} "
+                         f"for this denoiser, got {tuple(x_T.shape)}")
     return x_T.to(device), device
+
+
+def _finite(x: torch.Tensor) -> torch.Tensor:
+    """``x``, the chain's end, unless it holds NaN or infinite values."""
+    if not bool(torch.isfinite(x).all()):
+        raise FloatingPointError(
+            f"the reverse chain ended with {int((~torch.isfinite(x)).sum())} NaN or infinite "
+            "values: the denoiser predicted non-finite noise (are its weights finite? "
+            "check torch.isfinite on each parameter), or its outputs overflow")
+    return x
 
 
 def _noise(x, rng):
@@ -54,7 +79,7 @@ def ddpm_sample(denoiser, schedule: NoiseSchedule, shape, rng: torch.Generator, 
                 rescale: bool = False, clip: bool = False, keep=(), x_T=None) -> ReverseChain:
     """``shape[0]`` samples by ancestral sampling over all T steps; ``keep``: the steps whose
     ``(x_t, x0_hat)`` go into ``path``."""
-    x, device = _start(denoiser, shape, rng, x_T)
+    x, device = _start(denoiser, schedule, shape, rng, x_T)
     if not isinstance(rng, torch.Generator):
         raise TypeError(f"rng must be a torch.Generator, got {type(rng).__name__}")
     schedule = schedule.to(device)
@@ -68,6 +93,7 @@ def ddpm_sample(denoiser, schedule: NoiseSchedule, shape, rng: torch.Generator, 
             path[t] = (_out(x, rescale), _out(x0_hat, rescale))
         mean, var = q_posterior(x0_hat, x, steps, schedule)
         x = mean + var.sqrt() * _noise(x, rng) if t > 1 else mean
+    x = _finite(x)
     if 0 in keep:
         path[0] = (_out(x, rescale), _out(x, rescale))
     return ReverseChain(_out(x, rescale), path)
@@ -89,7 +115,7 @@ def ddim_sample(denoiser, schedule: NoiseSchedule, shape, rng: torch.Generator |
     """``shape[0]`` samples with DDIM over ``steps`` of the T steps (``eta = 0``: deterministic,
     a map from ``x_T`` to ``x_0``; give ``x_T`` to use it as a decoder)."""
     eta = require_number("eta", eta, minimum=0.0)
-    x, device = _start(denoiser, shape, rng, x_T)
+    x, device = _start(denoiser, schedule, shape, rng, x_T)
     if eta > 0 and not isinstance(rng, torch.Generator):
         raise TypeError(f"rng must be a torch.Generator when eta > 0, got {type(rng).__name__}")
     schedule = schedule.to(device)
@@ -107,4 +133,4 @@ def ddim_sample(denoiser, schedule: NoiseSchedule, shape, rng: torch.Generator |
         x = abar_s ** 0.5 * x0_hat + max(1 - abar_s - sigma ** 2, 0.0) ** 0.5 * eps
         if sigma > 0:
             x = x + sigma * _noise(x, rng)
-    return _out(x, rescale)
+    return _out(_finite(x), rescale)

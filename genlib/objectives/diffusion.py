@@ -23,7 +23,9 @@ Arrays of :class:`NoiseSchedule` have ``T + 1`` entries, index ``t`` for step ``
 from __future__ import annotations
 
 import math
+import numbers
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -75,23 +77,55 @@ class NoiseSchedule(nn.Module):
         self.T = len(betas) - 1
         for name, value in (("betas", betas), ("alphas", alphas), ("alpha_bar", alpha_bar),
                             ("posterior_var", posterior_var)):
-            self.register_buffer(name, value.to(dtype))
+            self.register_buffer(name, value.to(_precise(dtype, "dtype")))
+        _check_alpha_bar(self.alpha_bar)
 
     def at(self, name: str, t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
         """The buffer ``name`` at steps ``t`` (one per example), shaped to broadcast over ``like``."""
         values = getattr(self, name)[t]
+        _precise(values.dtype, "the schedule")  # .half() or .to(dtype) may have cast it
         return values.reshape(len(values), *([1] * (like.dim() - 1))).to(like.dtype)
 
     def extra_repr(self) -> str:
         return f"T={self.T}, alpha_bar_T={float(self.alpha_bar[-1]):.2e}"
 
 
-def _steps(t, T: int, n: int, device) -> torch.Tensor:
-    """``t`` as a long tensor of ``n`` steps in 1..T (an int is repeated)."""
-    if isinstance(t, int) and not isinstance(t, bool):
-        t = torch.full((n,), t, dtype=torch.long, device=device)
-    t = require_tensor("t", t)
-    if t.is_floating_point() or t.dim() != 1 or len(t) != n:
+def _precise(dtype: torch.dtype, name: str) -> torch.dtype:
+    """``dtype`` if float32 or float64. In float16 or bfloat16, 1 - alpha_bar_1 rounds to 0 for
+    the usual betas (a division by 0 in the posterior); integers hold no betas at all."""
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"{name} must be float32 or float64, got {dtype}: in half precision "
+                        "1 - alpha_bar rounds to 0 at small t, and integers hold no betas. Keep "
+                        "the schedule in float32 (schedule.float()); data of another dtype are "
+                        "fine")
+    return dtype
+
+
+def _check_alpha_bar(alpha_bar: torch.Tensor) -> None:
+    """``ValueError`` unless 0 < alpha_bar_t < 1 for t = 1..T in the schedule's dtype (the
+    posterior divides by 1 - alpha_bar_t, x_0's prediction by sqrt(alpha_bar_t))."""
+    inside = (alpha_bar[1:] > 0) & (alpha_bar[1:] < 1)
+    if not bool(inside.all()):
+        t = int((~inside).nonzero()[0]) + 1
+        raise ValueError(f"betas make alpha_bar_{t} = {float(alpha_bar[t]):.3g} in "
+                         f"{alpha_bar.dtype}, where 0 < alpha_bar_t < 1 is needed: use fewer "
+                         "steps T, smaller betas, or (near 1) larger ones, or float64")
+
+
+def _steps(t, schedule: NoiseSchedule, n: int, device) -> torch.Tensor:
+    """``t`` as a long tensor of ``n`` steps in 1..T (an integer, NumPy's too, is repeated)."""
+    if not isinstance(schedule, NoiseSchedule):
+        raise TypeError(f"schedule must be a NoiseSchedule, got {type(schedule).__name__}; make "
+                        "one from betas with NoiseSchedule(linear_betas(T))")
+    T = schedule.T
+    if isinstance(t, numbers.Integral) and not isinstance(t, (bool, np.bool_)):
+        t = torch.full((n,), int(t), dtype=torch.long, device=device)
+    if not isinstance(t, torch.Tensor):
+        raise TypeError(f"t must be an int or a 1-D integer tensor of steps, got "
+                        f"{type(t).__name__}; convert it with torch.as_tensor(t, dtype=torch.long)")
+    if t.dim() == 0 and not t.is_floating_point():
+        t = t.expand(n)
+    if t.is_floating_point() or t.dtype == torch.bool or t.dim() != 1 or len(t) != n:
         raise ValueError(f"t must be an int or a 1-D integer tensor with one step per example "
                          f"({n}), got {tuple(t.shape)} {t.dtype}")
     if len(t) and not bool(((t >= 1) & (t <= T)).all()):
@@ -115,7 +149,7 @@ def q_sample(x0: torch.Tensor, t, schedule: NoiseSchedule, noise: torch.Tensor) 
     ``x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) noise`` with ``noise ~ N(0, I)`` given (so the
     caller's generator draws it). ``t``: an int or one step in 1..T per example."""
     _noise_like(noise, "x0", x0)
-    t = _steps(t, schedule.T, len(x0), x0.device)
+    t = _steps(t, schedule, len(x0), x0.device)
     abar = schedule.at("alpha_bar", t, x0)
     return abar.sqrt() * x0 + (1 - abar).sqrt() * noise
 
@@ -123,7 +157,7 @@ def q_sample(x0: torch.Tensor, t, schedule: NoiseSchedule, noise: torch.Tensor) 
 def q_step(x_prev: torch.Tensor, t, schedule: NoiseSchedule, noise: torch.Tensor) -> torch.Tensor:
     r"""One forward step q(x_t | x_{t-1}) (§1): ``sqrt(1 - beta_t) x_{t-1} + sqrt(beta_t) noise``."""
     _noise_like(noise, "x_prev", x_prev)
-    t = _steps(t, schedule.T, len(x_prev), x_prev.device)
+    t = _steps(t, schedule, len(x_prev), x_prev.device)
     beta = schedule.at("betas", t, x_prev)
     return (1 - beta).sqrt() * x_prev + beta.sqrt() * noise
 
@@ -137,7 +171,7 @@ def q_posterior(x0: torch.Tensor, x_t: torch.Tensor, t, schedule: NoiseSchedule)
     if x0.shape != x_t.shape:
         raise ValueError(f"x0 and x_t must have the same shape, got {tuple(x0.shape)} and "
                          f"{tuple(x_t.shape)}")
-    t = _steps(t, schedule.T, len(x0), x0.device)
+    t = _steps(t, schedule, len(x0), x0.device)
     abar, abar_prev = schedule.at("alpha_bar", t, x0), schedule.at("alpha_bar", t - 1, x0)
     beta, alpha = schedule.at("betas", t, x0), schedule.at("alphas", t, x0)
     mean = (abar_prev.sqrt() * beta / (1 - abar)) * x0 + (alpha.sqrt() * (1 - abar_prev) / (1 - abar)) * x_t
@@ -147,9 +181,10 @@ def q_posterior(x0: torch.Tensor, x_t: torch.Tensor, t, schedule: NoiseSchedule)
 def predict_x0(x_t: torch.Tensor, t, schedule: NoiseSchedule, eps: torch.Tensor) -> torch.Tensor:
     r"""The data point the noise ``eps`` implies (§4): ``x_0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t)``."""
     require_tensor("x_t", x_t, floating=True)
+    require_tensor("eps", eps, floating=True)
     if eps.shape != x_t.shape:
         raise ValueError(f"eps must have the shape of x_t {tuple(x_t.shape)}, got {tuple(eps.shape)}")
-    t = _steps(t, schedule.T, len(x_t), x_t.device)
+    t = _steps(t, schedule, len(x_t), x_t.device)
     abar = schedule.at("alpha_bar", t, x_t)
     return (x_t - (1 - abar).sqrt() * eps) / abar.sqrt()
 
@@ -168,6 +203,7 @@ def elbo_weights(schedule: NoiseSchedule, sigma2: torch.Tensor | None = None) ->
     r"""``w_t = beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t))`` for t = 1..T (§4): the factor that
     turns ``||eps - eps_theta||^2`` into the KL term ``L_{t-1}``; ``sigma2`` defaults to beta~_t
     (at t = 1, where beta~_1 = 0, to beta_1)."""
+    _precise(schedule.betas.dtype, "the schedule")
     betas, alphas, abar = (getattr(schedule, n)[1:].double() for n in ("betas", "alphas", "alpha_bar"))
     if sigma2 is None:
         sigma2 = schedule.posterior_var[1:].double().clone()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 
 from .. import config
+from ..checks import require_int
 from ..data import load_images, resolve_dataset, toy2d
 from ..metrics.toy2d import mode_coverage
 from ..models.denoiser import ConvDenoiser, MLPDenoiser
@@ -27,6 +28,7 @@ from .cache import cached, configure
 def make_schedule(kind: str, T: int) -> NoiseSchedule:
     """``"cosine"`` (Nichol & Dhariwal 2021) or ``"linear"``: Ho et al.'s 1e-4 .. 0.02 for
     T = 1000, both ends scaled by 1000 / T so that abar_T stays near 0 for a shorter chain."""
+    require_int("T", T, minimum=1)
     if kind == "cosine":
         return NoiseSchedule(cosine_betas(T))
     if kind == "linear":
