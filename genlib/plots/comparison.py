@@ -7,15 +7,16 @@ from .images import show_images
 
 
 def draw_sample_grids(contenders, real: torch.Tensor, n: int = 16, seed: int = 0,
-                      figsize=(8, 2.4)):
+                      figsize=(8, 2.4), title: str = "real images and each model's samples"):
     """One panel of ``n`` images per model (z ~ N(0, I) with the same ``seed``), after a panel
-    of real images."""
+    of real images; ``title`` above them all."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(contenders) + 1, figsize=figsize)
     show_images(real[:n], nrow=4, ax=axes[0], title="data")
     for ax, model in zip(axes[1:], contenders):
         show_images(model.sample(n, seed), nrow=4, ax=ax, title=model.name)
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -35,8 +36,10 @@ def interpolation_frames(model, x_start: torch.Tensor, x_end: torch.Tensor, fram
 
 
 def draw_interpolations(contenders, x_start: torch.Tensor, x_end: torch.Tensor,
-                        frames: int = 8, figsize=(8, 3)):
-    """One row per model: the two real images at the ends, the decoded path between."""
+                        frames: int = 8, figsize=(8, 3),
+                        title: str = "interpolations between two test images"):
+    """One row per model: the two real images at the ends, the decoded path between; ``title``
+    above them all."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(len(contenders), 1, figsize=figsize, squeeze=False)
@@ -49,5 +52,6 @@ def draw_interpolations(contenders, x_start: torch.Tensor, x_end: torch.Tensor,
         show_images(row, nrow=len(row), ax=ax)
         ax.set_ylabel(model.name, fontsize=8)
         ax.set_title(label, fontsize=8)
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig

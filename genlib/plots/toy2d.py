@@ -1,6 +1,7 @@
 """GAN Lab's views of a GAN on 2-D data, drawn with matplotlib (notebooks 02 and 04).
 
-* samples: real points (grey) and generated points (purple), mode centres as crosses;
+* samples: real points (the data's grey) and generated points (the model family's colour,
+  :mod:`genlib.plots.palette`), mode centres as crosses;
 * the decision surface: D(x) = sigmoid(logit) over the plane (green: "real", purple:
   "fake"), or for a Wasserstein critic its score f(x);
 * the generator's gradient field: at generated points x = G(z), the arrow -grad_x l(x) of the
@@ -14,8 +15,9 @@ from __future__ import annotations
 import torch
 
 from ..objectives.gan import generator_loss
+from .palette import family_colour
 
-REAL_COLOUR, FAKE_COLOUR = "0.35", "tab:purple"
+REAL_COLOUR = family_colour("data")
 
 
 def plot_extent(points: torch.Tensor, margin: float = 0.5) -> tuple[float, float, float, float]:
@@ -60,16 +62,26 @@ def generator_gradient(discriminator, points: torch.Tensor,
     return -grad
 
 
+def label_plane(ax, fontsize: float = 8) -> None:
+    """Name the axes of a 2-D data plane: coordinates x_1 and x_2."""
+    ax.set_xlabel("$x_1$", fontsize=fontsize)
+    ax.set_ylabel("$x_2$", fontsize=fontsize)
+
+
 def draw_samples(ax, real: torch.Tensor | None, fake: torch.Tensor | None,
-                 modes: torch.Tensor | None = None, size: float = 3.0) -> None:
-    """Scatter real and generated points, and the mode centres (if known)."""
+                 modes: torch.Tensor | None = None, size: float = 3.0,
+                 family: str = "GAN") -> None:
+    """Scatter real points (grey) and generated points (in the colour of the model ``family``),
+    and the mode centres (if known); label the axes x_1, x_2."""
     if real is not None:
-        ax.scatter(real[:, 0], real[:, 1], s=size, c=REAL_COLOUR, alpha=0.6, lw=0, label="real")
+        ax.scatter(real[:, 0], real[:, 1], s=size, color=REAL_COLOUR, alpha=0.6, lw=0,
+                   label="real")
     if fake is not None:
-        ax.scatter(fake[:, 0], fake[:, 1], s=size, c=FAKE_COLOUR, alpha=0.7, lw=0,
+        ax.scatter(fake[:, 0], fake[:, 1], s=size, color=family_colour(family), alpha=0.7, lw=0,
                    label="generated")
     if modes is not None:
-        ax.scatter(modes[:, 0], modes[:, 1], s=18, marker="+", c="k", lw=0.6)
+        ax.scatter(modes[:, 0], modes[:, 1], s=18, marker="+", color="k", lw=0.6)
+    label_plane(ax)
 
 
 def draw_gradient_field(ax, discriminator, points: torch.Tensor, kind: str = "non-saturating",
@@ -91,16 +103,16 @@ def draw_gradient_field(ax, discriminator, points: torch.Tensor, kind: str = "no
 def draw_gan_lab(ax, generator, discriminator, real: torch.Tensor, z: torch.Tensor, extent,
                  kind: str = "non-saturating", modes: torch.Tensor | None = None,
                  arrows: int = 48, title: str | None = None) -> None:
-    """All three views in one panel: decision surface, real and generated samples, and the
-    generator's gradient field at the first ``arrows`` generated points."""
+    """All three views in one panel: decision surface, real and generated samples (generated
+    points in the GAN's colour, or the WGAN's for ``kind="wasserstein"``), and the generator's
+    gradient field at the first ``arrows`` generated points. ``title`` defaults to the loss."""
     with torch.no_grad():
         fake = generator(z)
     ax.set_xlim(extent[0], extent[1]); ax.set_ylim(extent[2], extent[3])
     draw_decision_surface(ax, discriminator, extent, critic=(kind == "wasserstein"))
-    draw_samples(ax, real, fake, modes)
+    draw_samples(ax, real, fake, modes, family="WGAN" if kind == "wasserstein" else "GAN")
     if arrows:
         draw_gradient_field(ax, discriminator, fake[:arrows], kind)
     ax.set_xlim(extent[0], extent[1]); ax.set_ylim(extent[2], extent[3])
     ax.set_aspect("equal"); ax.set_xticks([]); ax.set_yticks([])
-    if title:
-        ax.set_title(title, fontsize=9)
+    ax.set_title(title or f"{kind} loss: D(x), samples, generator's pull", fontsize=9)

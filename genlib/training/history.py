@@ -64,9 +64,11 @@ class History:
                    seconds=float(state.get("seconds", 0.0)), from_cache=True)
 
     def plot(self, keys: list[str] | list[list[str]] | None = None, smooth: int = 1,
-             ax=None, figsize=(7, 2.6), logy: bool = False):
+             ax=None, figsize=(7, 2.6), logy: bool = False, title: str | None = None):
         """Plot the curves: ``keys`` as a flat list shares one axis; a list of lists draws one
-        panel per inner list. ``smooth`` is a moving-average window in entries."""
+        panel per inner list. ``smooth`` is a moving-average window in entries. Each panel's
+        x axis is the step and its y axis names its keys (with their unit, see ``UNITS``);
+        ``title`` defaults to the run's name and how it ended."""
         import matplotlib.pyplot as plt
 
         groups = [keys] if keys and isinstance(keys[0], str) else (keys or [self.keys()])
@@ -82,13 +84,17 @@ class History:
                 steps = self.steps[key][len(self.steps[key]) - len(values):]
                 panel.plot(steps, values, label=key)
             panel.set_xlabel("step")
+            panel.set_ylabel(axis_label(group))
             if logy:
                 panel.set_yscale("log")
             panel.legend(fontsize=8)
-        title = self.name + (" (loaded from cache)" if self.from_cache else "")
-        if self.stop_reason:
-            title += f" - stopped: {self.stop_reason}"
-        if title:
+        if title is None:
+            title = (self.name or "training curves") + (" (loaded from cache)" if self.from_cache else "")
+            if self.stop_reason:
+                title += f" - stopped: {self.stop_reason}"
+        if ax is None and len(axes) > 1:
+            fig.suptitle(title, fontsize=9)   # one title over all the panels
+        else:
             axes[0].set_title(title, fontsize=9)
         fig.tight_layout()
         return fig
@@ -100,6 +106,19 @@ class History:
 
     def __len__(self) -> int:
         return max((len(v) for v in self.metrics.values()), default=0)
+
+
+UNITS = {"d_loss": "nats", "g_loss": "nats", "elbo": "nats per image",
+         "log_likelihood": "nats per image", "kl": "nats per image",
+         "d_real": "mean D(x)", "d_fake": "mean D(x)", "modes_covered": "modes",
+         "high_quality": "share of samples"}
+
+
+def axis_label(keys: list[str]) -> str:
+    """The y label of a panel of ``keys``: the keys, and their unit when they share one."""
+    units = {UNITS.get(key) for key in keys}
+    unit = units.pop() if len(units) == 1 else None
+    return ", ".join(keys) + (f" ({unit})" if unit else "")
 
 
 def _moving_average(values: list[float], window: int) -> list[float]:

@@ -1,5 +1,5 @@
-"""A map of a 2-D latent space: the encoded data coloured by class, and a cursor whose position
-is decoded.
+"""A map of a 2-D latent space: the encoded data coloured by class (the colour-blind-safe class
+colours of :mod:`genlib.plots.palette`), and a black cursor whose position is decoded.
 
 The scatter is drawn with matplotlib once; moving the cursor only paints a cross-hair into a
 copy of those pixels (the axes' data-to-pixel transform is kept), so a move costs one decode
@@ -14,10 +14,11 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 
+from ..plots.palette import CLASS_COLOURS, class_colour
 from ._render import (Decoder, Redraw, check_range, check_scale, decode, float_slider, image_png,
                       image_widget, rgb_png)
 
-CURSOR_RGB = np.array([217, 26, 26], dtype=np.uint8)
+CURSOR_RGB = np.array([0, 0, 0], dtype=np.uint8)  # black: apart from every class colour
 
 
 def _extent(codes: torch.Tensor, grid_extent) -> list[tuple[float, float]]:
@@ -47,21 +48,20 @@ class ScatterPixels:
 
     def __init__(self, codes: np.ndarray, labels: np.ndarray | None, extent, class_names=None,
                  figsize=(3.8, 2.9), dpi: int = 80):
-        import matplotlib
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         fig = Figure(figsize=figsize, dpi=dpi)
         canvas = FigureCanvasAgg(fig)
-        ax = fig.add_axes((0.13, 0.14, 0.6, 0.8))
+        ax = fig.add_axes((0.13, 0.14, 0.6, 0.74))
         if labels is None:
-            ax.scatter(codes[:, 0], codes[:, 1], s=3, alpha=0.5, linewidths=0)
+            ax.scatter(codes[:, 0], codes[:, 1], s=3, alpha=0.5, linewidths=0,
+                       color=CLASS_COLOURS[0])
         else:
-            cmap = matplotlib.colormaps["tab10" if labels.max(initial=0) < 10 else "tab20"]
             for k in np.unique(labels):
                 name = class_names[k] if class_names is not None else str(k)
                 ax.scatter(*codes[labels == k].T, s=3, alpha=0.5, linewidths=0,
-                           color=cmap(int(k) % cmap.N), label=name)
+                           color=class_colour(int(k)), label=name)
             ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7, markerscale=3,
                       frameon=False)
         (x0, x1), (y0, y1) = extent
@@ -69,6 +69,7 @@ class ScatterPixels:
         ax.set_ylim(y0, y1)
         ax.set_xlabel("$z_1$", fontsize=8)
         ax.set_ylabel("$z_2$", fontsize=8)
+        ax.set_title("codes" + (" by class" if labels is not None else ""), fontsize=8)
         ax.tick_params(labelsize=7)
         canvas.draw()
         self.pixels = np.ascontiguousarray(np.asarray(canvas.buffer_rgba())[..., :3])  # uint8
@@ -126,6 +127,10 @@ class LatentMap(widgets.VBox):
                                  f"got shape {labels.shape}")
             if labels.min() < 0:
                 raise ValueError(f"labels must be classes 0, 1, ..., got {labels.min()}")
+            if labels.max() >= len(CLASS_COLOURS):
+                raise ValueError(f"labels must be at most {len(CLASS_COLOURS)} classes (0 to "
+                                 f"{len(CLASS_COLOURS) - 1}), one colour each, got class "
+                                 f"{labels.max()}; group the classes")
             if class_names is not None and labels.max() >= len(class_names):
                 raise ValueError(f"class_names has {len(class_names)} names, but labels go up "
                                  f"to class {labels.max()}; give one name per class")
