@@ -9,16 +9,14 @@ export GENLIB_QUICK
 
 .PHONY: lab test offline unit notebooks browser render pretrain bench bench-cold bench-quick clean-venv
 
-$(STAMP): pyproject.toml tools/torch_build.py tools/lab_settings.py
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python tools/torch_build.py --install   # the CPU build on Linux without an NVIDIA GPU
-	$(BIN)/python -m pip install --quiet -e '.[lab,test]'
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (genlib)" >/dev/null
-	$(BIN)/python tools/lab_settings.py >/dev/null   # no news pop-up, no update check
+# tools/install.py: Python >= 3.10 checked first, then the venv, torch (CPU build on Linux without an
+# NVIDIA GPU), the project, its kernel, JupyterLab's defaults; the same script works without make
+$(STAMP): pyproject.toml tools/install.py tools/torch_build.py tools/lab_settings.py
+	$(PYTHON) tools/install.py --venv $(VENV) --extras lab,test
 	@touch $(STAMP)
 
-lab: $(STAMP)  ## open the collection in JupyterLab
-	GENLIB_QUICK=$${GENLIB_LAB_QUICK:-0} $(BIN)/jupyter lab notebooks/00_start_here.ipynb
+lab: $(STAMP)  ## open the collection in JupyterLab (GENLIB_LAB_QUICK=1: quick mode; --allow-root as root)
+	$(PYTHON) tools/lab.py --venv $(VENV)
 
 test: $(STAMP)  ## genlib unit tests, the browser test, and nbval over every notebook
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile \
@@ -43,6 +41,10 @@ render: $(STAMP)  ## re-execute every notebook in place in full mode (outputs ar
 
 pretrain: $(STAMP)  ## train every full-mode model of the collection once (cached in data/checkpoints)
 	GENLIB_QUICK=0 $(BIN)/python -m genlib.zoo
+
+.PHONY: bundle
+bundle: $(STAMP)  ## the full-mode models of make pretrain in one archive: dist/genlib-models-<version>.tar
+	GENLIB_QUICK=0 $(BIN)/python -m genlib.bundle pack --out dist
 
 bench: $(STAMP)  ## regenerate bench/RESULTS.md
 	OMP_WAIT_POLICY=PASSIVE GENLIB_QUICK=0 $(BIN)/python -m bench

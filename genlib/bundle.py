@@ -331,7 +331,7 @@ def _move_into_place(unpacked: dict[str, Path], destination: Path, backups: Path
                 backup = backups / name
                 os.replace(target, backup)
             done.append((target, backup))
-            os.chmod(path, 0o666 & ~_umask())
+            os.chmod(path, 0o644)   # read by all, written by you: what the cache trusts
             os.replace(path, target)
     except BaseException:
         for target, backup in reversed(done):
@@ -342,12 +342,6 @@ def _move_into_place(unpacked: dict[str, Path], destination: Path, backups: Path
                     target.unlink(missing_ok=True)
         raise
     return [target for target, _ in done]
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def main(argv: list[str]) -> int:

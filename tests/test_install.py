@@ -6,12 +6,15 @@ checkout and importable in the same Python process.
 """
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import venv
 from pathlib import Path
 
@@ -20,6 +23,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+import install  # noqa: E402
+import lab  # noqa: E402
 import lab_settings  # noqa: E402
 import notebook_header  # noqa: E402
 import torch_build  # noqa: E402
@@ -51,12 +56,101 @@ def test_an_installed_torch_is_left_alone(monkeypatch, capsys):
     assert "already installed: nothing to do" in capsys.readouterr().out
 
 
-def test_make_installs_torch_first_and_the_lab_settings():
-    stamp = (ROOT / "Makefile").read_text().split("$(STAMP):", 1)[1].split("\n\n", 1)[0]
-    torch_line = stamp.index("tools/torch_build.py --install")
-    assert torch_line < stamp.index("pip install --quiet -e '.[lab,test]'")
-    assert "tools/lab_settings.py" in stamp and "ipykernel install --sys-prefix --name python3" in stamp
-    assert "jupyter lab notebooks/00_start_here.ipynb" in (ROOT / "Makefile").read_text()
+def test_make_installs_with_the_same_script_as_everyone_else():
+    makefile = (ROOT / "Makefile").read_text()
+    stamp = makefile.split("$(STAMP):", 1)[1].split("\n\n", 1)[0]
+    assert "$(PYTHON) tools/install.py --venv $(VENV) --extras lab,test" in stamp
+    lab = makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
+    assert "tools/lab.py --venv $(VENV)" in lab
+
+
+def test_the_install_script_installs_torch_first_and_the_lab_settings():
+    commands = [" ".join(c[1:]) for c in install.steps(Path("py"), "lab,test")]
+    assert commands[0].endswith("tools/torch_build.py --install")
+    assert commands[1] == "-m pip install --quiet -e .[lab,test]"
+    assert "ipykernel install --sys-prefix --name python3" in commands[2]
+    assert commands[3].endswith("tools/lab_settings.py")
+    assert lab.START == "notebooks/00_start_here.ipynb" and (ROOT / lab.START).is_file()
+
+
+@pytest.mark.parametrize("version, refused", [((3, 9, 18), True), ((3, 8, 0), True),
+                                              ((3, 10, 0), False), ((3, 13, 1), False)])
+def test_an_old_python_is_named_with_the_fix(version, refused):
+    message = install.too_old(version, "python3")
+    assert (message is not None) is refused
+    if refused:
+        assert f"Python {'.'.join(map(str, version))}" in message and "3.10 or newer" in message
+        assert "make lab PYTHON=python3.12" in message and "python.org" in message
+
+
+@pytest.mark.skipif(shutil.which("python3.9") is None, reason="no Python 3.9 here")
+def test_an_old_python_is_refused_before_anything_is_created(tmp_path):
+    run = subprocess.run(["python3.9", str(ROOT / "tools" / "install.py"), "--venv",
+                          str(tmp_path / "venv")], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYENV_VERSION": "3.9.18"})
+    assert run.returncode == 2, run.stderr
+    assert "genlib needs Python 3.10 or newer, and" in run.stderr and "Python 3.9" in run.stderr
+    assert not (tmp_path / "venv").exists()
+
+
+@pytest.mark.parametrize("euid, allow_root", [(0, True), (1000, False), (None, False)])
+def test_jupyterlab_is_allowed_to_run_as_root_only_for_root(euid, allow_root):
+    line = lab.command(Path("py"), ["--no-browser"], euid)
+    assert line[1:5] == ["-m", "jupyter", "lab", lab.START] and line[-1] == "--no-browser"
+    assert ("--allow-root" in line) is allow_root
+
+
+def test_the_lab_runs_in_full_mode_unless_asked_for_quick_mode():
+    assert lab.environment({"GENLIB_QUICK": "1"})["GENLIB_QUICK"] == "0"  # make's test setting
+    assert lab.environment({"GENLIB_LAB_QUICK": "1"})["GENLIB_QUICK"] == "1"
+
+
+def test_an_unreachable_pytorch_index_falls_back_to_pypi_and_says_why(capsys):
+    asked = []
+
+    def unreachable(url):
+        asked.append(url)
+        return False, "no answer within 5 s"
+    args, why = torch_build.with_fallback(*torch_build.torch_pip_args("Linux", "x86_64", False),
+                                          reachable=unreachable)
+    assert asked == [torch_build.CPU_INDEX]  # asked once
+    assert args == [torch_build.TORCH] and "--index-url" not in args
+    assert "cannot be reached (no answer within 5 s)" in why and "PyPI" in why
+    args, _ = torch_build.with_fallback(*torch_build.torch_pip_args("Darwin", "arm64", False),
+                                        reachable=lambda url: pytest.fail("probed"))
+    assert args == [torch_build.TORCH]
+
+
+def test_the_index_probe_gives_up_on_a_silent_or_closed_server():
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts connections, never answers
+    try:
+        port = silent.getsockname()[1]
+        ok, why = torch_build.index_reachable(f"https://127.0.0.1:{port}/whl/cpu", timeout=0.5)
+        assert not ok and why
+    finally:
+        silent.close()
+    ok, why = torch_build.index_reachable(f"https://127.0.0.1:{port}/whl/cpu", timeout=2)
+    assert not ok and "refused" in why.lower()
+
+
+def test_the_index_probe_sees_an_answering_server():
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 -- http.server's name
+            self.send_error(403)  # any answer means the index is there
+
+        def log_message(self, *args):
+            pass
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                              daemon=True)
+    thread.start()
+    try:
+        assert torch_build.index_reachable(f"http://127.0.0.1:{server.server_address[1]}/",
+                                           timeout=5) == (True, "")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 def test_lab_settings_turn_off_the_news_and_keep_other_settings(tmp_path):
