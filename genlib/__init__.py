@@ -3,8 +3,8 @@
 Modules, one idea each: ``config`` (quick/full mode, seeds, device), ``data``,
 ``models``, ``objectives``, ``training``, ``zoo`` (train once), ``metrics``,
 ``plots``, ``widgets``, ``bundle`` (pretrained models in one archive:
-``install_bundle``), ``exercises`` (the self-checks) and ``answers`` (the
-worked answers they refuse to accept as yours).
+``install_bundle``) and ``exercises`` (the self-checks; the worked answers are kept out of the
+package, in the repository's ``instructor/`` folder).
 """
 import sys
 import warnings

@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import torch_threads
+from .exercise_state import Watched, answer_session, with_changes
 from .data import binarize, load_images
 from .models.mlp_gan import MLPDiscriminator, MLPGenerator
 from .models.vae import MLPVAE
@@ -430,7 +431,7 @@ def _library_object(step_fn) -> bool:
     while isinstance(target, functools.partial):
         target = target.func
     module = getattr(inspect.unwrap(target), "__module__", None) or ""
-    return module == "genlib" or module.startswith("genlib.")
+    return module.split(".")[0] in ("genlib", "instructor")
 
 
 def check_fix(step_fn: Callable, task: str = "gan", steps: int | None = None, seed: int = 0,
@@ -439,8 +440,9 @@ def check_fix(step_fn: Callable, task: str = "gan", steps: int | None = None, se
     ("gan" or "vae", see the module docstring) and print whether it now learns. Returns a
     truthy/falsy ``CheckResult``.
 
-    A step that is still the broken one as given is not run: predict its symptom first. The
-    library's own steps are refused (write the fix in the notebook's cell); ``evaluate_step``
+    A step that is still the broken one as given is not run: predict its symptom first. What
+    the step changes in the session (gradient mode, default dtype, threads, ...) is put back
+    after the check and named in its message. The library's own steps are refused (write the fix in the notebook's cell); ``evaluate_step``
     runs them. Errors raised by the step are reported, not raised.
     """
     if task not in TASKS:
@@ -457,10 +459,11 @@ def check_fix(step_fn: Callable, task: str = "gan", steps: int | None = None, se
     elif bug is not None:
         result, verdict = CheckResult(False, f"this is still bug {bug} as given. Predict what "
                                              "training with it would show, then fix it and run "
-                                             "this check again (the Answer block below says "
-                                             "what it shows)"), "not fixed yet"
-    else:
-        result = evaluate_step(step_fn, task, steps, seed)
+                                             "this check again"), "not fixed yet"
+    else:   # what the step changes in the session is put back, and said
+        with answer_session() as changes:
+            result = evaluate_step(Watched(step_fn, changes), task, steps, seed)
+        result = CheckResult(result.learns, with_changes(result.message, changes))
         verdict = "learns" if result.learns else "does NOT learn"
     if not quiet:
         print(f"{label}: {verdict} - {result.message}")

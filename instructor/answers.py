@@ -1,11 +1,13 @@
 """Worked answers to the notebooks' coded exercises: one function per exercise, named like the
-exercise's stub, written the way a student would write it in the notebook.
+exercise's stub, written the way a student would write it in the notebook. Instructor-only: this
+folder is not part of the installed package.
 
-Each notebook shows the source of its answers, as text, in the collapsed "Answer" block under
-the exercise; ``tests/test_exercises.py`` keeps the two identical and runs every answer through
-its self-check. The checks compare with independent references (the library's objectives and
-metrics, SciPy, the layers themselves) and refuse these functions when they are passed in as
-an answer: write your own.
+This file is the one source of every coded answer: ``make instructor`` shows each function's
+source, as text, in the folded "Answer" block under its exercise (the prose around it is in
+``instructor/answer_blocks.md``), ``make nbgrader`` puts it in the exercise's solution region, and
+``python -m instructor.expected`` does not use these (it runs the independent references of
+``instructor/references.py``). ``tests/test_exercises.py`` runs every answer through its
+self-check; the checks refuse these functions when they are passed in as an answer.
 
 Notebook 10's exercises are broken training steps; ``step_1`` ... ``step_6`` are their fixes.
 """
@@ -17,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .objectives.elbo import gaussian_kl
+from genlib.objectives.elbo import gaussian_kl
 
 
 # ---------------------------------------------------------------- 00 start here

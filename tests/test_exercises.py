@@ -1,9 +1,10 @@
 """Every exercise of the notebooks has a tested answer and a self-check a student can trust.
 
 The exercises are found in the notebooks by their headings ("### Exercise N", "### Bug N" in
-notebook 10), and each must be registered in genlib.exercises.EXERCISES, with a folded hint and a
-folded answer. For every coded exercise (and every bug to fix): the answer shown in the notebook
-is genlib.answers' function, character for character, and passes its check; at least three
+notebook 10), and each must be registered in genlib.exercises.EXERCISES, with a folded hint; the
+committed notebooks hold no answer, and the instructor's copy (instructor/build.py) a folded answer
+for each. For every coded exercise (and every bug to fix): the answer shown in the instructor's copy
+is instructor/answers.py's function, character for character, and passes its check; at least three
 plausible wrong answers (tests/exercise_attempts.py, those a student reported among them) are
 each rejected; at least one correct answer in another style passes; genlib's own functions are
 refused; and no verdict reveals the reference's value.
@@ -23,10 +24,11 @@ import nbformat
 import pytest
 import torch
 
-import genlib.answers as answers
+import instructor.answers as answers
 from exercise_attempts import RIGHT, WRONG
 from genlib.exercises import EXERCISES, ExerciseNotDone, check
 from genlib.pitfalls import PITFALLS, check_fix
+from instructor.build import answer_blocks, with_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -54,10 +56,11 @@ class Block:
 
 
 def notebook_exercises() -> dict[str, Block]:
+    """The exercises of the instructor's copy of the notebooks (the Answer blocks put back)."""
     blocks, current = {}, None
     for path in NOTEBOOKS:
         number = path.name[:2]
-        for cell in nbformat.read(path, as_version=4).cells:
+        for cell in with_answers(nbformat.read(path, as_version=4), number).cells:
             match = HEADING.search(cell.source) if cell.cell_type == "markdown" else None
             if match:
                 key = f"{number}.{match.group(2)}"
@@ -112,10 +115,31 @@ def test_each_exercise_has_a_folded_hint_and_answer(key):
 
 
 @pytest.mark.parametrize("key", CHECKED)
-def test_the_displayed_answer_is_genlibs_character_for_character(key):
+def test_the_displayed_answer_is_instructor_answers_character_for_character(key):
     source = inspect.getsource(getattr(answers, EXERCISES[key].name)).rstrip()
     assert displayed_answer(key) == source, (
-        f"{key}: the notebook's Answer block and genlib/answers.py differ: copy one into the other")
+        f"{key}: the Answer block does not show instructor/answers.py's {EXERCISES[key].name}")
+    assert answer_blocks()[key].function == EXERCISES[key].name, key
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_committed_notebooks_hold_no_answer(path):
+    """The answers' one source is instructor/ (answers.py, answer_blocks.md), never a notebook."""
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(cell.source for cell in nb.cells)
+    assert not re.search(r"<summary>\s*Answer", text), f"{path.name} holds an Answer block"
+    for key, exercise in EXERCISES.items():
+        if key[:2] != path.name[:2] or exercise.kind == "think":
+            continue
+        source = inspect.getsource(getattr(answers, exercise.name))
+        assert source.strip() not in text, f"{path.name} shows {key}'s answer"
+        if exercise.kind == "code":   # a fixed step shares most of its lines with the broken one
+            shown = [line for line in source.splitlines()[1:] if len(line.strip()) > 25 and line in text]
+            assert not shown, f"{path.name}: a line of {key}'s answer is in the notebook: {shown}"
+
+
+def test_every_exercise_has_one_answer_block_in_the_instructors_source():
+    assert set(answer_blocks()) == set(EXERCISES)
 
 
 @pytest.mark.parametrize("key", sorted(EXERCISES))

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import genlib.answers as answers
+import instructor.answers as answers
 from genlib.exercises import EXERCISES
 
 ROOT = Path(__file__).resolve().parents[1]

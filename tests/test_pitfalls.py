@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-import genlib.answers as answers
+import instructor.answers as answers
 from genlib.pitfalls import PITFALLS, check_fix, evaluate_step, unchanged_bug
 
 
