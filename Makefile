@@ -59,5 +59,9 @@ bench-quick: $(STAMP)
 handout: $(STAMP)  ## the notebooks without answers, hints or outputs, in handout/ (for a class)
 	$(BIN)/python tools/handout.py --out handout
 
+.PHONY: slides
+slides: $(STAMP)  ## every notebook as a reveal.js deck in slides/ (reveal.js and MathJax from npm, offline once built)
+	$(BIN)/python tools/slides.py build --out slides
+
 clean-venv:
 	rm -rf $(VENV)
