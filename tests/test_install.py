@@ -193,21 +193,38 @@ def test_environment_files_take_their_versions_from_pyproject():
     assert os.access(ROOT / "binder" / "postBuild", os.X_OK)
 
 
-SKIP_IN_FRESH_VENV = re.compile(r"^(genlib|__editable__|pip|setuptools|_distutils_hack|pkg_resources"
-                                r"|distutils-precedence)", re.I)
+# Left out of the packages a fresh environment sees: genlib (to be installed), tqdm (a requirement
+# the install block must add), the ipywidgets 8 family (the environment has Colab's 7.7 instead)
+LEFT_OUT_OF_FRESH_VENV = re.compile(r"^(genlib|__editable__|pip|setuptools|_distutils_hack|"
+                                    r"pkg_resources|distutils-precedence|tqdm|ipywidgets|"
+                                    r"widgetsnbextension|jupyterlab_widgets)", re.I)
+COLAB_IPYWIDGETS = "7.7.5"
 
 
-def test_the_install_block_installs_genlib_where_it_is_missing(tmp_path):
-    """A fresh venv with every requirement but genlib (as on Colab): the block installs it."""
+def test_the_install_block_installs_genlib_and_leaves_torch_and_ipywidgets_alone(tmp_path):
+    """A fresh venv as on Colab: torch, an ipywidgets 7.7 and most requirements already there,
+    tqdm missing. The block installs genlib and tqdm alone; torch and ipywidgets keep their
+    versions, and genlib's sliders work with that ipywidgets.
+
+    The packages already there are this environment's, seen through a folder of links named
+    in a ``.pth`` file: pip counts them as installed but outside the fresh environment, so it
+    could never remove or change them."""
     site = Path(next(p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()))
+    view = tmp_path / "preinstalled"
+    view.mkdir()
+    for entry in site.iterdir():  # torch, numpy, ... but not genlib, tqdm, ipywidgets 8
+        if not LEFT_OUT_OF_FRESH_VENV.match(entry.name) and not entry.name.endswith(".pth"):
+            (view / entry.name).symlink_to(entry)
     fresh = tmp_path / "venv"
     venv.create(fresh, with_pip=True)
     python = fresh / "bin" / "python"
     fresh_site = Path(subprocess.check_output(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
-    for entry in site.iterdir():  # torch, numpy, ... but not genlib
-        if not SKIP_IN_FRESH_VENV.match(entry.name) and not (fresh_site / entry.name).exists():
-            (fresh_site / entry.name).symlink_to(entry)
+    (fresh_site / "preinstalled.pth").write_text(f"{view}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env["GENLIB_CACHE"] = str(tmp_path / "cache")
+    subprocess.run([python, "-m", "pip", "install", "--quiet", f"ipywidgets=={COLAB_IPYWIDGETS}"],
+                   env=env, check=True, capture_output=True, timeout=600)
     checkout = tmp_path / "checkout"
     checkout.mkdir()
     for name in ("pyproject.toml", "README.md"):
@@ -215,17 +232,28 @@ def test_the_install_block_installs_genlib_where_it_is_missing(tmp_path):
     shutil.copytree(ROOT / "genlib", checkout / "genlib",
                     ignore=shutil.ignore_patterns("__pycache__"))
     (checkout / "notebooks").mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    env["GENLIB_CACHE"] = str(tmp_path / "cache")
     run = lambda code: subprocess.run([python, "-c", code], cwd=checkout / "notebooks", env=env,
                                       capture_output=True, text=True, timeout=600)
-    before = run("import genlib")
+    versions = ("import importlib.metadata as m\n"
+                "print('versions', m.version('torch'), m.version('ipywidgets'))\n")
+    before = run(versions + "import genlib")
     assert before.returncode != 0 and "No module named 'genlib'" in before.stderr
+    torch_version = __import__("torch").__version__
+    assert f"versions {torch_version} {COLAB_IPYWIDGETS}" in before.stdout
+    assert run("import tqdm").returncode != 0
     url = notebook_header.repository()
     setup = next(c for c in nbformat.read(ROOT / "notebooks" / "00_start_here.ipynb", 4).cells
                  if c.cell_type == "code").source
-    after = run(setup + "\nimport genlib\nprint('genlib from', genlib.__file__)")
+    sliders = ("import torch, tqdm\nfrom genlib.widgets import latent_sliders\n"
+               "w = latent_sliders(lambda z: torch.sigmoid(z[:, :4]).reshape(-1, 1, 2, 2), "
+               "torch.zeros(4))\nfirst = w.image.value\nw.sliders[0].value = 2.0\n"
+               "print('slider redraws', len(first) > 0 and w.image.value != first)\n")
+    after = run(setup + "\nimport genlib\nprint('genlib from', genlib.__file__)\n"
+                + versions + sliders)
     assert after.returncode == 0, after.stderr[-3000:]
     assert f"genlib from {fresh_site}" in after.stdout  # installed into the fresh venv
     assert "mode:" in after.stdout or "device" in after.stdout  # the rest of the setup cell ran
-    assert notebook_header.install_block(url) in setup
+    assert f"versions {torch_version} {COLAB_IPYWIDGETS}" in after.stdout  # left as they were
+    assert "slider redraws True" in after.stdout
+    assert list(fresh_site.glob("tqdm-*.dist-info"))  # the missing requirement was installed
+    assert not list(fresh_site.glob("torch*")) and notebook_header.install_block(url) in setup

@@ -6,7 +6,9 @@ From it this script writes, in every notebook of ``notebooks/``:
 * under the title, an "Open in Colab" and a "Binder" badge that open that notebook;
 * at the top of the first code cell, a block that installs genlib where it cannot be
   imported (Colab, or any Python without it): from the checkout the notebook lies in, else
-  from the repository.
+  from the repository. genlib itself is installed without its dependencies, then only the
+  requirements this Python lacks: a torch or ipywidgets already there (Colab's) is never
+  upgraded or replaced.
 
 ``python tools/notebook_header.py`` rewrites the notebooks (after a fork changes the address);
 ``--check`` only reports notebooks that differ (a test runs it).
@@ -27,10 +29,17 @@ INSTALL = '''\
 try:  # on Colab, Binder or any Python without genlib: install it first
     import genlib
 except ImportError:
-    import importlib, pathlib, subprocess, sys
+    import importlib, importlib.metadata as _meta, pathlib, re, subprocess, sys
     _here = pathlib.Path.cwd().parent
     _source = str(_here) if (_here / "pyproject.toml").is_file() else "git+{url}"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", _source], check=True)
+    _pip = [sys.executable, "-m", "pip", "install", "--quiet"]
+    subprocess.run(_pip + ["--no-deps", _source], check=True)  # genlib alone: torch, ipywidgets stay
+    importlib.invalidate_caches()
+    _name = lambda text: re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9._-]+", text)[0]).lower()
+    _here_now = {{_name(d.metadata["Name"] or "-") for d in _meta.distributions()}}
+    _missing = [r for r in _meta.requires("genlib") if "extra ==" not in r and _name(r) not in _here_now]
+    if _missing:  # only what this Python lacks
+        subprocess.run(_pip + _missing, check=True)
     importlib.invalidate_caches()
 '''
 
