@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.genlib-installed
+BOOK_STAMP := $(VENV)/.genlib-book-installed
 # The test suite runs notebooks in quick mode unless told otherwise (GENLIB_QUICK=0 make test).
 GENLIB_QUICK ?= 1
 export GENLIB_QUICK
@@ -18,7 +19,7 @@ $(STAMP): pyproject.toml tools/install.py tools/torch_build.py tools/lab_setting
 lab: $(STAMP)  ## open the collection in JupyterLab (GENLIB_LAB_QUICK=1: quick mode; --allow-root as root)
 	$(PYTHON) tools/lab.py --venv $(VENV)
 
-test: $(STAMP)  ## genlib unit tests, the browser test, and nbval over every notebook
+test: $(STAMP) $(BOOK_STAMP)  ## genlib unit tests, the browser tests (the website's too), and nbval over every notebook
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile \
 	    --nbval-lax --nbval-current-env --nbval-cell-timeout=600 tests notebooks
 
@@ -58,6 +59,14 @@ bench-quick: $(STAMP)
 .PHONY: handout
 handout: $(STAMP)  ## the notebooks without answers, hints or outputs, in handout/ (for a class)
 	$(BIN)/python tools/handout.py --out handout
+
+$(BOOK_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[book]'
+	@touch $(BOOK_STAMP)
+
+.PHONY: book
+book: $(BOOK_STAMP)  ## the website (Jupyter Book) in build/book/_build/html, from the committed notebooks, never re-run
+	$(BIN)/python tools/book.py
 
 .PHONY: slides
 slides: $(STAMP)  ## every notebook as a reveal.js deck in slides/ (reveal.js and MathJax from npm, offline once built)
