@@ -107,7 +107,8 @@ def planned_checkpoint(recipe: Callable, kwargs: dict) -> tuple[str, dict]:
                       "for a checkpoint; only recipes of genlib.zoo can be bundled")
 
 
-def make_bundle(out: str | os.PathLike = "dist", plan: Iterable[tuple[Callable, dict]] | None = None,
+def make_bundle(out: str | os.PathLike = "dist",
+                plan: Iterable[tuple[Callable, dict]] | None = None,
                 progress: bool = True) -> Path:
     """Pack the checkpoints of ``plan`` (default :func:`genlib.zoo.pretrain_plan`), in the current
     mode, into ``<out>/genlib-models-<version>.tar``, and write its sha256 beside it in

@@ -60,7 +60,8 @@ def steps(python, extras):
 def environment_version(python):
     """``(major, minor, micro)`` of an existing environment's Python, or None if it cannot run."""
     try:
-        out = subprocess.check_output([str(python), "-c", "import sys; print(*sys.version_info[:3])"],
+        out = subprocess.check_output([str(python), "-c",
+                                       "import sys; print(*sys.version_info[:3])"],
                                       universal_newlines=True, timeout=60)
     except (OSError, subprocess.SubprocessError):
         return None
@@ -69,7 +70,8 @@ def environment_version(python):
 
 def main(argv, version=None):
     import argparse
-    parser = argparse.ArgumentParser(prog="python tools/install.py", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python tools/install.py",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--venv", default=str(ROOT / ".venv"),
                         help="the virtual environment to create or complete (default: .venv)")
     parser.add_argument("--extras", default="lab",
