@@ -76,6 +76,24 @@ def test_widget_outputs_become_notes_and_badges_go_in_the_copy_only():
     assert path.read_bytes() == committed  # the committed notebook is untouched
 
 
+def test_the_workflow_publishes_what_make_book_builds():
+    yaml = pytest.importorskip("yaml")
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    assert any("make book" in step.get("run", "") for step in steps)
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact"))
+    html = (book.DEFAULT_OUT / "_build" / "html").relative_to(ROOT).as_posix()
+    assert upload["with"]["path"] == html
+    deploy = workflow["jobs"]["deploy"]["steps"]
+    assert any(s.get("uses", "").startswith("actions/deploy-pages") for s in deploy)
+    assert workflow["permissions"]["pages"] == "write"
+
+
+def test_readme_links_the_site():
+    owner, name = book.repository().removeprefix("https://github.com/").split("/")
+    assert f"https://{owner}.github.io/{name}/" in (ROOT / "README.md").read_text()
+
+
 # --- the built site in Chromium --------------------------------------------------------------
 
 PAGE_REPORT = """async () => {
