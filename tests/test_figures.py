@@ -34,6 +34,7 @@ import genlib.plots as plots  # noqa: E402
 from genlib.plots.palette import (CLASS_COLOURS, FAMILY_COLOURS, class_colour,  # noqa: E402
                                   family_colour, use_palette)
 from genlib.training.history import History  # noqa: E402
+from genlib.widgets.latent_map import ScatterPixels  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -56,6 +57,24 @@ FORBIDDEN = re.compile(
     r"|\.(?:plot|loglog|semilogx|semilogy)\([^\n]*[\"'][rgbcmy][-+o.*x^sv:]+[\"']")  # "r+"
 
 
+# colour maps whose order is carried by lightness (sequential) or that are centred on a neutral
+# colour with ends apart for colour-blind readers (diverging PRGn, coolwarm)
+READABLE_MAPS = {"gray", "Greys", "Blues", "viridis", "cividis", "magma", "inferno", "plasma",
+                 "PRGn", "coolwarm"}
+COLOUR_MAP = re.compile(r"cmap\s*=\s*[\"'](\w+)[\"']|colormaps\[[\"'](\w+)[\"']\]|plt\.cm\.(?!ScalarMappable)(\w+)")
+
+
+def unreadable_maps(source: str) -> list[str]:
+    return [name for m in COLOUR_MAP.finditer(source)
+            for name in m.groups() if name and name not in READABLE_MAPS]
+
+
+def test_the_colour_map_check():
+    assert unreadable_maps('ax.imshow(a, cmap="jet"); plt.cm.tab10(3); matplotlib.colormaps["Set1"]') == [
+        "jet", "tab10", "Set1"]
+    assert unreadable_maps('cmap="gray"; plt.cm.ScalarMappable(cmap="PRGn")') == []
+
+
 def test_the_colour_pattern_catches_default_and_named_colours():
     for text in ('cmap="tab10"', "plt.cm.tab10(k / 9)", 'color="tab:purple"', 'color=["C0", "C1"]',
                  "color='C3'", 'color="red"', "colors=['green']", 'c="blue"',
@@ -71,6 +90,8 @@ def test_the_colour_pattern_catches_default_and_named_colours():
 def test_genlib_modules_use_the_palette(path):
     found = [(n, m.group(0)) for n, line in enumerate(path.read_text().split("\n"), 1)
              for m in FORBIDDEN.finditer(line)]
+    found += [(n, name) for n, line in enumerate(path.read_text().split("\n"), 1)
+              for name in unreadable_maps(line)]
     assert not found, f"{path.relative_to(ROOT)}: colours outside the palette at {found}"
 
 
@@ -78,6 +99,7 @@ def test_genlib_modules_use_the_palette(path):
 def test_notebook_cells_use_the_palette(path):
     found = [(i, m.group(0)) for i, _, source in code_cells(path)
              for m in FORBIDDEN.finditer(source)]
+    found += [(i, name) for i, _, source in code_cells(path) for name in unreadable_maps(source)]
     assert not found, f"{path.name}: colours outside the palette in cells {found}"
 
 
@@ -247,6 +269,8 @@ DRAWINGS = {   # every genlib.plots function that draws, on small inputs
     "draw_gan_lab (critic)": lambda: draw_gan_lab("wasserstein"),
     "draw_samples": draw_samples,
     "History.plot": lambda: history().plot([["d_loss", "g_loss"], ["elbo"]]),
+    "latent map": lambda: ScatterPixels(np.random.default_rng(0).normal(size=(30, 2)),
+                                        np.arange(30) % 10, [(-3, 3), (-3, 3)]).figure,
     "History.plot (one axis)": lambda: history().plot(["elbo"], ax=one_panel()[1]),
 }
 DRAWS_ONLY_INTO_A_PANEL = {"draw_decision_surface", "draw_gradient_field"}   # parts of draw_gan_lab

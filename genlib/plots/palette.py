@@ -10,8 +10,9 @@ Model families take colours from the same sequence, so a model keeps its colour 
 notebook; the data are a dark neutral grey (#333333), which a colour-vision deficiency leaves
 unchanged. Black and greys stay free for reference lines (optimum, equilibrium, mode centres).
 Continuous quantities use sequential maps (``gray`` for images, ``viridis``/``cividis``/
-``Blues`` for densities) or a purple-green diverging map (``PRGn``) centred at a neutral
-value: their order is carried by lightness, which every viewer sees.
+``Blues`` for densities), whose order is carried by lightness, which every viewer sees, or a
+diverging map centred on a neutral colour whose two ends stay apart with a colour-vision
+deficiency (purple-green ``PRGn``, blue-red ``coolwarm``).
 """
 from __future__ import annotations
 

@@ -75,6 +75,7 @@ class ScatterPixels:
         self.pixels = np.ascontiguousarray(np.asarray(canvas.buffer_rgba())[..., :3])  # uint8
         self._transform = ax.transData
         self._box = ax.get_window_extent()  # axes area in display pixels (origin bottom-left)
+        self.figure = fig  # the scatter's figure, e.g. to check its title and labels
 
     def to_pixel(self, x: float, y: float) -> tuple[int, int]:
         """(row, column) of data point (x, y) in ``pixels``."""
