@@ -34,7 +34,7 @@ FAMILY_COLOURS: dict[str, str] = {
 }
 
 FAMILY_ALIASES: dict[str, str] = {"DCGAN": "GAN", "WGAN-GP": "WGAN", "MLP VAE": "VAE",
-                                  "diffusion": "DDPM", "real": "data"}
+                                  "diffusion": "DDPM", "flow matching": "flow", "real": "data"}
 
 
 def class_colour(k: int) -> str:
@@ -51,7 +51,7 @@ def class_colour(k: int) -> str:
 
 def family_colour(name: str) -> str:
     """The colour of model family ``name`` (a key of ``FAMILY_COLOURS``, or "DCGAN", "WGAN-GP",
-    "MLP VAE", "diffusion", "real")."""
+    "MLP VAE", "diffusion", "flow matching", "real")."""
     key = FAMILY_ALIASES.get(name, name)
     if key not in FAMILY_COLOURS:
         known = sorted(FAMILY_COLOURS) + sorted(FAMILY_ALIASES)
