@@ -125,23 +125,33 @@ class TrainingRun:
         optimiser state, record why in ``history.stop_reason``, say so, and return False."""
         for name, value in losses.items():
             value = _as_float(value)
-            if math.isfinite(value):
-                continue
-            if self._snapshot is None:
-                restored = "no finite weights were ever seen, so none were restored"
-            else:
-                for model, state in zip(self.models, self._snapshot[0]):
-                    model.load_state_dict(state)
-                for optimizer, state in zip(self.optimizers, self._snapshot[1]):
-                    optimizer.load_state_dict(state)
-                restored = (f"restored the weights and optimiser state as they were after "
-                            f"{self._snapshot_steps} steps")
-            reason = f"{name} became {value} at step {self.step}; {restored}"
-            self.history.stop_reason = reason
-            print(f"{self.desc}: training stopped, {reason}. "
-                  "Try a smaller learning rate, or check the loss for log(0).")
-            return False
+            if not math.isfinite(value):
+                self._stop(f"{name} became {value} at step {self.step}")
+                return False
         return True
+
+    def check_weights(self) -> bool:
+        """True if every model's weights are finite (a loss computed before the update cannot
+        tell); otherwise stop as :meth:`check_finite` does and return False."""
+        if all(_finite(m) for m in self.models):
+            return True
+        self._stop(f"the weights became NaN or infinite at step {self.step}")
+        return False
+
+    def _stop(self, what: str) -> None:
+        """Restore the last finite weights and optimiser state; record and say why."""
+        if self._snapshot is None:
+            restored = "no finite weights were ever seen, so none were restored"
+        else:
+            for model, state in zip(self.models, self._snapshot[0]):
+                model.load_state_dict(state)
+            for optimizer, state in zip(self.optimizers, self._snapshot[1]):
+                optimizer.load_state_dict(state)
+            restored = (f"restored the weights and optimiser state as they were after "
+                        f"{self._snapshot_steps} steps")
+        self.history.stop_reason = f"{what}; {restored}"
+        print(f"{self.desc}: training stopped, {self.history.stop_reason}. "
+              "Try a smaller learning rate, or check the loss for log(0).")
 
     def log(self, step: int, **values) -> None:
         """Add ``values`` to the history (and show them on the progress bar)."""
@@ -221,6 +231,7 @@ def train(step: Callable[..., dict], models: dict[str, torch.nn.Module],
     ``history`` attribute holds what was logged.
     """
     _check_train_arguments(step, models, optimizers, data, settings, callback, seed)
+    seed = int(seed)  # a NumPy integer too
     require_positive("steps", steps, integer=True)
     require_positive("log_every", log_every, integer=True)
     if callback_every is not None:
@@ -266,7 +277,7 @@ def _loop(run, step, models, optimizers, batches, rng, settings, takes_t, start,
             raise TypeError(f"step {getattr(step, '__name__', '')!r} must return a dict of "
                             f"scalars to log, e.g. {{'loss': loss}}, got {type(out).__name__}")
         values = _logged_scalars(step, out)
-        if not run.check_finite(**values):
+        if not run.check_finite(**values) or t == steps - 1 and not run.check_weights():
             break
         for scheduler in schedulers:
             scheduler.step()
@@ -358,5 +369,5 @@ def _check_data(data, models: dict) -> None:
         raise TypeError(f"data are {x.dtype} but the models' weights are "
                         f"{', '.join(sorted(map(str, dtypes)))}; convert one to the other, "
                         f"e.g. data.to({sorted(map(str, dtypes))[0]})")
-    if x.dim() == 4:  # images: N x C x H x W in [0, 1] like every genlib image
+    if x.dim() >= 3:  # images (N x C x H x W, N x H x W) are in [0, 1] like every genlib image
         require_unit_interval("data", x, "pixel values (images)")
