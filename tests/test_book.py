@@ -120,6 +120,8 @@ PAGE_REPORT = """async () => {
                .filter(h => h.startsWith(location.origin)),
     ids: [...document.querySelectorAll('[id]')].map(e => e.id)
              .concat([...document.querySelectorAll('a[name]')].map(a => a.name)),
+    launch: [...document.querySelectorAll('a[href]')].map(a => a.href)
+                .filter(h => /^https:[/][/](colab[.]research[.]google[.]com|mybinder[.]org)[/]/.test(h)),
     notes: document.querySelectorAll('.widget-note').length,
     widgetErrors: (document.body.innerText.match(/Error displaying widget|Loading widget/g)
                    || []).length,
@@ -269,6 +271,16 @@ def test_widgets_show_a_note(site):
         assert report["notes"] == widget_outputs(nbformat.read(path, as_version=4)), path.stem
         assert report["widgetErrors"] == 0, f"{path.stem}: a widget shows an error"
     assert sum(reports[f"notebooks/{p.stem}.html"]["notes"] for p in NOTEBOOKS) > 0
+
+
+@pytest.mark.browser
+def test_notebook_pages_open_their_notebook_on_colab_and_binder(site):
+    _, reports, _ = site
+    for path in NOTEBOOKS:
+        launch = reports[f"notebooks/{path.stem}.html"]["launch"]
+        target = f"notebooks/{path.name}"
+        assert any(h.startswith("https://colab.") and h.endswith(target) for h in launch), launch
+        assert any(h.startswith("https://mybinder.") and target in h for h in launch), launch
 
 
 @pytest.mark.browser
