@@ -56,9 +56,15 @@ bench-cold: $(STAMP)  ## every notebook in full mode from an empty cache (about 
 bench-quick: $(STAMP)
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m bench --quick
 
-.PHONY: handout
-handout: $(STAMP)  ## the notebooks without answers, hints or outputs, in handout/ (for a class)
+.PHONY: handout instructor nbgrader
+handout: $(STAMP)  ## the notebooks without hints or outputs, in handout/ (for a class)
 	$(BIN)/python tools/handout.py --out handout
+
+instructor: $(STAMP)  ## the notebooks with their worked answers, in instructor/notebooks/ (not for students)
+	$(BIN)/python -m instructor.build --out instructor/notebooks
+
+nbgrader: $(STAMP)  ## an nbgrader course (solutions, hidden tests, points) in nbgrader/ (not for students)
+	$(BIN)/python tools/nbgrader_course.py --out nbgrader
 
 $(BOOK_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[book]'

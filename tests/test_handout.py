@@ -1,4 +1,5 @@
-"""make handout: an answer-free copy of every notebook, with its stubs and checks, no outputs."""
+"""make handout: a copy of every notebook without hints or outputs, with its stubs and checks; a
+copy of the instructor's notebooks (make instructor) loses its answers the same way."""
 from __future__ import annotations
 
 import inspect
@@ -30,6 +31,8 @@ def test_make_handout_runs_the_script():
     target = (ROOT / "Makefile").read_text().split("\nhandout:", 1)[1].split("\n\n", 1)[0]
     assert "tools/handout.py --out handout" in target
     assert "make handout" in (ROOT / "README.md").read_text()
+    assert "make instructor" in (ROOT / "README.md").read_text()
+    assert "instructor/notebooks/" in (ROOT / ".gitignore").read_text().splitlines()
     assert "handout/" in (ROOT / ".gitignore").read_text().splitlines()
 
 
@@ -68,6 +71,17 @@ def test_the_rest_of_each_notebook_is_unchanged(copies):
         for cell in original.cells:
             if "<details>" not in cell.source:
                 assert kept[cell.id] == cell.source, (path.name, cell.id)
+
+
+def test_the_instructors_copy_is_handed_out_without_its_answers(tmp_path):
+    from instructor.build import main as build
+    assert build(["--out", str(tmp_path / "instructor"), str(NOTEBOOKS[1])]) == 0
+    (built,) = (tmp_path / "instructor").glob("*.ipynb")
+    assert "<summary>Answer</summary>" in built.read_text()
+    handout.main(["--out", str(tmp_path / "out"), str(built)])
+    (path,) = (tmp_path / "out").glob("*.ipynb")
+    text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+    assert "<summary>" not in text and 'check("01.1", my_optimal_discriminator' in text
 
 
 def test_hints_can_be_kept(tmp_path):

@@ -1,9 +1,11 @@
-"""Write an answer-free copy of the notebooks to hand out to a class: ``make handout``, or
+"""Write a copy of the notebooks to hand out to a class: ``make handout``, or
 
     python tools/handout.py [--out handout] [--keep-hints] [notebooks/NN_name.ipynb ...]
 
-Every folded block ``<details><summary>Answer</summary> ... </details>`` is removed, and the
-``Hint`` blocks too unless ``--keep-hints``; a markdown cell left empty is dropped. Every
+The committed notebooks hold no worked answers (those are in ``instructor/``: ``make instructor``
+puts them back in a copy, ``make nbgrader`` makes a graded course). Every folded ``Hint`` block
+is removed unless ``--keep-hints``, and any folded ``Answer`` block too (so that the instructor's
+copy can be handed out the same way); a markdown cell left empty is dropped. Every
 output, execution count and saved widget state is cleared, so the copy shows no results either:
 the students run it. Everything else is kept as it is, cell ids included: the exercise stubs
 (``raise ExerciseNotDone``) and the self-checks under them, so a student still gets a verdict.
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         nb = handout(nbformat.read(path, as_version=4), keep_hints=args.keep_hints)
         nbformat.validate(nb)
         nbformat.write(nb, args.out / path.name)
-    what = "answers" if args.keep_hints else "answers and hints"
+    what = "answers" if args.keep_hints else "answers, hints"
     print(f"{len(paths)} notebooks without {what} or outputs written to {args.out}")
     return 0
 
