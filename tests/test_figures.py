@@ -155,10 +155,9 @@ def test_colour_conversion_matches_reference_values():
         assert np.allclose(matrix.sum(1), 1, atol=1e-3), vision
 
 
-@pytest.mark.parametrize("vision", list(CVD))
-def test_the_check_rejects_tab10(vision):
-    if vision in ("protanopia", "deuteranopia"):
-        assert closest_pair(TAB10, vision)[0] < MIN_DELTA_E
+@pytest.mark.parametrize("vision", ["protanopia", "deuteranopia"])
+def test_the_check_rejects_tab10(vision):   # tab10's red-green pairs merge for these viewers
+    assert closest_pair(TAB10, vision)[0] < MIN_DELTA_E
 
 
 @pytest.mark.parametrize("vision", list(CVD))
