@@ -22,8 +22,7 @@ Paths in both variables may start with ``~`` (the home folder; an error names th
 the home folder is unknown). A relative path is taken relative to the project folder (the
 checkout holding ``genlib/`` and ``notebooks/``), so ``make pretrain`` at the top and a kernel in
 ``notebooks/`` use one cache; without a checkout (genlib installed as a package), relative to
-the home folder. A shared folder that does not exist or is a file is named once, in a warning,
-and skipped.
+the home folder. A shared folder that does not exist or is a file is named once, in a warning.
 """
 from __future__ import annotations
 
@@ -225,7 +224,7 @@ def _warn_once(message: str) -> None:
 def shared_cache_roots() -> list[Path]:
     """The read-only caches of ``GENLIB_SHARED_CACHE`` (folders separated by ``os.pathsep``;
     empty entries are skipped), in the order listed; ``[]`` when it is unset. An entry that
-    does not exist or is a file is named in a warning (once) and left out."""
+    does not exist or is a file is named in a warning (once): nothing loads from it."""
     roots = []
     for entry in os.environ.get("GENLIB_SHARED_CACHE", "").split(os.pathsep):
         if not entry.strip():
@@ -235,10 +234,9 @@ def shared_cache_roots() -> list[Path]:
                    "is a file, not a folder" if not root.is_dir() else "")
         if problem:
             _warn_once(f"GENLIB_SHARED_CACHE lists {root}, which {problem} (a typo, or a volume "
-                       "not mounted?): it is skipped, and a model found in no other cache is "
-                       f"trained in your own cache instead; fix or remove the entry")
-        else:
-            roots.append(root)
+                       "not mounted?): nothing loads from it, and a model found in no other "
+                       "cache is trained in your own cache instead; fix or remove the entry")
+        roots.append(root)
     return roots
 
 
