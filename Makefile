@@ -21,17 +21,17 @@ lab: $(STAMP)  ## open the collection in JupyterLab (GENLIB_LAB_QUICK=1: quick m
 
 test: $(STAMP) $(BOOK_STAMP)  ## genlib unit tests, the browser tests (the website's too), and nbval over every notebook
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile \
-	    --nbval-lax --nbval-current-env --nbval-cell-timeout=600 tests notebooks
+	    --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600 tests notebooks
 
 offline: $(STAMP)  ## every notebook (quick mode) on the digits alone, as where no data set can be had
 	GENLIB_HIDE_DATA=1 OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest -p no:cacheprovider -n 2 \
-	    --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=600 notebooks
+	    --dist loadfile --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600 notebooks
 
 unit: $(STAMP)  ## unit tests only (fast)
 	$(BIN)/python -m pytest -q tests -m "not browser and not bench"
 
 notebooks: $(STAMP)  ## nbval over the notebooks only
-	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env notebooks
+	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
 browser: $(STAMP)  ## the real-browser test alone
 	$(BIN)/python -m pytest -q -m browser tests

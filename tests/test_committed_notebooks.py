@@ -56,3 +56,25 @@ def test_the_verdict_pattern():
         assert BARE_VERDICT.match(line), line
     for line in ("max gap 3.1e-07", "Truly: 3", "modes covered: 8 of 8", "True positives: 12"):
         assert not BARE_VERDICT.match(line), line
+
+
+def test_rounding_level_numbers_are_compared_as_rounding():
+    """nbval's sanitize file (tests/nbval_sanitize.cfg, passed by the Makefile) maps a gap at
+    rounding level to one token, and leaves every other number as it is."""
+    import configparser
+
+    parser = configparser.ConfigParser()
+    parser.read(Path(__file__).with_name("nbval_sanitize.cfg"))
+    rules = [(re.compile(parser[s]["regex"]), parser[s]["replace"]) for s in parser.sections()]
+
+    def sanitize(text):
+        for pattern, token in rules:
+            text = pattern.sub(token, text)
+        return text
+
+    assert sanitize("max gap: 1.8e-15") == sanitize("max gap: 9.8e-15") == "max gap: ROUNDING-LEVEL"
+    assert sanitize("gap 6.2e-14, bound 1e-10") == "gap ROUNDING-LEVEL, bound 1e-10"
+    for kept in ("gap 3.1e-07", "penalty 16.0000", "1e-12", "std gap 1.0e-02", "x1e-150y"):
+        assert sanitize(kept) == kept, kept
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    assert makefile.count("--nbval-sanitize-with tests/nbval_sanitize.cfg") >= 3
