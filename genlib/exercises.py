@@ -455,6 +455,18 @@ def _interpolation_problem(x_hat, real, fake) -> str | None:
     return None
 
 
+class _FormulaCritic(nn.Module):
+    """A critic given by a formula, as an nn.Module: an answer may call .eval() or .zero_grad()
+    on it as on the notebook's critic."""
+
+    def __init__(self, formula: Callable[[torch.Tensor], torch.Tensor]):
+        super().__init__()
+        self.formula = formula
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.formula(x)
+
+
 def _cases_04_2(g: torch.Generator | None = None):
     """Critics and batches whose penalty does not depend on the random eps (a linear critic's
     gradient is the same everywhere; a generated batch equal to the real one leaves no choice)."""
@@ -462,13 +474,13 @@ def _cases_04_2(g: torch.Generator | None = None):
     steep, flat = torch.tensor([0.5, -2.0, 1.0]), torch.tensor([0.3, -0.2, 0.4])
     x3 = torch.randn(64, 3, generator=g)
     images = torch.rand(8, 1, 4, 4, generator=g)
-    return [Case((lambda x: x @ steep, x3, torch.randn(64, 3, generator=g)),
+    return [Case((_FormulaCritic(lambda x: x @ steep), x3, torch.randn(64, 3, generator=g)),
                  "a linear critic whose gradient has norm above 1"),
-            Case((lambda x: x @ flat, x3, torch.randn(64, 3, generator=g)),
+            Case((_FormulaCritic(lambda x: x @ flat), x3, torch.randn(64, 3, generator=g)),
                  "a linear critic whose gradient has norm below 1"),
-            Case((lambda x: 0.5 * x.pow(2).sum(1), 2 * x3, 2 * x3),
+            Case((_FormulaCritic(lambda x: 0.5 * x.pow(2).sum(1)), 2 * x3, 2 * x3),
                  "a quadratic critic, the generated batch equal to the real one"),
-            Case((lambda x: (x ** 3).flatten(1).sum(1), images, images.clone()),
+            Case((_FormulaCritic(lambda x: (x ** 3).flatten(1).sum(1)), images, images.clone()),
                  "8 images of 1 x 4 x 4 pixels, the generated batch equal to the real one")]
 
 

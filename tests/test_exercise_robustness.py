@@ -209,3 +209,15 @@ def test_a_gradient_penalty_of_the_wrong_kind_gets_a_clear_verdict(make, says):
     verdict = check("04.2", lambda critic, real, fake: make(right_penalty(critic, real, fake)),
                     quiet=True)
     assert not verdict and says in verdict.message, verdict.message
+
+
+def test_a_penalty_that_sets_the_critics_mode_is_judged_as_it_would_work_in_the_notebook():
+    """The notebook's critic is an nn.Module: an answer may call .eval(), .train(), .zero_grad()."""
+    def with_mode_calls(critic, real, fake):
+        critic.eval()
+        critic.zero_grad()
+        penalty = right_penalty(critic, real, fake)
+        critic.train()
+        return penalty
+    verdict = check("04.2", with_mode_calls, quiet=True)
+    assert verdict, verdict.message
