@@ -129,6 +129,19 @@ def test_an_unreachable_pytorch_index_falls_back_to_pypi_and_says_why(capsys):
     assert args == [torch_build.TORCH]
 
 
+def test_without_torch_the_fallback_is_said_once(monkeypatch, capsys):
+    monkeypatch.setattr(torch_build.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(torch_build.platform, "system", lambda: "Linux")
+    monkeypatch.setattr(torch_build.platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(torch_build, "has_nvidia_gpu", lambda: False)
+    monkeypatch.setattr(torch_build, "index_reachable", lambda url: (False, "timed out"))
+    assert torch_build.main([]) == 0
+    out = capsys.readouterr().out
+    assert out.count("cannot be reached (timed out)") == 1
+    assert f"would run: pip install {torch_build.TORCH}\n" in out and "--index-url" not in out.split(
+        "would run:")[1]
+
+
 def test_the_index_probe_gives_up_on_a_silent_or_closed_server():
     silent = socket.create_server(("127.0.0.1", 0))  # accepts connections, never answers
     try:

@@ -70,13 +70,13 @@ def index_reachable(url: str = CPU_INDEX, timeout: float = PROBE_TIMEOUT_S) -> t
 
 
 def with_fallback(args: list[str], why: str,
-                  reachable: Callable[[str], tuple[bool, str]] = index_reachable
+                  reachable: Callable[[str], tuple[bool, str]] | None = None
                   ) -> tuple[list[str], str]:
     """``(args, why)`` as chosen, or PyPI's build when they name PyTorch's CPU index and it
-    cannot be reached (``reachable(CPU_INDEX)`` says why)."""
+    cannot be reached (``reachable(CPU_INDEX)``, default :func:`index_reachable`, says why)."""
     if CPU_INDEX not in args:
         return args, why
-    ok, reason = reachable(CPU_INDEX)
+    ok, reason = (reachable or index_reachable)(CPU_INDEX)
     if ok:
         return args, why
     return [TORCH], (f"PyTorch's CPU index {CPU_INDEX} cannot be reached ({reason}), so PyPI's "
