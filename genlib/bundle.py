@@ -274,9 +274,13 @@ def _unpack_verified(archive: Path, folder: Path, source: str,
                                           "in the manifest (damaged or altered); nothing was "
                                           "installed. Download the bundle again")
                     unpacked[target.name] = target
-    except (tarfile.TarError, EOFError, OSError) as exc:
+    except (tarfile.TarError, EOFError) as exc:
         raise BundleError(f"{source} is not a complete tar archive ({type(exc).__name__}: "
                           f"{exc}); nothing was installed. Download it again") from exc
+    except OSError as exc:
+        raise BundleError(f"{source} could not be unpacked into {folder.parent} "
+                          f"({exc.strerror or exc}); nothing was installed. Free some disk "
+                          "space, or set GENLIB_CACHE to a writable folder with room") from exc
     absent = sorted(name for name in files if name.split("/")[-1] not in unpacked)
     if absent:
         raise BundleError(f"{source} lacks {len(absent)} files its manifest lists ({absent[0]}, "
