@@ -476,7 +476,8 @@ def pixels(dtype=torch.float32, scale=1.0, shift=0.0, shape=(8, 1, 4, 4)):
      r"data must hold floating-point.*255"),
     ("int64 images 0..255", lambda: pixels(scale=255).long(), None, TypeError, r"data.*int64"),
     ("bool images", lambda: pixels() > 0.5, None, TypeError, r"data.*bool"),
-    ("float images 0..255", lambda: pixels(scale=255), None, ValueError, r"data must hold.*\[0, 1\]"),
+    ("float images 0..255", lambda: pixels(scale=255), None, ValueError,
+     r"data must hold.*\[0, 1\]"),
     ("float images in [-1, 1]", lambda: pixels(scale=2, shift=-1), None, ValueError,
      r"data must hold.*\[0, 1\]"),
     ("images without a channel, 0..255", lambda: pixels(scale=255, shape=(8, 4, 4)), None,
@@ -877,3 +878,35 @@ def test_genlib_without_optimisation_says_nothing():
         warnings.simplefilter("always")
         importlib.reload(genlib)
     assert not [w for w in caught if "optimised" in str(w.message)]
+
+
+# -- beyond: the pieces around these ----------------------------------------------------------
+
+@pytest.mark.parametrize("value, error, says", [
+    (torch.ones(4), ValueError, r"'loss' as 4 values"), ("nan", TypeError, r"'loss' as 'nan'")],
+    ids=["a vector", "a string"])
+def test_a_hand_written_loop_logging_something_that_is_not_one_number_is_named(value, error,
+                                                                                 says):
+    from genlib.training import TrainingRun
+
+    def loop():
+        with TrainingRun(total=2, desc="my loop", progress=False) as run:
+            for step in run:
+                run.log(step, loss=value)
+    expect_error(loop, error, says)
+
+
+def image_decoder():
+    return zoo.ddpm_decoder({"denoiser": ConvDenoiser(1, 2, 8), "schedule": schedule(T=4)},
+                            steps=2)
+
+
+@pytest.mark.parametrize("z", [torch.randn(2, 100), torch.randn(784), torch.randn(2, 3, 28, 28)],
+                         ids=["100 numbers", "one vector without a batch", "three channels"])
+def test_the_diffusion_decoder_names_noise_of_the_wrong_size(z):
+    expect_error(lambda: image_decoder()(z), ValueError, r"z must be B x 784")
+
+
+def test_the_diffusion_decoder_takes_image_shaped_noise():
+    expect_result(lambda: image_decoder()(torch.randn(2, 1, 28, 28)),
+                  lambda images: images.shape == (2, 1, 28, 28) and finite(images))

@@ -155,7 +155,7 @@ class TrainingRun:
 
     def log(self, step: int, **values) -> None:
         """Add ``values`` to the history (and show them on the progress bar)."""
-        values = {k: _as_float(v) for k, v in values.items()}
+        values = _logged_scalars(repr(self.desc), values)
         self.history.log(step, **values)
         if self._bar is not None and not self._bar.disable:
             self._bar.set_postfix({k: f"{v:.3g}" for k, v in values.items()}, refresh=False)
@@ -276,7 +276,7 @@ def _loop(run, step, models, optimizers, batches, rng, settings, takes_t, start,
         if not isinstance(out, dict):
             raise TypeError(f"step {getattr(step, '__name__', '')!r} must return a dict of "
                             f"scalars to log, e.g. {{'loss': loss}}, got {type(out).__name__}")
-        values = _logged_scalars(step, out)
+        values = _logged_scalars(f"step {getattr(step, '__name__', '')!r}", out)
         if not run.check_finite(**values) or t == steps - 1 and not run.check_weights():
             break
         for scheduler in schedulers:
@@ -296,21 +296,20 @@ def _loop(run, step, models, optimizers, batches, rng, settings, takes_t, start,
                 run.log(start + t, **extra)
 
 
-def _logged_scalars(step, out: dict) -> dict[str, float]:
-    """The step's returned dict as floats; ``TypeError``/``ValueError`` naming the key that is
-    not one number (a string, a per-example tensor that was not averaged)."""
+def _logged_scalars(who: str, out: dict) -> dict[str, float]:
+    """What ``who`` (a step, a loop) logged, as floats; ``TypeError``/``ValueError`` naming the
+    key that is not one number (a string, a per-example tensor that was not averaged)."""
     values = {}
     for key, value in out.items():
         size = value.numel() if isinstance(value, torch.Tensor) else getattr(value, "size", 1)
         if isinstance(value, (str, bytes)) or value is None or not (
                 isinstance(value, torch.Tensor) or hasattr(value, "__float__")):
-            raise TypeError(f"step {getattr(step, '__name__', '')!r} logged {key!r} as "
-                            f"{value!r}; log numbers only, e.g. {{{key!r}: loss.item()}}")
+            raise TypeError(f"{who} logged {key!r} as {value!r}; log numbers only, e.g. "
+                            f"{{{key!r}: loss.item()}}")
         if size != 1:
             shape = tuple(getattr(value, "shape", ()))
-            raise ValueError(f"step {getattr(step, '__name__', '')!r} logged {key!r} as "
-                             f"{size} values (shape {shape}); log one number, e.g. "
-                             f"{key}.mean() over the batch")
+            raise ValueError(f"{who} logged {key!r} as {size} values (shape {shape}); log one "
+                             f"number, e.g. {key}.mean() over the batch")
         values[key] = _as_float(value)
     return values
 

@@ -162,6 +162,10 @@ def ddpm_decoder(models: dict, steps: int = 25):
     denoiser, schedule = models["denoiser"], models["schedule"]
 
     def decode(z: torch.Tensor) -> torch.Tensor:
+        size = 784 * denoiser.channels
+        if not isinstance(z, torch.Tensor) or z.dim() < 2 or z[0].numel() != size:
+            got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+            raise ValueError(f"z must be B x {size} noise (one x_T per image), got {got}")
         return ddim_sample(denoiser, schedule, None, None, steps=steps, rescale=True, clip=True,
                            x_T=z.reshape(len(z), denoiser.channels, 28, 28))
 
