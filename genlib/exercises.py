@@ -188,10 +188,12 @@ def check_function(answer: Callable, reference: Callable, cases: Iterable, name:
         return _verdict(False, problem, quiet)
     cases = [case if isinstance(case, Case) else Case(tuple(case)) for case in cases]
     known = [KnownMistake(m.message, _results(m.function, cases) or (None,)) for m in mistakes]
+    wants = _results(reference, cases)
+    if wants is None:
+        raise ValueError("reference raises on one of the cases: fix the reference or the cases")
     changes: list[str] = []
     with answer_session():
-        verdict = judge(Watched(answer, changes), cases, _results(reference, cases), name,
-                        atol, rtol, known)
+        verdict = judge(Watched(answer, changes), cases, wants, name, atol, rtol, known)
     return _verdict(verdict.passed, with_changes(verdict.message, changes), quiet)
 
 
@@ -246,7 +248,10 @@ def check(key: str, answer: Callable, quiet: bool = False, **context) -> Verdict
 
 def _stored_check(key: str, atol: float = 1e-5, rtol: float = 1e-4):
     """A checker comparing an answer with the stored right results of ``key``'s cases."""
-    def checker(answer, name):
+    def checker(answer, name, **context):
+        if context:
+            raise TypeError(f"check({key!r}) takes no notebook context, got "
+                            f"{', '.join(sorted(context))}: call check({key!r}, your_function)")
         torch.manual_seed(0)   # inside the session: the notebook's generator is left alone
         known = expected(key)
         return judge(answer, build_cases(key), known.results, name, atol, rtol, known.mistakes)

@@ -221,3 +221,8 @@ def test_a_penalty_that_sets_the_critics_mode_is_judged_as_it_would_work_in_the_
         return penalty
     verdict = check("04.2", with_mode_calls, quiet=True)
     assert verdict, verdict.message
+
+
+def test_notebook_context_for_a_check_that_takes_none_names_the_arguments():
+    with pytest.raises(TypeError, match="takes no notebook context, got vae"):
+        check("05.1", right_kl, vae=None)
