@@ -41,6 +41,7 @@ from torch import nn
 
 from .config import torch_threads
 from .exercise_state import Watched, answer_session, with_changes
+from .exercises import NOT_DONE, ExerciseNotDone
 from .data import binarize, load_images
 from .models.mlp_gan import MLPDiscriminator, MLPGenerator
 from .models.vae import MLPVAE
@@ -397,6 +398,8 @@ def evaluate_step(step_fn: Callable, task: str = "gan", steps: int | None = None
     try:
         with torch_threads(1), torch.random.fork_rng(devices=[]):  # tiny networks: one thread
             return run(step_fn, steps or default_steps, seed)
+    except ExerciseNotDone:
+        return CheckResult(False, NOT_DONE)
     except Exception as exc:  # the student's bug, reported
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return CheckResult(False, f"raised {type(exc).__name__}: {first}")

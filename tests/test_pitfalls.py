@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import instructor.answers as answers
+from genlib.exercises import ExerciseNotDone
 from genlib.pitfalls import PITFALLS, check_fix, evaluate_step, unchanged_bug
 
 
@@ -137,3 +138,11 @@ def test_check_runs_on_one_thread_and_restores_the_count():
         assert seen == [1] and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_step_left_as_a_stub_is_not_done_yet(capsys):
+    def step_1(generator, discriminator, opt_g, opt_d, real, z):
+        raise ExerciseNotDone
+    result = check_fix(step_1, "gan", name="bug 1")
+    assert not result and "not done yet" in result.message
+    assert "not done yet" in capsys.readouterr().out

@@ -94,7 +94,8 @@ def solution_source(stub: str, name: str) -> str:
 def fixed_step_source(name: str) -> str:
     """A solution cell for a bug: the fixed step's body in a solution region."""
     source = answer_source(name).split("\n")
-    return "\n".join([source[0], "    ### BEGIN SOLUTION", *source[1:], "    ### END SOLUTION"])
+    return "\n".join(["# the step above, fixed", source[0], "    ### BEGIN SOLUTION", *source[1:],
+                      "    ### END SOLUTION"])
 
 
 def test_source(check_cell: str, key: str, name: str) -> str:
