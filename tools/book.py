@@ -39,6 +39,8 @@ from pathlib import Path
 
 import nbformat
 
+from notebook_header import repository  # https://github.com/OWNER/NAME, from pyproject.toml
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "book"
 DEFAULT_OUT = ROOT / "build" / "book"
@@ -56,16 +58,6 @@ CODE = re.compile(r"^(```|~~~).*?^\1[ \t]*$|`(?:(?!\n[ \t]*\n)[^`])+`",
                   re.M | re.S)  # fenced blocks, code spans
 MATH = re.compile(r"\$\$(?:(?!\n[ \t]*\n).)+?\$\$|(?<![\\$])\$(?!\$)(?:(?!\n[ \t]*\n).)+?(?<!\\)\$",
                   re.S)  # $$ ... $$ or $ ... $, never across a blank line
-
-
-def repository() -> str:
-    """``https://github.com/OWNER/NAME``, from pyproject.toml's ``[project.urls] Repository``."""
-    text = (ROOT / "pyproject.toml").read_text()
-    match = re.search(r'^Repository\s*=\s*"(https://github\.com/[^/"]+/[^/"]+)"', text, re.M)
-    if not match:
-        raise SystemExit("pyproject.toml needs [project.urls] Repository = "
-                         '"https://github.com/OWNER/NAME"')
-    return match.group(1)
 
 
 def pages() -> dict[str, str]:
