@@ -20,7 +20,7 @@ lab: $(STAMP)  ## open the collection in JupyterLab (GENLIB_LAB_QUICK=1: quick m
 	$(PYTHON) tools/lab.py --venv $(VENV)
 
 test: $(STAMP) $(BOOK_STAMP)  ## genlib unit tests, the browser tests (the website's too), and nbval over every notebook
-	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile \
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --durations=25 \
 	    --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600 tests notebooks
 
 offline: $(STAMP)  ## every notebook (quick mode) on the digits alone, as where no data set can be had
