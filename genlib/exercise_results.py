@@ -103,8 +103,10 @@ def diagnose(got, want: torch.Tensor, atol: float, rtol: float) -> str | None:
         nonzero = want_t.abs() > 1e-6
         ratio = got_t[nonzero] / want_t[nonzero]
         if (nonzero.sum() > 1 and (got_t[~nonzero].abs() < atol).all()
+                and abs(ratio.mean().item() - 1) > 1e-2     # a factor, not large values nearly right
                 and torch.allclose(ratio, ratio.mean().expand_as(ratio), rtol=1e-3)):
             return ("every value is off by one common factor (a missing constant such as 1/2, "
                     "or a mean where a sum belongs?)")
         return "the values differ from the right ones"
-    return "the value is not the right one"
+    direction = "too large" if got_t.item() > want_t.item() else "too small"
+    return f"the value is not the right one: it is {direction}"

@@ -150,20 +150,28 @@ def judge(answer: Callable, cases: list[Case], results: Iterable[torch.Tensor], 
 
 def _known_mistake(answer, cases: list[Case], mistakes: list[KnownMistake], atol: float,
                    rtol: float) -> str | None:
-    """The message of the first mistake whose results the answer reproduces on every case."""
+    """The message of the first mistake whose results the answer reproduces on every case
+    where the answer is finite (a mistake may come with a NaN elsewhere, say 0 / 0)."""
     if not mistakes:
         return None
     try:
         answers = [answer(*_fresh(case.args)) for case in cases]
     except Exception:  # the answer fails somewhere: name no mistake
         return None
+    finite = [i for i, got in enumerate(answers) if _all_finite(got)]
     for mistake in mistakes:
-        if any(result is None for result in mistake.results):
+        if not finite or any(result is None for result in mistake.results):
             continue   # a mistake that does not apply to these cases
-        if all(diagnose(got, result, atol, rtol) is None
-               for got, result in zip(answers, mistake.results)):
+        if all(diagnose(answers[i], mistake.results[i], atol, rtol) is None for i in finite):
             return mistake.message
     return None
+
+
+def _all_finite(result) -> bool:
+    try:
+        return bool(torch.isfinite(torch.as_tensor(result, dtype=torch.float64)).all())
+    except Exception:  # not numbers: let diagnose name it
+        return True
 
 
 def _results(function: Callable, cases: list[Case]) -> tuple | None:
@@ -352,12 +360,15 @@ def _cases_02_3():
     collapsed = torch.cat([modes[0].expand(900, 2), modes[5].expand(95, 2), modes[2].expand(5, 2)])
     scattered = torch.cat([modes[0].expand(495, 2), modes[1].expand(5, 2),
                            modes[3].expand(500, 2) + 1.0])
+    exactly_at_share = torch.cat([modes[0].expand(990, 2), modes[4].expand(10, 2)])   # ">=" counts it
     return [Case((collapsed, modes, ring.std), "1000 samples at 3 modes: 900, 95 and 5"),
             Case((ring.sample(1000, generator=_gen(21)), modes, ring.std),
                  "1000 samples of the ring itself"),
             Case((collapsed, modes, ring.std, 0.001), "the first case with min_share = 0.001"),
             Case((scattered, modes, ring.std),
-                 "495 and 5 samples at two modes, 500 far from every mode")]
+                 "495 and 5 samples at two modes, 500 far from every mode"),
+            Case((exactly_at_share, modes, ring.std),
+                 "990 and 10 samples at two modes: 10 of 1000 is exactly the minimum share")]
 
 
 
@@ -367,7 +378,9 @@ def _cases_03_1():
     g = _gen(40)
     z0, z1 = torch.randn(64, generator=g), torch.randn(64, generator=g)
     return ([Case((z0, z1, t), f"two 64-d codes, t = {t}") for t in (0.3, 0.0, 1.0, 0.5)]
-            + [Case((z0, 3 * z1, 0.7), "endpoints of different lengths, t = 0.7")])
+            + [Case((z0, 3 * z1, 0.7), "endpoints of different lengths, t = 0.7"),
+               Case((z0, z0.clone(), 0.3), "two equal codes, omega = 0, t = 0.3"),
+               Case((z0, 2 * z0, 0.6), "codes pointing the same way, of different lengths, t = 0.6")])
 
 
 

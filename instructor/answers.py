@@ -66,6 +66,8 @@ def my_modes_covered(samples, modes, std, min_share=0.01):
 def my_slerp(z0, z1, t):
     cos = torch.dot(z0, z1) / (z0.norm() * z1.norm())
     omega = torch.arccos(cos.clamp(-1, 1))    # rounding can put cos a hair outside [-1, 1]
+    if torch.sin(omega) < 1e-6:               # codes pointing the same way: 0 / 0, the line
+        return (1 - t) * z0 + t * z1
     return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
 
 

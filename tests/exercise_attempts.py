@@ -302,6 +302,13 @@ def share_of_good_samples(samples, modes, std, min_share=0.01):
     return int((counts >= min_share * good.sum()).sum())
 
 
+@wrong("02.3", None, student=True)
+def strictly_more_than_the_share(samples, modes, std, min_share=0.01):
+    distance, index = _nearest(samples, modes)
+    counts = torch.bincount(index[distance <= 3 * std], minlength=len(modes))
+    return int((counts > min_share * len(samples)).sum())     # "at least" is >=
+
+
 @right("02.3")
 def mode_by_mode(samples, modes, std, min_share=0.01):
     distance, index = _nearest(samples, modes)
@@ -350,9 +357,17 @@ def on_the_unit_sphere(z0, z1, t):
     return (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
 
 
+@wrong("03.1", "NaN or Inf", student=True)
+def no_fallback_for_equal_codes(z0, z1, t):
+    omega = _omega(z0, z1)
+    return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
+
+
 @right("03.1")
 def cosine_similarity_and_floats(z0, z1, t):
     omega = math.acos(max(-1.0, min(1.0, F.cosine_similarity(z0, z1, dim=0).item())))
+    if math.sin(omega) < 1e-6:
+        return torch.lerp(z0, z1, t)
     return (math.sin((1 - t) * omega) * z0 + math.sin(t * omega) * z1) / math.sin(omega)
 
 
@@ -641,7 +656,7 @@ def mean_log_weight(log_w):
     return log_w.mean(0)
 
 
-@wrong("06.1")
+@wrong("06.1", "values differ", student=True)     # never "a missing constant": there is none
 def largest_weight_only(log_w):
     return log_w.max(0).values
 

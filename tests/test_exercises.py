@@ -261,9 +261,26 @@ def test_a_correct_answer_in_another_style_passes(key, attempt):
 
 @pytest.mark.parametrize("key", sorted(k for k, e in EXERCISES.items() if e.kind == "code"))
 def test_no_verdict_lets_the_reference_be_recovered(key):
-    """Any two wrong constants get the same verdict: no factor, difference or direction leaks."""
-    messages = {check(key, lambda *args, c=c: c, quiet=True).message for c in (0.123, 1.234, 7.77)}
+    """Any two wrong constants get the same verdict but for the direction of a single number
+    ("too large", "too small"): no factor or difference leaks, and no value."""
+    messages = {_without_direction(check(key, lambda *args, c=c: c, quiet=True).message)
+                for c in (0.123, 1.234, 7.77)}
     assert len(messages) == 1, messages
+
+
+DIRECTION = re.compile(r": it is too (large|small)")
+
+
+def _without_direction(message: str) -> str:
+    return DIRECTION.sub("", message)
+
+
+def test_a_wrong_single_number_is_told_its_direction():
+    """A scalar that is wrong says which way it is off (0.123 is below, 7.77 above every W1)."""
+    assert "too small" in check("04.1", lambda x, y: 0.001, quiet=True).message
+    assert "too large" in check("04.1", lambda x, y: 100.0, quiet=True).message
+    assert "too large" in check("02.2", _attempt("02.2", "exponential_approximation"),
+                                quiet=True).message      # e^x > 1 + x
 
 
 @pytest.mark.parametrize("key", CHECKED)
@@ -320,7 +337,10 @@ STUDENT_VERDICTS = [
     ("01.3", "sign_inside_logsigmoid", False, "log(1 - D(G(z)))", "factor"),
     ("02.2", "exponential_approximation", False, "not the right one", "factor"),
     ("02.3", "min_share_ignored", False, "min_share = 0.001", None),
+    ("02.3", "strictly_more_than_the_share", False, "exactly the minimum share", None),
     ("03.1", "angle_not_normalised", False, "arccos", "log of 0?"),
+    ("03.1", "no_fallback_for_equal_codes", False, "two equal codes", None),
+    ("06.1", "largest_weight_only", False, "values differ", "missing constant"),
     ("04.1", "unsorted", False, "not the right one", "factor"),
     ("04.1", "a_guess", False, "not the right one", "factor"),
     ("04.2", "without_create_graph", False, "create_graph=True", None),
@@ -365,8 +385,8 @@ def test_the_02_3_reference_takes_min_share_as_min_share():
 
 def test_a_wrong_guess_cannot_be_inverted():
     """Returning 1.0 to 04.1 used to print the factor whose inverse is W1."""
-    first = check("04.1", lambda x, y: 1.0, quiet=True).message
-    second = check("04.1", lambda x, y: 0.915, quiet=True).message
+    first = _without_direction(check("04.1", lambda x, y: 1.0, quiet=True).message)
+    second = _without_direction(check("04.1", lambda x, y: 0.915, quiet=True).message)
     assert first == second and not re.search(r"\d\.\d{2}", first)
 
 
