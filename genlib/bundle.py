@@ -152,6 +152,7 @@ def make_bundle(out: str | os.PathLike = "dist",
                                           disable=not progress):
                 with open(path, "rb") as source:
                     tar.addfile(_member_info(member, path.stat().st_size), source)
+        os.chmod(tmp, 0o644)   # mkstemp makes it private; a bundle is for sharing
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

@@ -126,6 +126,7 @@ def test_the_manifest_names_version_hash_and_configuration(teacher):
     assert entry["recipe"] == "toy_gan" and entry["config"]["steps"] == 50
     digest, name = (archive.parent / f"{archive.name}.sha256").read_text().split()
     assert (digest, name) == (hashlib.sha256(archive.read_bytes()).hexdigest(), archive.name)
+    assert archive.stat().st_mode & 0o777 == 0o644   # readable by the class it is made for
 
 
 def test_a_model_missing_from_the_cache_is_named(tmp_path, monkeypatch):
