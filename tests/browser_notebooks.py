@@ -172,3 +172,18 @@ def check_a_control(page, expect, name: str) -> None:
     output.scroll_into_view_if_needed()
     output.screenshot(path=str(ARTIFACTS / f"{name}_after.png"))
     assert (ARTIFACTS / f"{name}_after.png").stat().st_size > 1000
+
+
+def browser_tests_for(names):
+    """The module fixture ``lab`` and the parametrized test over ``names``, for a test file:
+    ``lab, test_notebook_runs_and_its_widgets_work_in_jupyterlab = browser_tests_for(HALVES[0])``."""
+    @pytest.fixture(scope="module")
+    def lab(tmp_path_factory):
+        yield from lab_server(tmp_path_factory, names)
+
+    @pytest.mark.browser
+    @pytest.mark.parametrize("name", names)
+    def test_notebook_runs_and_its_widgets_work_in_jupyterlab(lab, name):
+        run_in_lab(lab, name)
+
+    return lab, test_notebook_runs_and_its_widgets_work_in_jupyterlab

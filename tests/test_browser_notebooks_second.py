@@ -1,17 +1,5 @@
-"""Every other notebook with widgets, run in JupyterLab in headless Chromium: what is checked,
-and how, is in tests/browser_notebooks.py (half 2 of two, so that make test's two workers
-share them)."""
-import pytest
-from browser_notebooks import HALVES, WIDGET_NOTEBOOKS, lab_server, run_in_lab  # noqa: F401
+"""The other half of the notebooks with widgets, run in JupyterLab in headless Chromium (a file of
+its own, so that make test's two workers share the notebooks): see tests/browser_notebooks.py."""
+from browser_notebooks import HALVES, browser_tests_for
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    yield from lab_server(tmp_path_factory, HALVES[1])
-
-
-@pytest.mark.parametrize("name", HALVES[1])
-def test_notebook_runs_and_its_widgets_work_in_jupyterlab(lab, name):
-    run_in_lab(lab, name)
+lab, test_notebook_runs_and_its_widgets_work_in_jupyterlab = browser_tests_for(HALVES[1])
