@@ -60,7 +60,8 @@ def mode_coverage(samples: torch.Tensor, modes: torch.Tensor, std: float,
 def same_mode_share(points: torch.Tensor, images: torch.Tensor, modes: torch.Tensor) -> float:
     """Share of the pairs ``(points[i], images[i])`` whose nearest modes are the same: how often a
     map (a BiGAN's x -> G(E(x)), notebook 09 §5.1) keeps a point's mode. A map that forgets the
-    point scores the chance level sum_k share_k^2 (1/K for K equally likely modes)."""
+    point scores the chance level sum_k p_k q_k, with p_k the points' and q_k the images' share of
+    mode k (1/K when either is uniform over K modes)."""
     points, images = torch.as_tensor(points), torch.as_tensor(images)
     if points.dim() != 2 or len(points) == 0:
         raise ValueError(f"points must be N x 2 with N >= 1, got shape {tuple(points.shape)}")
