@@ -27,6 +27,7 @@ the home folder. A shared folder that does not exist or is a file is named once,
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import random
 import warnings
@@ -82,6 +83,17 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+
+def derived_seed(seed: int, purpose: str) -> int:
+    """A seed for one ``purpose`` of a run seeded with ``seed``: the first 63 bits of
+    sha256(f"{seed}:{purpose}"), so that two purposes of one run (the data order and the
+    step's noise, say) never draw the same numbers, and the same run always draws the same."""
+    seed = require_seed("seed", seed)
+    if not isinstance(purpose, str) or not purpose:
+        raise TypeError(f"purpose must be a non-empty string such as 'data order', got {purpose!r}")
+    digest = hashlib.sha256(f"{seed}:{purpose}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 DEVICE_TYPES = ("cpu", "cuda", "mps")
