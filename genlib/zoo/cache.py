@@ -2,9 +2,10 @@
 
 The file is ``data/checkpoints/<name>-<hash>.pt``, where the hash covers the recipe's
 configuration in the current mode (quick-mode models never masquerade as full-mode ones), the
-settings passed to the update step, and the *source* of the step: a student who edits the
-step in a notebook gets a model trained by the edit, and the unchanged step loads the model
-``make pretrain`` trained with genlib's identical copy.
+settings passed to the update step, and the step's code (:mod:`genlib.zoo.fingerprint`): its
+source and every function and value of the notebook that it calls or reads. A student who
+edits the step, a helper it calls or a constant it reads gets a model trained by the edit; the
+unchanged step loads the model ``make pretrain`` trained with genlib's identical copy.
 
 Where a checkpoint is looked for (see :mod:`genlib.config`): first in each read-only shared
 cache of ``GENLIB_SHARED_CACHE`` (``<folder>/checkpoints/``, in the order listed), then in the
@@ -30,12 +31,10 @@ saved.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import inspect
 import math
 import os
 import stat
-import textwrap
 import time
 from pathlib import Path
 from typing import Callable
@@ -52,23 +51,19 @@ from ..training.checkpoints import (CheckpointMismatchError, checkpoint_path, lo
                                     save_checkpoint)
 from ..checks import require_seed
 from ..training.history import History
+from .fingerprint import code_fingerprint, source_of
 
 
 def step_source(step: Callable) -> str:
-    """The source of ``step`` as written (dedented, trailing spaces dropped): what the cache
-    key and the single-source test compare. Works for functions defined in notebook cells."""
-    try:
-        source = inspect.getsource(step)
-    except (OSError, TypeError) as exc:
-        raise ValueError(f"cannot read the source of step {step!r}; define it with `def` in a "
-                         "notebook cell or a module") from exc
-    return "\n".join(line.rstrip() for line in textwrap.dedent(source).strip().splitlines())
+    """The source of ``step`` as written (dedented, trailing spaces dropped): what the
+    single-source test compares (:func:`genlib.zoo.fingerprint.source_of`)."""
+    return source_of(step)
 
 
 def step_fingerprint(step: Callable) -> str:
-    """``<name>:<12 hex digits of the source's sha256>``."""
-    digest = hashlib.sha256(step_source(step).encode()).hexdigest()[:12]
-    return f"{step.__name__}:{digest}"
+    """``<name>:<12 hex digits>`` of the step's source and of every function and value of its
+    notebook or module that it calls or reads (:func:`genlib.zoo.fingerprint.code_fingerprint`)."""
+    return code_fingerprint(step)
 
 
 def configure(defaults: dict, step: Callable, step_defaults: dict,
