@@ -60,6 +60,9 @@ bench-quick: $(STAMP)
 handout: $(STAMP)  ## the notebooks without hints or outputs, in handout/ (for a class)
 	$(BIN)/python tools/handout.py --out handout
 
+steps: $(STAMP)  ## write genlib/steps/ from the notebooks' #@save cells (edit a step in its notebook, then run this)
+	$(BIN)/python tools/collect_steps.py
+
 instructor: $(STAMP)  ## the notebooks with their worked answers, in instructor/notebooks/ (not for students)
 	$(BIN)/python -m instructor.build --out instructor/notebooks
 

@@ -1,21 +1,28 @@
-"""The update steps have one source: the notebook cell that teaches each, kept identical in
-genlib.steps for `make pretrain` (d2l's #@save idea). A notebook trains with its own cell."""
+"""The update steps have one source: the ``#@save`` cell of the notebook that teaches each;
+tools/collect_steps.py writes genlib/steps from those cells, and a notebook trains with its own
+cell. Here the tool regenerates every module and the files are diffed against it."""
 import ast
+import importlib.util
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 import genlib.steps
-from genlib.zoo.cache import step_source
 
-NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
-STEPS = {name: getattr(genlib.steps, name) for name in genlib.steps.__all__}
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+STEPS = set(genlib.steps.__all__)
 # the steps each training notebook must write out and train with
 TAUGHT = {"02": ["gan_step"], "03": ["gan_step"], "04": ["wgan_step"], "06": ["vae_step"],
           "07": ["vae_step", "warmup_vae_step", "free_bits_vae_step", "cvae_step"],
           "08": ["vaegan_step"], "09": ["posterior_step", "bigan_step"], "11": ["ddpm_step"]}
+
+_spec = importlib.util.spec_from_file_location("collect_steps", ROOT / "tools" / "collect_steps.py")
+collect_steps = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(collect_steps)
 
 
 def code_cells(path):
@@ -24,26 +31,72 @@ def code_cells(path):
 
 
 def defined_steps(path):
-    """``{name: (cell index, source)}`` of every genlib step a notebook defines in a cell."""
+    """``{name: cell index}`` of every genlib step a notebook defines in a code cell."""
     found = {}
     for i, cell in enumerate(code_cells(path)):
         try:
             tree = ast.parse(cell)
         except SyntaxError:  # IPython magics
             continue
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and node.name in STEPS:
-                segment = ast.get_source_segment(cell, node)
-                found[node.name] = (i, "\n".join(l.rstrip() for l in segment.splitlines()))
+        found.update({node.name: i for node in tree.body
+                      if isinstance(node, ast.FunctionDef) and node.name in STEPS})
     return found
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_every_step_a_notebook_writes_is_genlibs_step_character_for_character(path):
-    for name, (_, source) in defined_steps(path).items():
-        assert source == step_source(STEPS[name]), (
-            f"{path.name} defines {name} differently from genlib/steps: copy the cell into "
-            f"genlib.steps (or the library's version into the cell) so that they agree")
+def test_genlib_steps_are_what_the_notebooks_save():
+    """Regenerate and diff: the committed modules (and repeated cells) are the tool's output."""
+    stale = collect_steps.differing()
+    assert not stale, (f"{[str(p.relative_to(ROOT)) for p in stale]} differ from the notebooks' "
+                       f"#@save cells: edit the notebook, then run python tools/collect_steps.py")
+
+
+def test_every_step_but_the_classifiers_is_saved_from_one_notebook_cell():
+    saved = collect_steps.saved_steps()
+    assert set(saved) == STEPS - {"classifier_step"}   # the metrics' classifier is not a lesson
+    for name, (notebook, source) in saved.items():
+        module = getattr(genlib.steps, name).__module__.rsplit(".", 1)[1]
+        assert source in (ROOT / "genlib" / "steps" / f"{module}.py").read_text(), name
+        assert notebook[:2] in [k for k, names in TAUGHT.items() if name in names], name
+
+
+def _copy_tree(tmp_path):
+    notebooks, steps = tmp_path / "notebooks", tmp_path / "steps"
+    shutil.copytree(ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns("*.png", "*.gif"))
+    shutil.copytree(ROOT / "genlib" / "steps", steps)
+    return notebooks, steps
+
+
+def _edit_cell(path, old, new):
+    nb = json.loads(path.read_text())
+    (cell,) = [c for c in nb["cells"] if old in "".join(c["source"])]
+    cell["source"] = "".join(cell["source"]).replace(old, new).splitlines(True)
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+
+
+def test_the_check_names_the_module_an_edited_cell_changes(tmp_path):
+    notebooks, steps = _copy_tree(tmp_path)
+    assert collect_steps.differing(notebooks, steps) == []
+    _edit_cell(notebooks / "04_wasserstein_gan.ipynb", "n_critic=5,", "n_critic=3,")
+    assert collect_steps.differing(notebooks, steps) == [steps / "wgan.py"]
+    assert "n_critic=3," in collect_steps.collect(notebooks, steps)[steps / "wgan.py"]
+
+
+def test_a_step_shown_again_is_rewritten_from_its_saved_cell(tmp_path):
+    notebooks, steps = _copy_tree(tmp_path)
+    repeat = notebooks / "03_dcgan_images.ipynb"
+    _edit_cell(repeat, "# detach: this update moves D only", "# detach")
+    assert collect_steps.differing(notebooks, steps) == [repeat]
+    rewritten = json.loads(collect_steps.collect(notebooks, steps)[repeat])
+    assert any("# detach: this update moves D only" in "".join(c["source"])
+               for c in rewritten["cells"])
+
+
+def test_a_name_the_tool_cannot_import_is_refused(tmp_path):
+    notebooks, steps = _copy_tree(tmp_path)
+    _edit_cell(notebooks / "11_from_vae_to_diffusion.ipynb", "x0 = 2 * x - 1 if rescale else x",
+               "x0 = rescale_images(x) if rescale else x")
+    with pytest.raises(collect_steps.StepError, match="rescale_images"):
+        collect_steps.collect(notebooks, steps)
 
 
 @pytest.mark.parametrize("prefix", sorted(TAUGHT))
@@ -52,13 +105,6 @@ def test_each_training_notebook_writes_its_steps_and_trains_with_them(prefix):
     cells, defined = code_cells(path), defined_steps(path)
     for name in TAUGHT[prefix]:
         assert name in defined, f"{path.name} does not write out {name} in a code cell"
-        i, source = defined[name]
-        assert "backward()" in source and ".step()" in source
-        use = re.compile(rf"(step=|train\(){name}\b")
-        assert any(use.search(cell) for cell in cells[i + 1:]), \
+        use = re.compile(rf"(step=|train\(){name}\b|\b{name}\(")
+        assert any(use.search(cell) for cell in cells[defined[name] + 1:]), \
             f"{path.name} defines {name} but no later cell trains with it"
-
-
-def test_every_genlib_step_is_taught_in_a_notebook():
-    taught = {name for path in NOTEBOOKS for name in defined_steps(path)}
-    assert set(STEPS) - taught == {"classifier_step"}  # the metrics' classifier is not a lesson

@@ -1,8 +1,9 @@
 """The update steps: one function per model family, each the cell of the notebook that teaches it.
 
-Each step is written first in its notebook (the source of truth) and kept here, character for
-character, for ``make pretrain`` and the recipes of :mod:`genlib.zoo`; ``tests/test_steps_single_source.py``
-fails when a notebook's cell and this copy differ (d2l's ``#@save`` idea).
+Each step is written in the notebook cell that teaches it, tagged ``#@save`` (d2l's idea), and
+collected here by ``python tools/collect_steps.py`` for ``make pretrain`` and the recipes of
+:mod:`genlib.zoo`: edit the notebook, then run the tool (``make steps``). Only ``classifier.py``
+is written here by hand (no notebook teaches it).
 
 A step takes its models and optimisers by name, a batch ``x`` (and labels ``y`` where the
 family needs them), and ``rng``, the explicit ``torch.Generator`` on the training device from

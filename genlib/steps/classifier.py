@@ -1,4 +1,8 @@
-r"""``classifier_step``: the metrics' classifier, trained on -log p(y|x) (cross-entropy)."""
+r"""``classifier_step``: the metrics' classifier, trained on -log p(y|x) (cross-entropy).
+
+Written here by hand: no notebook teaches it (the other step modules are collected from the
+notebooks by ``tools/collect_steps.py``).
+"""
 import torch.nn.functional as F
 
 
