@@ -86,7 +86,7 @@ def clipped_critic_figures() -> dict:
     c, critic = history.config["clip"], models["discriminator"]
     layers = [p.detach().flatten() for name, p in critic.named_parameters() if name.endswith("weight")]
     points = toy2d.get(history.config["data"]).sample(
-        2000, generator=torch.Generator().manual_seed(4)).requires_grad_(True)
+        2000, rng=torch.Generator().manual_seed(4)).requires_grad_(True)
     (slopes,) = torch.autograd.grad(critic(points).sum(), points)
     return {"pinned_by_layer": [float((w.abs() >= 0.99 * c).float().mean()) for w in layers],
             "largest_slope": float(slopes.norm(dim=1).max()),

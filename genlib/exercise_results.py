@@ -2,7 +2,7 @@
 
 :func:`as_values` accepts what a right answer can return (a real tensor of any device and dtype,
 with or without a graph; a Python or NumPy number; a numeric NumPy array) as float64 values on
-the CPU, and names everything else in words: None, a string, a list, a dict, a generator, a
+the CPU, and names everything else in words: None, a string, a list, a dict, a Python generator, a
 complex, sparse, quantized, nested or meta tensor, a NumPy array of objects or strings.
 :func:`diagnose` compares those values with the expected ones: shape (a single number and a
 vector of one value are different shapes), NaN or Inf, the wrong sign, one common factor or one

@@ -8,8 +8,8 @@ by default, tensors made on the CPU), every call of the answer goes through :cla
 which puts back whatever the call changed and notes it in words, and at the end the session's
 state, random number generator included, is exactly what it was before the check.
 
-Drawing random numbers is what several answers must do, so the global generator is restored but
-not reported.
+Drawing random numbers is what several answers must do, so the global random number generator
+is restored but not reported.
 """
 from __future__ import annotations
 

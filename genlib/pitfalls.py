@@ -350,7 +350,7 @@ _DIGITS: dict = {}
 def _digits() -> tuple[torch.Tensor, torch.Tensor]:
     if not _DIGITS:
         images, _ = load_images("digits", "train")
-        binary = binarize(images, generator=torch.Generator().manual_seed(0))
+        binary = binarize(images, rng=torch.Generator().manual_seed(0))
         _DIGITS["train"], _DIGITS["held_out"] = binary[:1200], binary[1200:]
     return _DIGITS["train"], _DIGITS["held_out"]
 

@@ -438,8 +438,8 @@ def distribution_functions(x, y):
 
 
 # ---------------------------------------------------------------- 04.2
-def _eps(real, generator=None):
-    return torch.rand((len(real),) + (1,) * (real.dim() - 1), generator=generator)
+def _eps(real, rng=None):
+    return torch.rand((len(real),) + (1,) * (real.dim() - 1), generator=rng)
 
 
 @wrong("04.2", "create_graph", student=True)
@@ -507,8 +507,8 @@ def gaussian_eps(critic, real, fake):
 
 @right("04.2")
 def own_generator_and_grad_outputs(critic, real, fake):
-    g = torch.Generator().manual_seed(1234)
-    eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), generator=g)
+    rng = torch.Generator().manual_seed(1234)
+    eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), generator=rng)
     x_hat = torch.lerp(fake, real, eps).detach()
     x_hat.requires_grad = True
     scores = critic(x_hat)
@@ -730,10 +730,10 @@ def binary_images(vae, x, n=8):
 
 @right("06.2")
 def own_generator_like_cell_13(vae, x, n=8):
-    generator = torch.Generator().manual_seed(2024)
+    rng = torch.Generator().manual_seed(2024)
     with torch.no_grad():
         mu, logvar = vae.encode(x)
-        z = mu + torch.exp(0.5 * logvar) * torch.randn(n, mu.shape[1], generator=generator)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn(n, mu.shape[1], generator=rng)
         return vae.generate(z)
 
 

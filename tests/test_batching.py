@@ -23,7 +23,7 @@ def test_len(n, size, drop_last, expected):
 def test_epoch_covers_every_item_once_and_keeps_pairs():
     x, y = data(10)
     seen = []
-    for xb, yb in Batches(x, y, batch_size=4, generator=torch.Generator().manual_seed(0)):
+    for xb, yb in Batches(x, y, batch_size=4, rng=torch.Generator().manual_seed(0)):
         assert torch.equal(xb, x[yb])  # rows stay paired across tensors
         seen += yb.tolist()
     assert sorted(seen) == list(range(10)) and seen != list(range(10))
@@ -31,10 +31,10 @@ def test_epoch_covers_every_item_once_and_keeps_pairs():
 
 def test_new_order_each_epoch_and_reproducible():
     x, y = data(50)
-    batches = Batches(y, batch_size=50, generator=torch.Generator().manual_seed(1))
+    batches = Batches(y, batch_size=50, rng=torch.Generator().manual_seed(1))
     first, second = (next(iter(batches))[0].tolist() for _ in range(2))
     assert first != second
-    again = Batches(y, batch_size=50, generator=torch.Generator().manual_seed(1))
+    again = Batches(y, batch_size=50, rng=torch.Generator().manual_seed(1))
     assert next(iter(again))[0].tolist() == first
 
 
@@ -76,7 +76,7 @@ def test_mismatched_or_missing_tensors():
 
 def test_binarize():
     probs = torch.full((20000,), 0.3)
-    b = binarize(probs, generator=torch.Generator().manual_seed(0))
+    b = binarize(probs, rng=torch.Generator().manual_seed(0))
     assert b.dtype == probs.dtype and set(b.unique().tolist()) <= {0.0, 1.0}
     assert abs(b.mean().item() - 0.3) < 0.02
     assert not torch.equal(binarize(probs), binarize(probs))  # a fresh draw every call

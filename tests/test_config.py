@@ -15,10 +15,10 @@ def test_quick_mode_follows_environment(monkeypatch):
 
 
 def test_seed_everything_is_reproducible():
-    g = config.seed_everything(3)
-    a = torch.randn(4), torch.randn(2, generator=g)
-    g = config.seed_everything(3)
-    b = torch.randn(4), torch.randn(2, generator=g)
+    rng = config.seed_everything(3)
+    a = torch.randn(4), torch.randn(2, generator=rng)
+    rng = config.seed_everything(3)
+    b = torch.randn(4), torch.randn(2, generator=rng)
     assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
 
 

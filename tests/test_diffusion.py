@@ -31,9 +31,9 @@ def test_posterior_matches_a_product_of_gaussians():
 
 def test_predict_x0_inverts_q_sample_and_the_weights_give_the_kl():
     s = NoiseSchedule(linear_betas(20, 0.01, 0.3), dtype=torch.float64)
-    g = torch.Generator().manual_seed(0)
-    x0 = torch.randn(5, 3, generator=g, dtype=torch.float64)
-    eps, eps_hat = (torch.randn(5, 3, generator=g, dtype=torch.float64) for _ in range(2))
+    rng = torch.Generator().manual_seed(0)
+    x0 = torch.randn(5, 3, generator=rng, dtype=torch.float64)
+    eps, eps_hat = (torch.randn(5, 3, generator=rng, dtype=torch.float64) for _ in range(2))
     t = torch.tensor([2, 5, 9, 14, 20])
     xt = q_sample(x0, t, s, eps)
     assert torch.allclose(predict_x0(xt, t, s, eps), x0)

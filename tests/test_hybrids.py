@@ -101,7 +101,7 @@ def test_bigan_on_points_is_unbounded_and_its_recipe_trains_in_quick_mode(quick_
         g.net[0][-1].bias.fill_(5.0)              # outputs far outside [0, 1] stay there
     assert g(torch.zeros(3, 2)).shape == (3, 2) and (g(torch.zeros(3, 2)) > 1).all()
     models, history = zoo.toy_bigan(step=bigan_step)
-    x = toy2d.get("ring8").sample(50, generator=torch.Generator().manual_seed(0))
+    x = toy2d.get("ring8").sample(50, rng=torch.Generator().manual_seed(0))
     assert models["encoder"](x).shape == (50, 2) and models["generator"](torch.randn(50, 2)).shape == (50, 2)
     assert history.last_step() + 1 == zoo.recipe_config("toy_bigan")["steps"]
     assert history.config["data"] == "ring8" and all(map(math.isfinite, history["d_loss"]))

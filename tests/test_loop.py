@@ -163,7 +163,7 @@ def test_train_passes_labels_settings_and_the_step_number():
 
 def test_train_without_data_and_with_a_distribution():
     class Point:
-        def sample(self, n, generator=None):
+        def sample(self, n, rng=None):
             return torch.ones(n, 2)
 
     calls = []

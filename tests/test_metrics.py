@@ -101,10 +101,10 @@ def test_min_class_share_sees_a_missing_class_the_kl_barely_registers():
     target = torch.tensor([0.25, 0.25, 0.5], dtype=torch.float64)
     assert min_class_share(skewed, target) == pytest.approx(min(0.2 / 0.25, 0.5 / 0.25, 0.3 / 0.5))
     # brute force over random histograms
-    g = torch.Generator().manual_seed(0)
+    rng = torch.Generator().manual_seed(0)
     for _ in range(5):
-        p = torch.rand(7, generator=g, dtype=torch.float64); p /= p.sum()
-        q = torch.rand(7, generator=g, dtype=torch.float64); q /= q.sum()
+        p = torch.rand(7, generator=rng, dtype=torch.float64); p /= p.sum()
+        q = torch.rand(7, generator=rng, dtype=torch.float64); q /= q.sum()
         assert min_class_share(p, q) == pytest.approx(min(float(a / b) for a, b in zip(p, q)))
 
 
@@ -165,17 +165,17 @@ def test_frechet_distance_closed_form_for_rotated_gaussians():
 
 
 def test_frechet_distance_of_samples_approaches_the_closed_form():
-    g = torch.Generator().manual_seed(2)
-    a = torch.randn(20000, 2, generator=g) * torch.tensor([1.0, 2.0])
-    b = torch.randn(20000, 2, generator=g) * torch.tensor([3.0, 2.0]) + torch.tensor([1.0, 0.0])
+    rng = torch.Generator().manual_seed(2)
+    a = torch.randn(20000, 2, generator=rng) * torch.tensor([1.0, 2.0])
+    b = torch.randn(20000, 2, generator=rng) * torch.tensor([3.0, 2.0]) + torch.tensor([1.0, 0.0])
     want = 1.0 + (1.0 - 3.0) ** 2  # mean shift 1, sqrt variances differ by 2 in one axis
     assert frechet_distance(a, b) == pytest.approx(want, rel=0.05)
 
 
 def test_frechet_distance_is_symmetric_and_handles_rank_deficient_covariances():
-    g = torch.Generator().manual_seed(3)
-    a = torch.randn(10, 30, generator=g)  # 10 points in 30-D: singular covariance
-    b = torch.randn(12, 30, generator=g) + 0.5
+    rng = torch.Generator().manual_seed(3)
+    a = torch.randn(10, 30, generator=rng)  # 10 points in 30-D: singular covariance
+    b = torch.randn(12, 30, generator=rng) + 0.5
     assert frechet_distance(a, b) == pytest.approx(frechet_distance(b, a), rel=1e-6)
     assert frechet_distance(a, b) > 0
 
@@ -198,8 +198,8 @@ def test_classifier_frechet_distance_uses_the_features():
 
 # -- nearest neighbours, precision and recall ---------------------------------------------------------
 def test_nearest_neighbours_match_brute_force():
-    g = torch.Generator().manual_seed(6)
-    q, r = torch.randn(37, 5, generator=g), torch.randn(50, 5, generator=g)
+    rng = torch.Generator().manual_seed(6)
+    q, r = torch.randn(37, 5, generator=rng), torch.randn(50, 5, generator=rng)
     d, i = nearest_neighbours(q, r, k=3, chunk=8)
     full = torch.cdist(q.double(), r.double(), compute_mode="donot_use_mm_for_euclid_dist")
     want_d, want_i = full.topk(3, dim=1, largest=False)
@@ -223,25 +223,25 @@ def test_precision_recall_of_the_real_set_against_itself_is_one():
 
 
 def test_precision_recall_see_mode_dropping_and_off_manifold_samples():
-    g = torch.Generator().manual_seed(8)
+    rng = torch.Generator().manual_seed(8)
     centres = torch.tensor([[0.0, 0.0], [10.0, 0.0]])
-    real = centres[torch.arange(400) % 2] + 0.3 * torch.randn(400, 2, generator=g)
-    one_mode = centres[0] + 0.3 * torch.randn(400, 2, generator=g)  # drops the second mode
+    real = centres[torch.arange(400) % 2] + 0.3 * torch.randn(400, 2, generator=rng)
+    one_mode = centres[0] + 0.3 * torch.randn(400, 2, generator=rng)  # drops the second mode
     precision, recall = precision_recall(real, one_mode)
     assert precision > 0.9 and 0.4 < recall < 0.6
-    far = torch.randn(400, 2, generator=g) * 0.3 + torch.tensor([5.0, 5.0])  # nowhere near
+    far = torch.randn(400, 2, generator=rng) * 0.3 + torch.tensor([5.0, 5.0])  # nowhere near
     assert precision_recall(real, far) == (0.0, 0.0)
 
 
 # -- linear probe ---------------------------------------------------------------------------------
 def test_linear_probe_separates_separable_classes_and_not_noise():
     from genlib.metrics.linear_probe import linear_probe_accuracy
-    g = torch.Generator().manual_seed(9)
+    rng = torch.Generator().manual_seed(9)
     labels = torch.arange(400) % 4
-    centres = torch.randn(4, 6, generator=g) * 5
-    feats = centres[labels] + torch.randn(400, 6, generator=g)
+    centres = torch.randn(4, 6, generator=rng) * 5
+    feats = centres[labels] + torch.randn(400, 6, generator=rng)
     assert linear_probe_accuracy(feats[:300], labels[:300], feats[300:], labels[300:]) > 0.95
-    noise = torch.randn(400, 6, generator=g)
+    noise = torch.randn(400, 6, generator=rng)
     assert linear_probe_accuracy(noise[:300], labels[:300], noise[300:], labels[300:]) < 0.5
 
 

@@ -15,7 +15,7 @@ from genlib.plots.toy2d import generator_gradient
 
 def test_mode_coverage_of_real_ring_samples():
     ring = toy2d.get("ring8")
-    samples = ring.sample(20000, generator=torch.Generator().manual_seed(0))
+    samples = ring.sample(20000, rng=torch.Generator().manual_seed(0))
     result = mode_coverage(samples, ring.modes, ring.std)
     assert result.modes_covered == 8 and result.n_modes == 8
     # within 3 std of the centre in 2-D: 1 - exp(-9/2) = 0.9889
@@ -37,7 +37,7 @@ def test_mode_coverage_of_collapsed_and_off_mode_samples():
 
 def test_same_mode_share_of_an_identity_a_rotation_and_a_constant_map():
     ring = toy2d.get("ring8")
-    x = ring.sample(4000, generator=torch.Generator().manual_seed(0))
+    x = ring.sample(4000, rng=torch.Generator().manual_seed(0))
     assert same_mode_share(x, x, ring.modes) == 1.0
     angle = 2 * math.pi / 8                      # one mode further round the ring: never the same
     rotation = torch.tensor([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])

@@ -76,12 +76,12 @@ def test_vae_elbo_terms():
     torch.manual_seed(0)
     model = MLPVAE((1, 4, 4), latent_dim=3, hidden=(8,))
     x = fixed_binarization(torch.rand(6, 1, 4, 4))
-    terms = vae_elbo(model, x, generator=torch.Generator().manual_seed(0))
+    terms = vae_elbo(model, x, rng=torch.Generator().manual_seed(0))
     mu, logvar = model.encode(x)
     assert torch.allclose(terms.kl, gaussian_kl(mu, logvar))
     assert torch.allclose(terms.elbo, terms.log_likelihood - terms.kl)
     assert (terms.log_likelihood <= 0).all()  # binary x: a log-probability
-    again = vae_elbo(model, x, generator=torch.Generator().manual_seed(0))
+    again = vae_elbo(model, x, rng=torch.Generator().manual_seed(0))
     assert torch.equal(again.elbo, terms.elbo)  # the generator fixes the draw
 
 
@@ -96,12 +96,12 @@ def test_iwae_log_weights_average_to_the_elbo_and_bound_increases_with_k():
     torch.manual_seed(0)
     model = MLPVAE((1, 4, 4), latent_dim=2, hidden=(8,)).double()
     x = fixed_binarization(torch.rand(3, 1, 4, 4, dtype=torch.float64))
-    g = torch.Generator().manual_seed(0)
-    log_w = iwae_log_weights(model, x, 20_000, generator=g)
+    rng = torch.Generator().manual_seed(0)
+    log_w = iwae_log_weights(model, x, 20_000, rng=rng)
     assert log_w.shape == (20_000, 3)
     # E_q[log w] is the ELBO: E_q[log p(x|z)] - KL(q || p), with the KL in closed form
     mu, logvar = model.encode(x)
-    z = mu + torch.exp(0.5 * logvar) * torch.randn(20_000, *mu.shape, generator=g,
+    z = mu + torch.exp(0.5 * logvar) * torch.randn(20_000, *mu.shape, generator=rng,
                                                    dtype=torch.float64)
     ll = -torch.nn.functional.binary_cross_entropy_with_logits(
         model.decode(z.flatten(0, 1)), x.repeat(20_000, 1, 1, 1), reduction="none")

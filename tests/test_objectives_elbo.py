@@ -48,10 +48,10 @@ def test_gaussian_kl_matches_torch_distributions(params):
 
 
 def test_gaussian_kl_agrees_with_monte_carlo():
-    g = torch.Generator().manual_seed(0)
+    rng = torch.Generator().manual_seed(0)
     mu, logvar = torch.tensor([0.7, -1.2], dtype=torch.float64), torch.tensor([-0.5, 0.8],
                                                                                 dtype=torch.float64)
-    z = mu + torch.exp(0.5 * logvar) * torch.randn(200_000, 2, generator=g, dtype=torch.float64)
+    z = mu + torch.exp(0.5 * logvar) * torch.randn(200_000, 2, generator=rng, dtype=torch.float64)
     log_ratio = (diagonal_gaussian_log_prob(z, mu, logvar)
                  - diagonal_gaussian_log_prob(z, torch.zeros(2), torch.zeros(2)))
     stderr = log_ratio.std() / math.sqrt(len(z))
@@ -91,25 +91,25 @@ def test_iwae_bound_lies_between_mean_and_max_of_log_weights(values):
     assert log_w.mean().item() - 1e-9 <= bound <= log_w.max().item() + 1e-9
 
 
-def _one_dim_model_log_weights(x, k, q_mu, q_std, s, generator):
+def _one_dim_model_log_weights(x, k, q_mu, q_std, s, rng):
     """z ~ N(0, 1), x|z ~ N(z, s^2); log w = log p(x, z) - log q(z) for z ~ q = N(q_mu, q_std^2)."""
-    z = q_mu + q_std * torch.randn(k, len(x), generator=generator, dtype=torch.float64)
+    z = q_mu + q_std * torch.randn(k, len(x), generator=rng, dtype=torch.float64)
     log_joint = Normal(0.0, 1.0).log_prob(z) + Normal(z, s).log_prob(x)
     return log_joint - Normal(q_mu, q_std).log_prob(z)
 
 
 def test_iwae_bound_is_exact_with_the_true_posterior_and_tightens_with_k_otherwise():
-    g = torch.Generator().manual_seed(0)
+    rng = torch.Generator().manual_seed(0)
     s = 0.5
     x = torch.linspace(-2, 2, 400, dtype=torch.float64)
     log_px = Normal(0.0, math.sqrt(1 + s**2)).log_prob(x)
     post_mu, post_std = x / (1 + s**2), math.sqrt(s**2 / (1 + s**2))
-    exact = iwae_bound(_one_dim_model_log_weights(x, 5, post_mu, post_std, s, g))
+    exact = iwae_bound(_one_dim_model_log_weights(x, 5, post_mu, post_std, s, rng))
     assert torch.allclose(exact, log_px, atol=1e-10)
     # a poorer q (posterior mean shrunk, width doubled): L_1 < L_10 < L_1000 <= log p(x)
     gaps = []
     for k in (1, 10, 1000):
-        bound = iwae_bound(_one_dim_model_log_weights(x, k, 0.5 * post_mu, 2 * post_std, s, g))
+        bound = iwae_bound(_one_dim_model_log_weights(x, k, 0.5 * post_mu, 2 * post_std, s, rng))
         gaps.append((log_px - bound).mean().item())
     assert gaps[0] > gaps[1] > gaps[2] > -1e-3
     assert gaps[2] < 0.01
@@ -125,8 +125,8 @@ def test_bernoulli_log_likelihood_hand_computed():
 
 
 def test_gaussian_log_likelihood_matches_normal_and_mse():
-    g = torch.Generator().manual_seed(1)
-    x, mean = torch.rand(4, 1, 3, 3, generator=g), torch.rand(4, 1, 3, 3, generator=g)
+    rng = torch.Generator().manual_seed(1)
+    x, mean = torch.rand(4, 1, 3, 3, generator=rng), torch.rand(4, 1, 3, 3, generator=rng)
     expected = Normal(mean, 0.3).log_prob(x).flatten(1).sum(1)
     assert torch.allclose(gaussian_log_likelihood(x, mean, 0.3), expected, atol=1e-5)
     # sigma^2 = 1/2: minus the sum of squared errors, plus a constant
@@ -170,8 +170,8 @@ def test_elbo_equals_log_marginal_minus_posterior_kl_in_a_linear_gaussian_model(
     # z ~ N(0,1), x|z ~ N(z, s^2) in D = 1: E_q[log p(x|z)] in closed form for q = N(m, v),
     # then ELBO = log p(x) - KL(q || p(z|x)); the sampled elbo() averages to it.
     s, x_val, m, v = 0.6, 1.3, 0.4, 0.2
-    g = torch.Generator().manual_seed(3)
-    z = m + math.sqrt(v) * torch.randn(400_000, 1, generator=g, dtype=torch.float64)
+    rng = torch.Generator().manual_seed(3)
+    z = m + math.sqrt(v) * torch.randn(400_000, 1, generator=rng, dtype=torch.float64)
     x = torch.full_like(z, x_val)
     mu = torch.full_like(z, m)
     logvar = torch.full_like(z, math.log(v))

@@ -115,8 +115,8 @@ def test_gan_value_is_stable_for_extreme_logits():
 
 
 def test_discriminator_loss_is_binary_cross_entropy():
-    gen = torch.Generator().manual_seed(0)
-    real, fake = torch.randn(16, generator=gen) * 3, torch.randn(16, generator=gen) * 3
+    rng = torch.Generator().manual_seed(0)
+    real, fake = torch.randn(16, generator=rng) * 3, torch.randn(16, generator=rng) * 3
     bce = 0.5 * (F.binary_cross_entropy_with_logits(real, torch.ones(16))
                  + F.binary_cross_entropy_with_logits(fake, torch.zeros(16)))
     # -V sums the two expectations; the mean of the two BCE terms is half of it
@@ -164,17 +164,17 @@ def test_critic_loss_hand_computed():
 def test_gradient_penalty_of_linear_critic(w):
     w = torch.tensor(w)
     critic = lambda x: x @ w
-    gen = torch.Generator().manual_seed(1)
-    real, fake = torch.randn(32, 2, generator=gen), torch.randn(32, 2, generator=gen)
+    rng = torch.Generator().manual_seed(1)
+    real, fake = torch.randn(32, 2, generator=rng), torch.randn(32, 2, generator=rng)
     want = (w.norm().item() - 1) ** 2
     assert gradient_penalty(critic, real, fake).item() == pytest.approx(want, abs=1e-6)
 
 
 def test_gradient_penalty_of_linear_critic_on_images_and_its_gradient():
-    gen = torch.Generator().manual_seed(2)
-    w = (0.1 * torch.randn(1, 4, 4, generator=gen)).requires_grad_(True)
+    rng = torch.Generator().manual_seed(2)
+    w = (0.1 * torch.randn(1, 4, 4, generator=rng)).requires_grad_(True)
     critic = lambda x: (x * w).flatten(1).sum(1)
-    real, fake = torch.rand(8, 1, 4, 4, generator=gen), torch.rand(8, 1, 4, 4, generator=gen)
+    real, fake = torch.rand(8, 1, 4, 4, generator=rng), torch.rand(8, 1, 4, 4, generator=rng)
     penalty = gradient_penalty(critic, real, fake)
     norm = w.norm().item()
     assert penalty.item() == pytest.approx((norm - 1) ** 2, rel=1e-5)

@@ -16,8 +16,8 @@ class Gaussian2D:
     def __init__(self, mean, std=0.1):
         self.mean, self.std = torch.tensor(mean), std
 
-    def sample(self, n, generator=None):
-        return self.mean + self.std * torch.randn(n, 2, generator=generator)
+    def sample(self, n, rng=None):
+        return self.mean + self.std * torch.randn(n, 2, generator=rng)
 
 
 def small_gan(seed=0):
@@ -116,8 +116,8 @@ def test_wgan_penalty_gradient_reaches_the_critic():
 
 def prototypes(n, side, seed=0):
     """``n`` random binary patterns with grey levels 0.05 and 0.95: structure a VAE can learn."""
-    g = torch.Generator().manual_seed(seed)
-    return (torch.rand(n, 1, side, side, generator=g) > 0.5).float() * 0.9 + 0.05
+    rng = torch.Generator().manual_seed(seed)
+    return (torch.rand(n, 1, side, side, generator=rng) > 0.5).float() * 0.9 + 0.05
 
 
 @pytest.fixture
@@ -129,7 +129,7 @@ def images():
 def vae_elbo_of(vae, x):
     with torch.no_grad():
         return vae_elbo(vae, torch.bernoulli(x, generator=torch.Generator().manual_seed(0)),
-                        generator=torch.Generator().manual_seed(1)).elbo.mean().item()
+                        rng=torch.Generator().manual_seed(1)).elbo.mean().item()
 
 
 @pytest.mark.parametrize("step, settings", [(vae_step, {}), (vae_step, {"beta": 0.5}),

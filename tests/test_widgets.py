@@ -191,9 +191,9 @@ def angle(a, b):
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 10_000), st.floats(0, 1), st.floats(0.5, 3))
 def test_slerp_follows_the_great_circle(seed, t, radius):
-    g = torch.Generator().manual_seed(seed)
-    z0 = torch.randn(6, generator=g, dtype=torch.float64)
-    z1 = torch.randn(6, generator=g, dtype=torch.float64)
+    rng = torch.Generator().manual_seed(seed)
+    z0 = torch.randn(6, generator=rng, dtype=torch.float64)
+    z1 = torch.randn(6, generator=rng, dtype=torch.float64)
     z0, z1 = radius * z0 / z0.norm(), radius * z1 / z1.norm()
     zt = slerp(z0, z1, t)
     omega = angle(z0, z1)
@@ -238,9 +238,9 @@ def test_interpolation_slider_and_method(decoder, z0):
 # -- latent_map ---------------------------------------------------------------------------
 @pytest.fixture
 def codes_and_labels():
-    g = torch.Generator().manual_seed(0)
+    rng = torch.Generator().manual_seed(0)
     labels = torch.arange(300) % 3
-    codes = torch.randn(300, 2, generator=g) + torch.stack([labels, -labels], 1).float()
+    codes = torch.randn(300, 2, generator=rng) + torch.stack([labels, -labels], 1).float()
     return codes, labels
 
 

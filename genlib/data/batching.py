@@ -4,7 +4,7 @@ For data that fits in memory (everything in this collection), a ``DataLoader`` o
 per-item ``Dataset`` spends most of its time in Python, one item at a time. :class:`Batches`
 keeps each data set as one tensor, draws one ``torch.randperm`` per epoch and slices it::
 
-    for x, y in Batches(images, labels, batch_size=128, generator=g):
+    for x, y in Batches(images, labels, batch_size=128, rng=rng):
         ...
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ class Batches:
         batch_size: a positive int.
         shuffle: draw a new random order (``torch.randperm``) at the start of every epoch.
         drop_last: skip the final, smaller batch.
-        generator: a ``torch.Generator`` for reproducible shuffling.
+        rng: a ``torch.Generator`` for reproducible shuffling.
         device: if given, every tensor is moved there once, up front.
 
     Iterating yields a tuple with one batch tensor per input tensor, even for one tensor:
@@ -30,7 +30,7 @@ class Batches:
     """
 
     def __init__(self, *tensors: torch.Tensor, batch_size: int, shuffle: bool = True,
-                 drop_last: bool = False, generator: torch.Generator | None = None,
+                 drop_last: bool = False, rng: torch.Generator | None = None,
                  device: torch.device | str | None = None) -> None:
         if isinstance(batch_size, bool) or not hasattr(batch_size, "__index__") \
                 or batch_size < 1:
@@ -48,7 +48,7 @@ class Batches:
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
-        self.generator = generator
+        self.rng = rng
 
     def __len__(self) -> int:
         full, rest = divmod(self.n, self.batch_size)
@@ -60,8 +60,8 @@ class Batches:
             for start in range(0, stop, self.batch_size):
                 yield tuple(t[start:start + self.batch_size] for t in self.tensors)
             return
-        g = self.generator
-        order = torch.randperm(self.n, generator=g, device=g.device if g else "cpu")
+        rng = self.rng
+        order = torch.randperm(self.n, generator=rng, device=rng.device if rng else "cpu")
         order = order.to(self.tensors[0].device)
         for start in range(0, stop, self.batch_size):
             index = order[start:start + self.batch_size]
@@ -73,7 +73,7 @@ class Batches:
                 f"drop_last={self.drop_last}, batches={len(self)})")
 
 
-def binarize(images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+def binarize(images: torch.Tensor, rng: torch.Generator | None = None) -> torch.Tensor:
     """Dynamic binarisation: each pixel becomes 1 with probability equal to its value.
 
     ``images`` must lie in ``[0, 1]``; the result has the same shape and dtype, values 0 or 1,
@@ -86,4 +86,4 @@ def binarize(images: torch.Tensor, generator: torch.Generator | None = None) -> 
     if images.numel() and (images.min() < 0 or images.max() > 1):
         raise ValueError("images must hold pixel values in [0, 1] (as load_images returns), got "
                          f"values from {images.min().item():.3g} to {images.max().item():.3g}")
-    return torch.bernoulli(images, generator=generator)
+    return torch.bernoulli(images, generator=rng)

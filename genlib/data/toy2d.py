@@ -14,7 +14,7 @@ name         definition                                                   ``log_
 
 The mixtures have an exact density, a logsumexp over their components; the curves smoothed
 by noise have none in closed form, so their ``log_prob`` raises ``NotImplementedError``.
-Every distribution has ``.sample(n, generator=None)`` (an ``n x 2`` float32 tensor),
+Every distribution has ``.sample(n, rng=None)`` (an ``n x 2`` float32 tensor),
 ``.modes`` (the centres, or ``None`` for the curves) and ``.std``.
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ class Toy2D:
             raise ValueError(f"std must be positive, got {std}")
         self.std = float(std)
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    def sample(self, n: int, rng: torch.Generator | None = None) -> torch.Tensor:
         """``n`` independent samples as an ``n x 2`` float32 tensor."""
         raise NotImplementedError
 
@@ -58,9 +58,9 @@ class GaussianMixture2D(Toy2D):
         self.modes = torch.as_tensor(modes, dtype=torch.float32).reshape(-1, 2)
         self.name = name
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        k = torch.randint(len(self.modes), (n,), generator=generator)
-        return self.modes[k] + self.std * torch.randn(n, 2, generator=generator)
+    def sample(self, n: int, rng: torch.Generator | None = None) -> torch.Tensor:
+        k = torch.randint(len(self.modes), (n,), generator=rng)
+        return self.modes[k] + self.std * torch.randn(n, 2, generator=rng)
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """Exact: ``log(1/K sum_k N(x; mu_k, std^2 I))``, computed with logsumexp."""
@@ -102,12 +102,12 @@ class Moons(Toy2D):
     def __init__(self, std: float = 0.05) -> None:
         super().__init__(std)
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        t = math.pi * torch.rand(n, generator=generator)
-        lower = torch.rand(n, generator=generator) < 0.5
+    def sample(self, n: int, rng: torch.Generator | None = None) -> torch.Tensor:
+        t = math.pi * torch.rand(n, generator=rng)
+        lower = torch.rand(n, generator=rng) < 0.5
         x = torch.where(lower, 1 - t.cos(), t.cos())
         y = torch.where(lower, 0.5 - t.sin(), t.sin())
-        return torch.stack([x, y], 1) + self.std * torch.randn(n, 2, generator=generator)
+        return torch.stack([x, y], 1) + self.std * torch.randn(n, 2, generator=rng)
 
 
 class Spiral(Toy2D):
@@ -118,10 +118,10 @@ class Spiral(Toy2D):
     def __init__(self, std: float = 0.05) -> None:
         super().__init__(std)
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        t = math.pi * (1 + 3 * torch.rand(n, generator=generator))
+    def sample(self, n: int, rng: torch.Generator | None = None) -> torch.Tensor:
+        t = math.pi * (1 + 3 * torch.rand(n, generator=rng))
         points = (t / (2 * math.pi)).unsqueeze(1) * torch.stack([t.cos(), t.sin()], 1)
-        return points + self.std * torch.randn(n, 2, generator=generator)
+        return points + self.std * torch.randn(n, 2, generator=rng)
 
 
 _FACTORIES = {"ring8": ring, "grid25": grid, "moons": Moons, "spiral": Spiral}

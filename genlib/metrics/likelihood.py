@@ -21,29 +21,29 @@ TEST_BINARIZATION_SEED = 1234  # the fixed binarisation of every test set in the
 
 
 def fixed_binarization(images: torch.Tensor, seed: int = TEST_BINARIZATION_SEED) -> torch.Tensor:
-    """One Bernoulli draw per pixel (grey level = probability of 1) from a generator seeded
-    with ``seed``: the same binary test images on every machine and every run. ``images``
-    hold grey levels in [0, 1] (as ``load_images`` returns them)."""
+    """One Bernoulli draw per pixel (grey level = probability of 1) from a random number
+    generator (rng) seeded with ``seed``: the same binary test images on every machine and every
+    run. ``images`` hold grey levels in [0, 1] (as ``load_images`` returns them)."""
     require_tensor("images", images, floating=True)
     require_unit_interval("images", images, "grey levels (probabilities of a 1)")
-    generator = torch.Generator().manual_seed(require_seed("seed", seed))
-    return torch.bernoulli(images, generator=generator)
+    rng = torch.Generator().manual_seed(require_seed("seed", seed))
+    return torch.bernoulli(images, generator=rng)
 
 
 def vae_elbo(vae, x: torch.Tensor, labels: torch.Tensor | None = None,
-             generator: torch.Generator | None = None) -> ElboTerms:
+             rng: torch.Generator | None = None) -> ElboTerms:
     """The one-sample ELBO of a genlib VAE on binary images ``x`` and its two terms, one value
-    per image (:func:`genlib.objectives.elbo.elbo` at z ~ q(z|x) drawn with ``generator``);
+    per image (:func:`genlib.objectives.elbo.elbo` at z ~ q(z|x) drawn with ``rng``);
     ``labels`` for a conditional VAE. L_1 of the importance-weighted bound has this mean."""
     _check_model_inputs(vae, "vae", x, "x", labels)
     conditional = labels is not None
     mu, logvar = vae.encode(x, labels) if conditional else vae.encode(x)
-    z = reparameterize(mu, logvar, generator)
+    z = reparameterize(mu, logvar, rng)
     return elbo(x, vae.decode(z, labels) if conditional else vae.decode(z), mu, logvar)
 
 
 def iwae_log_weights(model, x: torch.Tensor, k: int, labels: torch.Tensor | None = None,
-                     generator: torch.Generator | None = None,
+                     rng: torch.Generator | None = None,
                      grad: bool = False) -> torch.Tensor:
     r"""log w_k = log p(x|z_k) + log p(z_k) - log q(z_k|x) for K samples z_k ~ q(z|x):
     a ``K x B`` tensor (samples on dimension 0, as :func:`iwae_bound` wants).
@@ -56,13 +56,13 @@ def iwae_log_weights(model, x: torch.Tensor, k: int, labels: torch.Tensor | None
     _check_model_inputs(model, "model", x, "x", labels, values=False)  # no sync: may train
     require_positive("k", k, integer=True)
     with torch.set_grad_enabled(grad):
-        return _log_weights(model, x, k, labels, generator)
+        return _log_weights(model, x, k, labels, rng)
 
 
-def _log_weights(model, x, k, labels, generator):
+def _log_weights(model, x, k, labels, rng):
     conditional = labels is not None
     mu, logvar = model.encode(x, labels) if conditional else model.encode(x)
-    z = reparameterize(mu.expand(k, *mu.shape), logvar.expand(k, *mu.shape), generator)  # K x B x d
+    z = reparameterize(mu.expand(k, *mu.shape), logvar.expand(k, *mu.shape), rng)  # K x B x d
     flat_z = z.flatten(0, 1)
     if conditional:
         logits = model.decode(flat_z, labels.repeat(k))
@@ -95,14 +95,14 @@ def iwae_estimate(model, images: torch.Tensor, k: int = 1000, labels: torch.Tens
     require_seed("seed", seed)
     model.eval()
     device = next(model.parameters()).device
-    generator = torch.Generator(device=device).manual_seed(seed)
+    rng = torch.Generator(device=device).manual_seed(seed)
     per_pass = max(1, samples_per_pass // k)
     chunk = min(k, samples_per_pass)
     bounds = []
     for start in range(0, len(images), per_pass):
         x = images[start:start + per_pass].to(device)
         y = labels[start:start + per_pass].to(device) if labels is not None else None
-        log_w = torch.cat([iwae_log_weights(model, x, min(chunk, k - done), y, generator)
+        log_w = torch.cat([iwae_log_weights(model, x, min(chunk, k - done), y, rng)
                            for done in range(0, k, chunk)])
         bounds.append(iwae_bound(log_w).cpu())
     return torch.cat(bounds)

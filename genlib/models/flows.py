@@ -68,12 +68,12 @@ class FlowPosterior(nn.Module):
         self.layers = nn.ModuleList(PlanarFlow(dim, batch_shape, init_scale)
                                     for _ in range(n_layers))
 
-    def sample(self, n: int, generator: torch.Generator | None = None
+    def sample(self, n: int, rng: torch.Generator | None = None
                ) -> tuple[torch.Tensor, torch.Tensor]:
         """``(z_K, log q_K(z_K))`` for ``n`` reparameterised samples: shapes
         ``(n, *batch_shape, dim)`` and ``(n, *batch_shape)``."""
         std = torch.exp(0.5 * self.logvar)
-        eps = torch.randn((n, *self.mu.shape), generator=generator, device=self.mu.device)
+        eps = torch.randn((n, *self.mu.shape), generator=rng, device=self.mu.device)
         z = self.mu + std * eps
         log_q = -0.5 * (eps.pow(2) + self.logvar + math.log(2 * math.pi)).sum(-1)
         for layer in self.layers:

@@ -27,19 +27,19 @@ class LinearGaussian(nn.Module):
 
     @classmethod
     def random(cls, data_dim: int, latent_dim: int, sigma: float = 0.5,
-               generator: torch.Generator | None = None) -> "LinearGaussian":
+               rng: torch.Generator | None = None) -> "LinearGaussian":
         """W with N(0, 1/d) entries, so the signal variance per pixel stays ~1 for any d."""
-        W = torch.randn(data_dim, latent_dim, generator=generator, dtype=torch.float64)
+        W = torch.randn(data_dim, latent_dim, generator=rng, dtype=torch.float64)
         return cls(W / math.sqrt(latent_dim), sigma=sigma)
 
     @property
     def latent_dim(self) -> int:
         return self.W.shape[1]
 
-    def sample(self, n: int, generator: torch.Generator | None = None):
+    def sample(self, n: int, rng: torch.Generator | None = None):
         """Ancestral sampling: z ~ p(z), then x ~ p(x|z). Returns ``(x, z)``."""
-        z = torch.randn(n, self.latent_dim, generator=generator, dtype=torch.float64)
-        noise = torch.randn(n, self.W.shape[0], generator=generator, dtype=torch.float64)
+        z = torch.randn(n, self.latent_dim, generator=rng, dtype=torch.float64)
+        noise = torch.randn(n, self.W.shape[0], generator=rng, dtype=torch.float64)
         return z @ self.W.T + self.b + self.sigma * noise, z
 
     def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:

@@ -147,7 +147,7 @@ def _noise_like(noise: torch.Tensor, name: str, x: torch.Tensor) -> torch.Tensor
 def q_sample(x0: torch.Tensor, t, schedule: NoiseSchedule, noise: torch.Tensor) -> torch.Tensor:
     r"""A draw of q(x_t | x_0) in closed form (§1):
     ``x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) noise`` with ``noise ~ N(0, I)`` given (so the
-    caller's generator draws it). ``t``: an int or one step in 1..T per example."""
+    caller's rng draws it). ``t``: an int or one step in 1..T per example."""
     _noise_like(noise, "x0", x0)
     t = _steps(t, schedule, len(x0), x0.device)
     abar = schedule.at("alpha_bar", t, x0)

@@ -58,13 +58,13 @@ def diagonal_gaussian_log_prob(z: torch.Tensor, mu: torch.Tensor, logvar: torch.
 
 
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor,
-                   generator: torch.Generator | None = None) -> torch.Tensor:
+                   rng: torch.Generator | None = None) -> torch.Tensor:
     r"""z = mu + sigma * eps with eps ~ N(0, I), sigma = exp(logvar / 2): a sample of
     q(z|x) that gradients flow through (the reparameterisation trick, notebook 05, §4).
-    ``generator`` (on the device of ``mu``) makes the draw reproducible; ``logvar`` has the
+    ``rng`` (on the device of ``mu``) makes the draw reproducible; ``logvar`` has the
     shape of ``mu``."""
     require_same_shape("mu", mu, "logvar", logvar)
-    eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+    eps = torch.randn(mu.shape, generator=rng, device=mu.device, dtype=mu.dtype)
     return mu + torch.exp(0.5 * logvar) * eps
 
 

@@ -20,7 +20,7 @@ def critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.T
 
 
 def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor,
-                     generator: torch.Generator | None = None,
+                     rng: torch.Generator | None = None,
                      one_sided: bool = False) -> torch.Tensor:
     r"""WGAN-GP's penalty (Gulrajani et al. 2017; notebook 04, §3)
 
@@ -29,7 +29,7 @@ def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor,
     or with ``one_sided=True`` E_{x_hat}[max(0, ||grad_x f(x_hat)||_2 - 1)^2] (Petzka et al. 2018;
     notebook 04, §3: only slopes above 1 cost),
 
-    with one eps per example, x real and x~ generated; ``generator`` (on the device of
+    with one eps per example, x real and x~ generated; ``rng`` (on the device of
     ``real``) draws eps. The graph is kept
     (``create_graph=True``) so the penalty can be back-propagated into the critic.
     For a linear critic f(x) = w.x the gradient is w everywhere, so the value is (||w|| - 1)^2.
@@ -43,7 +43,7 @@ def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor,
         raise ValueError(f"real and fake must be batches of at least one example, got shape "
                          f"{tuple(real.shape)}")
     shape = (real.shape[0],) + (1,) * (real.dim() - 1)
-    eps = torch.rand(shape, generator=generator, device=real.device, dtype=real.dtype)
+    eps = torch.rand(shape, generator=rng, device=real.device, dtype=real.dtype)
     x_hat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
     scores = critic(x_hat)
     if not isinstance(scores, torch.Tensor) or not scores.requires_grad:

@@ -35,7 +35,7 @@ class LatentSliders(widgets.VBox):
         self._z0 = as_latent(z)
         self._shape = torch.as_tensor(z).shape
         self._scale = check_scale(scale)
-        self._generator = torch.Generator().manual_seed(require_seed("seed", seed))
+        self._rng = torch.Generator().manual_seed(require_seed("seed", seed))
         step = require_number("step", step, positive=True)
         low, high = check_range("value_range", value_range)
         self._axes, start = self._slider_axes(dims, directions)
@@ -127,7 +127,7 @@ class LatentSliders(widgets.VBox):
     def randomize(self) -> None:
         """A new latent from the prior N(0, I) (one redraw). With ``dims`` the sliders move to
         its coordinates; with ``directions`` they return to 0 around it."""
-        fresh = torch.randn(self._z0.numel(), generator=self._generator).to(self._z0.device)
+        fresh = torch.randn(self._z0.numel(), generator=self._rng).to(self._z0.device)
         with self._redraw.hold():
             if self._dims is None:
                 self._base = fresh
