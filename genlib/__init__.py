@@ -1,7 +1,8 @@
 """genlib: the small library behind the GAN & VAE teaching notebooks.
 
 Modules, one idea each: ``config`` (quick/full mode, seeds, device), ``data``,
-``models``, ``objectives``, ``training``, ``zoo`` (train once), ``metrics``,
+``models``, ``objectives``, ``sampling`` (a diffusion model's reverse chain), ``training``,
+``zoo`` (train once), ``metrics``,
 ``plots``, ``widgets``, ``bundle`` (pretrained models in one archive:
 ``install_bundle``) and ``exercises`` (the self-checks; the worked answers are kept out of the
 package, in the repository's ``instructor/`` folder).

@@ -667,7 +667,7 @@ REPRODUCIBILITY = [
 
 # the diffusion model's pieces (notebook 11)
 from genlib.models.denoiser import MLPDenoiser  # noqa: E402
-from genlib.models.sampling import ddim_timesteps  # noqa: E402
+from genlib.sampling import ddim_timesteps  # noqa: E402
 from genlib.objectives.diffusion import NoiseSchedule, linear_betas, q_posterior, q_sample  # noqa: E402
 
 _schedule = NoiseSchedule(linear_betas(10, 0.01, 0.2))
@@ -687,7 +687,7 @@ OBJECTIVES += [
     ("ddim_timesteps steps > T", lambda mp: ddim_timesteps(10, 20), ValueError, "steps"),
     ("MLPDenoiser x 3-D", lambda mp: MLPDenoiser(2, 8, 1, 4)(randn(2, 2, 1), torch.tensor([1, 2])),
      ValueError, "x"),
-    ("ddpm_sampler n=0", lambda mp: zoo.ddpm_sampler({"denoiser": None, "schedule": _schedule})(
+    ("image_sampler n=0", lambda mp: zoo.image_sampler({"denoiser": None, "schedule": _schedule})(
         0, torch.Generator()), ValueError, "n"),
 ]
 CACHE += [

@@ -5,10 +5,10 @@ import math
 import torch
 
 from genlib.models.denoiser import ConvDenoiser, MLPDenoiser, timestep_embedding
-from genlib.models.sampling import ddim_sample, ddim_timesteps, ddpm_sample
+from genlib.sampling import ddim_sample, ddim_timesteps, ddpm_sample
 from genlib.objectives.diffusion import (NoiseSchedule, cosine_betas, diffusion_loss, elbo_weights,
                                          linear_betas, normal_kl, predict_x0, q_posterior, q_sample)
-from genlib.zoo.diffusion import ddpm_decoder, ddpm_sampler
+from genlib.zoo.diffusion import ddpm_decoder, image_sampler
 
 
 def test_schedule_arrays_start_at_the_data():
@@ -56,7 +56,7 @@ def test_denoisers_and_samplers_keep_shapes_and_images_in_the_unit_interval():
     images = ddim_sample(conv, s, (2, 1, 28, 28), torch.Generator(), steps=3, rescale=True, clip=True)
     assert images.shape == (2, 1, 28, 28) and 0 <= images.min() and images.max() <= 1
     models = {"denoiser": conv, "schedule": s}
-    sampled = ddpm_sampler(models, steps=None)(3, torch.Generator().manual_seed(3))
+    sampled = image_sampler(models, steps=None)(3, torch.Generator().manual_seed(3))
     assert sampled.shape == (3, 1, 28, 28) and 0 <= sampled.min() and sampled.max() <= 1
     z = torch.randn(2, 784)
     assert torch.equal(ddpm_decoder(models, steps=2)(z), ddpm_decoder(models, steps=2)(z))

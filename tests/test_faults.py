@@ -37,7 +37,7 @@ from genlib.metrics import (classifier_features, classifier_frechet_distance,
                             fixed_binarization, image_sharpness, sample_scores)
 from genlib.models.classifier import SmallClassifier
 from genlib.models.denoiser import ConvDenoiser, MLPDenoiser
-from genlib.models.sampling import ddim_sample, ddpm_sample
+from genlib.sampling import ddim_sample, ddpm_sample
 from genlib.objectives.diffusion import (NoiseSchedule, cosine_betas, diffusion_loss, elbo_weights,
                                          linear_betas, predict_x0, q_posterior, q_sample, q_step)
 from genlib.training import adam, train
@@ -762,7 +762,7 @@ def test_the_image_sampler_of_a_broken_model_raises():
     net = ConvDenoiser(1, 2, 8)
     with torch.no_grad():
         net.out[-1].bias.fill_(float("nan"))
-    sample = zoo.ddpm_sampler({"denoiser": net, "schedule": schedule(T=4)}, steps=2)
+    sample = zoo.image_sampler({"denoiser": net, "schedule": schedule(T=4)}, steps=2)
     expect_error(lambda: sample(2, rng()), FloatingPointError, r"NaN or infinite")
 
 

@@ -7,7 +7,7 @@
 * ``linear_gaussian.py`` -- the linear-Gaussian model (probabilistic PCA), everything exact
 * ``vaegan.py``     -- VAE-GAN encoder;  ``bigan.py`` -- BiGAN / ALI;  ``flows.py`` -- planar flows
 * ``classifier.py`` -- the small classifier behind the metrics
-* ``denoiser.py``   -- the diffusion models' noise predictors;  ``sampling.py`` -- their reverse chain (DDPM, DDIM)
+* ``denoiser.py``   -- the diffusion models' noise predictors (their sampler is :mod:`genlib.sampling`)
 
 Every generator and decoder has ``generate(z)``: images in [0, 1] (points, for the 2-D toys).
 Every model is importable from here: ``from genlib.models import DCGANGenerator``.
@@ -22,7 +22,6 @@ from .flows import FlowPosterior, PlanarFlow, ProductLatentModel, elbo_estimate,
 from .linear_gaussian import LinearGaussian
 from .mlp import mlp
 from .mlp_gan import MLPDiscriminator, MLPGenerator
-from .sampling import ReverseChain, ddim_sample, ddim_timesteps, ddpm_sample
 from .vae import MLPVAE
 from .vaegan import VAEGANEncoder
 
@@ -30,5 +29,4 @@ __all__ = ["MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscrimin
            "init_dcgan_weights", "MLPVAE", "ConvVAE", "ConditionalVAE", "mlp", "LinearGaussian",
            "VAEGANEncoder", "BiGANEncoder", "BiGANGenerator", "BiGANDiscriminator",
            "PlanarFlow", "FlowPosterior", "ProductLatentModel", "planar_map", "elbo_estimate",
-           "SmallClassifier", "MLPDenoiser", "ConvDenoiser", "timestep_embedding", "ddpm_sample",
-           "ddim_sample", "ddim_timesteps", "ReverseChain"]
+           "SmallClassifier", "MLPDenoiser", "ConvDenoiser", "timestep_embedding"]

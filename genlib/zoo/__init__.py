@@ -18,7 +18,7 @@ from .. import config
 from ..steps import free_bits_vae_step, warmup_vae_step
 from .cache import UntrustedCheckpointError, cached, configure, step_fingerprint, step_source
 from .classifier import classifier, classifier_config
-from .diffusion import (ddpm, ddpm_config, ddpm_decoder, ddpm_sampler, make_schedule, toy_ddpm,
+from .diffusion import (ddpm, ddpm_config, ddpm_decoder, image_sampler, make_schedule, toy_ddpm,
                         toy_ddpm_config)
 from .gan import dcgan, dcgan_config, toy_config, toy_gan, toy_wgan
 from .hybrid import (bigan, bigan_config, same_budget_contenders, same_budget_models,
@@ -73,4 +73,4 @@ __all__ = ["cached", "UntrustedCheckpointError", "configure", "step_source", "st
            "pretrain_plan", "pretrain_all", "toy_gan", "toy_wgan", "dcgan", "classifier",
            "mlp_vae", "conv_vae", "vae_2d", "beta_vae", "cvae", "vaegan", "bigan", "toy_bigan",
            "same_budget_settings", "same_budget_models", "same_budget_contenders", "BETA_SWEEP",
-           "warmup_steps", "toy_ddpm", "ddpm", "ddpm_sampler", "ddpm_decoder", "make_schedule"]
+           "warmup_steps", "toy_ddpm", "ddpm", "image_sampler", "ddpm_decoder", "make_schedule"]

@@ -2,7 +2,7 @@
 
     models, history = zoo.toy_ddpm(step=ddpm_step)       # MLP denoiser on ring8
     models, history = zoo.ddpm(step=ddpm_step)           # U-Net denoiser on the image data set
-    sample = zoo.ddpm_sampler(models)                    # sample(n, rng): images in [0, 1]
+    sample = zoo.image_sampler(models)                    # sample(n, rng): images in [0, 1]
 
 ``models`` holds the ``denoiser`` and its ``schedule`` (a :class:`NoiseSchedule`, saved with
 it). Both recipes train with Adam and a cosine decay of the learning rate, for a number of
@@ -18,7 +18,7 @@ from ..checks import require_int
 from ..data import load_images, resolve_dataset, toy2d
 from ..metrics.toy2d import mode_coverage
 from ..models.denoiser import ConvDenoiser, MLPDenoiser
-from ..models.sampling import ddim_sample, ddpm_sample
+from ..sampling import ddim_sample, ddpm_sample
 from ..objectives.diffusion import NoiseSchedule, cosine_betas, linear_betas
 from ..steps.diffusion import ddpm_step
 from ..training import adam, train
@@ -130,7 +130,7 @@ def ddpm(step=ddpm_step, *, retrain: bool = False, **overrides):
     return cached("ddpm", cfg, step, settings, build, fit, retrain)
 
 
-def ddpm_sampler(models: dict, steps: int | None = 25, clip: bool = True):
+def image_sampler(models: dict, steps: int | None = 25, clip: bool = True):
     """``sample(n, rng)``: ``n`` images in [0, 1] from the image DDPM ``models`` (as
     :func:`ddpm` returns them), with DDIM over ``steps`` steps (``None``: ancestral sampling
     over all T), drawn in batches of 250 from the generator ``rng``."""

@@ -22,8 +22,8 @@ from typing import NamedTuple
 
 import torch
 
-from ..checks import require_finite, require_int, require_number, require_tensor
-from ..objectives.diffusion import NoiseSchedule, predict_x0, q_posterior
+from .checks import require_finite, require_int, require_number, require_tensor
+from .objectives.diffusion import NoiseSchedule, predict_x0, q_posterior
 
 
 class ReverseChain(NamedTuple):
