@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from genlib import config
+from genlib.data import toy2d
 from genlib.training import History, TrainingRun, adam, require_positive, train
 
 matplotlib.use("Agg")
@@ -40,6 +41,12 @@ def regression_step(net, opt, x, rng, scale=1.0):
     loss = net(x).pow(2).mean() * scale
     opt.zero_grad(); loss.backward(); opt.step()
     return {"loss": loss}
+
+
+def regression(net, opt, data, scale=1.0, **kwargs):
+    """``train`` of ``regression_step`` on ``net``, the binding written out as a recipe does."""
+    return train(lambda x, rng, t: regression_step(net, opt, x, rng, scale), data,
+                 models=[net], optimizers=[opt], progress=False, **kwargs)
 
 
 def test_nan_guard_restores_finite_weights_and_the_optimiser_state(capsys):
@@ -111,8 +118,9 @@ def test_one_interrupt_stops_every_model_of_a_cell_and_saves_no_checkpoint(cache
     def fit(models):
         started.append(1)
         net = models["net"]
-        return train(interrupted_step, {"net": net}, {"opt": adam(net.parameters())},
-                     torch.randn(16, 3), steps=5, batch_size=4, callback=callback,
+        opt = adam(net.parameters())
+        return train(lambda x, rng, t: interrupted_step(net, opt, x, rng), torch.randn(16, 3),
+                     models=[net], optimizers=[opt], steps=5, batch_size=4, callback=callback,
                      callback_every=1, progress=False)
 
     with pytest.raises(KeyboardInterrupt) as caught:
@@ -138,27 +146,34 @@ def test_train_averages_logs_counts_steps_and_continues_a_history():
     net = torch.nn.Linear(3, 1)
     opt = torch.optim.SGD(net.parameters(), lr=0.05)
     data = torch.randn(64, 3)
-    h = train(regression_step, {"net": net}, {"opt": opt}, data, steps=10, batch_size=16,
-              log_every=4, progress=False)
+    h = regression(net, opt, data, steps=10, batch_size=16, log_every=4)
     assert h.steps["loss"] == [3, 7, 9] and h.finished and not net.training
     assert h["loss"][0] > h["loss"][-1]                     # it learned
-    train(regression_step, {"net": net}, {"opt": opt}, data, steps=3, batch_size=16,
-          log_every=1, history=h, progress=False)
+    regression(net, opt, data, steps=3, batch_size=16, log_every=1, history=h)
     assert h.steps["loss"][-3:] == [10, 11, 12]
 
 
-def test_train_passes_labels_settings_and_the_step_number():
+def test_train_calls_update_with_the_batch_the_rng_and_the_step_number_only():
     seen = []
 
-    def labelled_step(net, opt, x, y, rng, t, scale=1.0):
-        seen.append((t, tuple(x.shape), tuple(y.shape), scale))
-        return {"loss": net(x).sum() * 0}
+    def update(*args, **kwargs):
+        seen.append((len(args), kwargs))
+        (x, y), rng, t = args
+        assert isinstance(rng, torch.Generator)
+        seen.append((t, tuple(x.shape), tuple(y.shape)))
+        return {"loss": 0.0}
 
     net = torch.nn.Linear(2, 1)
-    train(labelled_step, {"net": net}, {"opt": adam(net.parameters())},
-          (torch.zeros(10, 2), torch.zeros(10, dtype=torch.long)), steps=3, batch_size=5,
-          settings={"scale": 2.0}, progress=False)
-    assert seen == [(t, (5, 2), (5,), 2.0) for t in range(3)]
+    train(update, (torch.zeros(10, 2), torch.zeros(10, dtype=torch.long)), models=[net],
+          steps=3, batch_size=5, progress=False)
+    assert seen[0::2] == [(3, {})] * 3                   # positionally, nothing else
+    assert seen[1::2] == [(t, (5, 2), (5,)) for t in range(3)]
+    history = History()
+    history.log(6, loss=0.0)
+    seen.clear()
+    train(update, (torch.zeros(10, 2), torch.zeros(10)), models=[net], steps=2, batch_size=5,
+          history=history, progress=False)
+    assert [entry[0] for entry in seen[1::2]] == [7, 8]     # t goes on from the history
 
 
 def test_train_without_data_and_with_a_distribution():
@@ -168,26 +183,67 @@ def test_train_without_data_and_with_a_distribution():
 
     calls = []
     q = torch.nn.Linear(2, 1)
-    opt = adam(q.parameters())
-    train(lambda q, opt, rng: calls.append(1) or {"v": 0.0}, {"q": q}, {"opt": opt}, steps=4,
+    train(lambda batch, rng, t: calls.append(batch) or {"v": 0.0}, models=[q], steps=4,
           progress=False)
-    train(lambda q, opt, x, rng: calls.append(x.shape) or {"v": 0.0}, {"q": q}, {"opt": opt},
-          Point(), steps=2, batch_size=7, progress=False)
-    assert calls == [1, 1, 1, 1, (7, 2), (7, 2)]
+    train(lambda x, rng, t: calls.append(x.shape) or {"v": 0.0}, Point(), models=[q], steps=2,
+          batch_size=7, progress=False)
+    assert calls == [None, None, None, None, (7, 2), (7, 2)]
+
+
+def test_the_data_order_and_the_step_draw_different_numbers():
+    """The data's generator is seeded with config.derived_seed(seed, "data order"), not with
+    the step's seed: on the ring the first batch's modes are not the step's first randint, and
+    a tensor's first batch is not the step's first permutation."""
+    ring = toy2d.get("ring8")
+    drawn = []
+
+    def update(x, rng, t):
+        modes = torch.cdist(x, ring.modes).argmin(1)
+        drawn.append((modes, torch.randint(len(ring.modes), (len(x),), generator=rng)))
+        return {"v": 0.0}
+
+    for seed in (0, 1):
+        train(update, ring, models=[torch.nn.Linear(2, 1)], steps=1, batch_size=64, seed=seed,
+              progress=False)
+        modes, step_draw = drawn.pop()
+        assert not torch.equal(modes, step_draw)
+        same = torch.randint(8, (64,), generator=torch.Generator().manual_seed(seed))
+        assert torch.equal(step_draw, same)                 # the step's rng: seeded with seed
+    order = torch.Generator().manual_seed(config.derived_seed(0, "data order"))
+    assert torch.equal(ring.sample(64, order), ring.sample(64, torch.Generator().manual_seed(
+        config.derived_seed(0, "data order"))))
+    data = torch.arange(32.0).unsqueeze(1)
+    firsts = []
+    train(lambda x, rng, t: firsts.append((x[:, 0].long(), torch.randperm(32, generator=rng)[:8]))
+          or {"v": 0.0}, data, models=[torch.nn.Linear(1, 1)], steps=1, batch_size=8,
+          progress=False)
+    batch, step_perm = firsts[0]
+    assert not torch.equal(batch, step_perm)
+
+
+def test_derived_seed_is_fixed_per_purpose_and_differs_between_purposes():
+    assert config.derived_seed(0, "data order") == config.derived_seed(0, "data order")
+    seeds = {config.derived_seed(s, p) for s in (0, 1, 2) for p in ("data order", "noise")}
+    assert len(seeds) == 6 and all(0 <= s < 2**63 for s in seeds)
+    with pytest.raises(ValueError, match="seed"):
+        config.derived_seed(-1, "data order")
+    with pytest.raises(TypeError, match="purpose"):
+        config.derived_seed(0, "")
 
 
 def test_same_seed_same_history_other_seed_other_history():
     def run(seed):
         torch.manual_seed(0)
         net = torch.nn.Linear(3, 1)
+        opt = adam(net.parameters())
 
-        def noisy_step(net, opt, x, rng):
+        def noisy_update(x, rng, t):
             loss = (net(x) - torch.randn(len(x), 1, generator=rng, device=x.device)).pow(2).mean()
             opt.zero_grad(); loss.backward(); opt.step()
             return {"loss": loss}
-        return train(noisy_step, {"net": net}, {"opt": adam(net.parameters())},
-                     torch.randn(40, 3, generator=torch.Generator().manual_seed(1)), steps=6,
-                     batch_size=8, seed=seed, log_every=1, progress=False)["loss"]
+        return train(noisy_update, torch.randn(40, 3, generator=torch.Generator().manual_seed(1)),
+                     models=[net], optimizers=[opt], steps=6, batch_size=8, seed=seed,
+                     log_every=1, progress=False)["loss"]
     assert run(0) == run(0) and run(0) != run(1)
 
 
@@ -196,14 +252,15 @@ def test_train_runs_everything_on_the_configured_device(monkeypatch):
     asked = []
     monkeypatch.setattr(config, "get_device", lambda prefer=None: asked.append(1) or device)
     seen = []
+    net = torch.nn.Linear(3, 1)
+    opt = adam(net.parameters())
 
-    def spy_step(net, opt, x, rng):
+    def spy_update(x, rng, t):
         seen.append((next(net.parameters()).device, x.device, rng.device, net.training))
         return regression_step(net, opt, x, rng)
 
-    net = torch.nn.Linear(3, 1)
-    train(spy_step, {"net": net}, {"opt": adam(net.parameters())}, torch.randn(16, 3), steps=2,
-          batch_size=8, progress=False)
+    train(spy_update, torch.randn(16, 3), models=[net], optimizers=[opt], steps=2, batch_size=8,
+          progress=False)
     assert asked and seen == [(device, device, device, True)] * 2 and not net.training
 
 
@@ -213,26 +270,30 @@ def test_train_runs_everything_on_the_configured_device(monkeypatch):
     ({"steps": 2, "batch_size": 0}, "batch_size must be a positive integer"),
     ({"steps": 2, "batch_size": 100}, "batch_size=100 is larger than the 16 examples"),
     ({"steps": 2, "batch_size": 4, "log_every": 0}, "log_every must be a positive integer"),
-    ({"steps": 2, "batch_size": 4, "settings": {"sclae": 2.0}}, r"has no parameters \['sclae'\]"),
 ])
 def test_train_names_the_argument_that_is_wrong(kwargs, message):
     net = torch.nn.Linear(3, 1)
     with pytest.raises(ValueError, match=message):
-        train(regression_step, {"net": net}, {"opt": adam(net.parameters())}, torch.randn(16, 3),
-              progress=False, **kwargs)
+        regression(net, adam(net.parameters()), torch.randn(16, 3), **kwargs)
 
 
-def test_train_says_which_model_or_optimiser_the_step_needs():
+def test_train_names_models_or_optimizers_that_are_not_sequences_of_them():
     net = torch.nn.Linear(3, 1)
-    with pytest.raises(ValueError, match=r"regression_step needs \['opt'\]"):
-        train(regression_step, {"net": net}, {"optimizer": adam(net.parameters())},
-              torch.randn(16, 3), steps=1, batch_size=4, progress=False)
+    opt = adam(net.parameters())
+    with pytest.raises(TypeError, match=r"models\[0\] is str"):
+        train(lambda x, rng, t: {}, torch.randn(16, 3), models={"net": net}, steps=1,
+              batch_size=4, progress=False)
+    with pytest.raises(TypeError, match=r"optimizers\[0\] is Linear"):
+        train(lambda x, rng, t: {}, torch.randn(16, 3), models=[net], optimizers=[net],
+              steps=1, batch_size=4, progress=False)
+    with pytest.raises(TypeError, match="update must be a function"):
+        train(None, torch.randn(16, 3), models=[net], optimizers=[opt], steps=1, batch_size=4,
+              progress=False)
 
 
 def test_train_stops_on_a_nan_loss_and_keeps_finite_weights():
     net = torch.nn.Linear(3, 1)
-    h = train(regression_step, {"net": net}, {"opt": adam(net.parameters())},
-              torch.ones(16, 3), steps=5, batch_size=4, settings={"scale": float("nan")},
-              progress=False)   # (NaN data are refused before training: see test_bad_inputs)
+    h = regression(net, adam(net.parameters()), torch.ones(16, 3), scale=float("nan"), steps=5,
+                   batch_size=4)   # (NaN data are refused before training: see test_bad_inputs)
     assert not h.finished and "loss became nan at step 0" in h.stop_reason
     assert all(torch.isfinite(p).all() for p in net.parameters())

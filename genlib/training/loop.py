@@ -1,10 +1,11 @@
 """The one training loop of genlib, and what every loop needs besides its update step.
 
-:func:`train` calls a family's update step (:mod:`genlib.steps`, written in the notebook that
-teaches it) once per iteration::
+:func:`train` calls one update per iteration, ``update(batch, rng, t)``; the caller writes
+which network each argument of the family's update step (:mod:`genlib.steps`, written in the
+notebook that teaches it) is::
 
-    history = train(gan_step, {"G": G, "D": D}, {"opt_G": opt_G, "opt_D": opt_D}, images,
-                    steps=2000, batch_size=64, seed=0)
+    history = train(lambda x, rng, t: gan_step(G, D, opt_G, opt_D, x, rng), images,
+                    models=[G, D], optimizers=[opt_G, opt_D], steps=2000, batch_size=64)
 
 :class:`TrainingRun` is the scaffold around any loop, :func:`train`'s or one written out in a
 notebook cell: a ``tqdm`` progress bar, a guard that stops on a NaN/Inf loss and restores the
@@ -16,10 +17,9 @@ a :class:`~genlib.training.history.History` of what was logged.
 from __future__ import annotations
 
 import copy
-import inspect
 import math
 import time
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 import torch
 from tqdm.auto import tqdm
@@ -161,136 +161,121 @@ class TrainingRun:
             self._bar.set_postfix({k: f"{v:.3g}" for k, v in values.items()}, refresh=False)
 
 
-def batch_stream(data, batch_size: int, generator: torch.Generator,
-                 device: torch.device) -> Iterator[tuple[torch.Tensor, ...]]:
-    """Endless mini-batches (each a tuple of tensors on ``device``) from ``data``: a tensor or
-    a tuple of tensors (shuffled, epoch after epoch, the last incomplete batch dropped), or a
-    distribution with ``.sample(n, generator)`` (a fresh batch every time)."""
+def batch_stream(data, batch_size: int, rng: torch.Generator,
+                 device: torch.device) -> Iterator:
+    """Endless mini-batches on ``device`` from ``data``: a tensor (each batch a tensor) or a
+    pair (images, labels) (each batch a pair), shuffled epoch after epoch with the last
+    incomplete batch dropped; or a distribution with ``.sample(n, rng)`` (a fresh batch every
+    time). ``rng`` orders (or draws) the data."""
     require_positive("batch_size", batch_size, integer=True)
     if hasattr(data, "sample"):
         while True:
-            yield (data.sample(batch_size, generator=generator).to(device),)
+            yield data.sample(batch_size, rng).to(device)
     tensors = (data,) if isinstance(data, torch.Tensor) else tuple(data)
-    batches = Batches(*tensors, batch_size=batch_size, drop_last=True, generator=generator,
-                      device=device)
+    batches = Batches(*tensors, batch_size=batch_size, drop_last=True, rng=rng, device=device)
     if len(batches) == 0:
         raise ValueError(f"batch_size={batch_size} is larger than the {batches.n} examples "
                          "in data; use a smaller batch_size")
     while True:
-        yield from batches
+        for batch in batches:
+            yield batch[0] if len(tensors) == 1 else tuple(batch)
 
 
-def _check_binding(step: Callable, given: set[str]) -> set[str]:
-    """The parameters of ``step``; raise when one it needs is not given or one given is unknown."""
-    params = inspect.signature(step).parameters
-    needed = {n for n, p in params.items() if p.default is inspect.Parameter.empty} - {"t"}
-    missing, unknown = needed - given, given - set(params)
-    name = getattr(step, "__name__", "step")
-    if unknown == {"y"}:
-        raise ValueError(f"data holds labels (a pair (x, y)), but {name} takes no y; pass the "
-                         "images alone as data, or use a conditional step such as cvae_step")
-    if missing:
-        raise ValueError(f"{name} needs {sorted(missing)}, which train() was not given: name "
-                         "them as keys of models, optimizers or settings")
-    if unknown:
-        raise ValueError(f"{name} has no parameters {sorted(unknown)}; it takes {list(params)}")
-    return set(params)
-
-
-def train(step: Callable[..., dict], models: dict[str, torch.nn.Module],
-          optimizers: dict[str, torch.optim.Optimizer], data=None, *, steps: int,
-          batch_size: int | None = None, seed: int = 0, settings: dict | None = None,
-          log_every: int = 20, callback: Callable[[int], dict | None] | None = None,
+def train(update: Callable[[object, torch.Generator, int], dict], data=None, *,
+          models: Sequence[torch.nn.Module], optimizers: Sequence[torch.optim.Optimizer] = (),
+          steps: int, batch_size: int | None = None, seed: int = 0, log_every: int = 20,
+          callback: Callable[[int], dict | None] | None = None,
           callback_every: int | None = None, schedulers: Iterable = (),
           desc: str | None = None, history: History | None = None,
           progress: bool = True) -> History:
-    """Call ``step`` ``steps`` times and return the :class:`History` (every family, 02-09).
-
-    Iteration ``t`` calls ``step(**models, **optimizers, x=..., y=..., rng=rng, t=t,
-    **settings)``, passing ``y`` only for labelled data and ``t`` only to a step that has it.
+    """Call ``update(batch, rng, t)`` for ``t`` in ``0 .. steps-1`` and return the
+    :class:`History` of the dicts it returns (every family, 02-11).
 
     Args:
-        data: ``None`` (the step needs no batch), a tensor of examples, a pair
-            ``(images, labels)`` (``x`` and ``y``), or a distribution with
-            ``.sample(n, generator)`` such as the 2-D toys (a fresh batch every step).
+        update: one training iteration; it returns a dict of numbers to log. A recipe or a
+            notebook writes which network each of the step's arguments is, e.g.
+            ``lambda x, rng, t: gan_step(G, D, opt_G, opt_D, x, rng)``.
+        data: ``None`` (``batch`` is None), a tensor of examples (``batch`` is a mini-batch
+            ``x``), a pair ``(images, labels)`` (``batch`` is a pair ``(x, y)``), or a
+            distribution with ``.sample(n, rng)`` such as the 2-D toys (a fresh ``x`` each time).
+        models, optimizers: what the update trains: the models are moved to the device, put in
+            train mode (eval mode at the end), and with the optimisers restored to their last
+            finite state if a logged value stops being finite.
         steps: number of iterations; ``batch_size``: examples per iteration.
-        seed: seeds ``rng``, a ``torch.Generator`` on the device from which the step draws
-            every latent and noise sample, and a second one that orders the data. With a
-            ``history`` to continue, iteration numbers go on from its last step ``s`` and
-            both are seeded with ``seed + s + 1``, so a continuation draws new numbers.
-        settings: the step's other arguments (``beta``, ``n_critic``, ...).
+        seed: seeds ``rng``, a ``torch.Generator`` on the device from which the update draws
+            every latent and noise sample; the data order has its own generator, seeded with
+            ``config.derived_seed(seed, "data order")``, so that the two never draw the same
+            numbers. With a ``history`` to continue, ``t`` goes on from its last step ``s`` and
+            ``seed + s + 1`` takes the place of ``seed``, so a continuation draws new numbers.
         log_every: iterations averaged into each history entry.
         callback: ``callback(t)`` every ``callback_every`` iterations and after the last;
             a returned dict is logged (e.g. modes covered).
         schedulers: learning-rate schedulers (``torch.optim.lr_scheduler``), stepped after
             every iteration.
 
-    Everything runs on :func:`genlib.config.get_device`: the models and data are moved there,
-    trained in train mode and returned in eval mode. Ctrl-C stops the loop and is raised on, so
-    the cell stops (and a caller such as a zoo recipe saves nothing); the exception's
+    Everything runs on :func:`genlib.config.get_device`. Ctrl-C stops the loop and is raised
+    on, so the cell stops (and a caller such as a zoo recipe saves nothing); the exception's
     ``history`` attribute holds what was logged.
     """
-    _check_train_arguments(step, models, optimizers, data, settings, callback, seed)
-    seed = int(seed)  # a NumPy integer too
-    require_positive("steps", steps, integer=True)
-    require_positive("log_every", log_every, integer=True)
-    if callback_every is not None:
-        require_positive("callback_every", callback_every, integer=True)
-    settings = dict(settings or {})
-    given = {*models, *optimizers, *settings, "rng"}
-    if data is not None:
-        given |= {"x", "y"} if isinstance(data, (tuple, list)) else {"x"}
-    takes_t = "t" in _check_binding(step, given)
-    device = config.get_device()
-    for model in models.values():
-        model.to(device).train()
+    if not callable(update):
+        raise TypeError(f"update must be a function update(batch, rng, t), got "
+                        f"{type(update).__name__}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be a function of the step number, got "
+                        f"{type(callback).__name__}")
+    for name, value in (("steps", steps), ("log_every", log_every)) + (
+            (("callback_every", callback_every),) if callback_every is not None else ()):
+        require_positive(name, value, integer=True)
     start = history.last_step() + 1 if history is not None else 0
-    rng = torch.Generator(device=device).manual_seed(seed + start)   # a continued history
-    order = torch.Generator().manual_seed(seed + start)              # draws new numbers
+    seed = require_seed("seed", seed) + start   # a continued history draws new numbers
+    run = TrainingRun(steps, models, optimizers, desc=desc or "training", history=history,
+                      progress=progress)   # checks models and optimizers
+    device = config.get_device()
     if data is None:
-        batches = None
+        batches = iter(lambda: None, 0)   # None, forever
     else:
-        require_positive("batch_size", batch_size, integer=True)
-        batches = batch_stream(data, batch_size, order, device)
-    run = TrainingRun(steps, models.values(), optimizers.values(),
-                      desc=desc or getattr(step, "__name__", "training"), history=history,
-                      progress=progress)
+        if not hasattr(data, "sample"):
+            _check_data(data, run.models)
+        order = torch.Generator().manual_seed(config.derived_seed(seed, "data order"))
+        batches = batch_stream(data, require_positive("batch_size", batch_size, integer=True),
+                               order, device)
+    rng = torch.Generator(device=device).manual_seed(seed)
+    for model in run.models:
+        model.to(device).train()
     try:
         with run:
-            _loop(run, step, models, optimizers, batches, rng, settings, takes_t, start,
-                  steps, log_every, callback, callback_every, schedulers)
+            _loop(run, update, batches, rng, start, log_every, callback, callback_every,
+                  schedulers)
     finally:  # also after Ctrl-C, which goes on to stop the cell
-        for model in models.values():
+        for model in run.models:
             model.eval()
     return run.history
 
 
-def _loop(run, step, models, optimizers, batches, rng, settings, takes_t, start, steps,
-          log_every, callback, callback_every, schedulers) -> None:
+def _loop(run, update, batches, rng, start, log_every, callback, callback_every,
+          schedulers) -> None:
     """:func:`train`'s iterations inside its :class:`TrainingRun`."""
-    sums, count = {}, 0
+    sums, count, last = {}, 0, run.total - 1
     for t in run:
-        inputs = {} if batches is None else dict(zip(("x", "y"), next(batches)))
-        out = step(**models, **optimizers, **inputs, rng=rng, **settings,
-                   **({"t": start + t} if takes_t else {}))
+        out = update(next(batches), rng, start + t)
         if not isinstance(out, dict):
-            raise TypeError(f"step {getattr(step, '__name__', '')!r} must return a dict of "
-                            f"scalars to log, e.g. {{'loss': loss}}, got {type(out).__name__}")
-        values = _logged_scalars(f"step {getattr(step, '__name__', '')!r}", out)
-        if not run.check_finite(**values) or t == steps - 1 and not run.check_weights():
+            raise TypeError(f"update must return a dict of scalars to log, e.g. "
+                            f"{{'loss': loss}}, got {type(out).__name__}")
+        values = _logged_scalars("update", out)
+        if not run.check_finite(**values) or t == last and not run.check_weights():
             break
         for scheduler in schedulers:
             scheduler.step()
         for key, value in values.items():
             sums[key] = sums.get(key, 0.0) + value
         count += 1
-        if count == log_every or t == steps - 1:
+        if count == log_every or t == last:
             run.log(start + t, **{k: v / count for k, v in sums.items()})
             sums, count = {}, 0
-        if callback is not None and (t == steps - 1 or (
+        if callback is not None and (t == last or (
                 callback_every and (t + 1) % callback_every == 0)):
             extra = callback(start + t)
-            for model in models.values():
+            for model in run.models:
                 model.train()
             if extra:
                 run.log(start + t, **extra)
@@ -314,33 +299,7 @@ def _logged_scalars(who: str, out: dict) -> dict[str, float]:
     return values
 
 
-def _check_train_arguments(step, models, optimizers, data, settings, callback, seed) -> None:
-    """Every argument of :func:`train` of the right kind, and the data usable (checked once)."""
-    if not callable(step):
-        raise TypeError(f"step must be a function (a family's update step), got "
-                        f"{type(step).__name__}")
-    for label, given, kind in (("models", models, torch.nn.Module),
-                               ("optimizers", optimizers, torch.optim.Optimizer)):
-        if not isinstance(given, dict):
-            raise TypeError(f"{label} must be a dict naming each as the step does, e.g. "
-                            f"{{'G': G, 'D': D}}, got {type(given).__name__}")
-        for key, item in given.items():
-            if not isinstance(item, kind):
-                raise TypeError(f"{label}[{key!r}] must be a {kind.__module__}.{kind.__name__}, "
-                                f"got {type(item).__name__}")
-    if settings is not None and not isinstance(settings, dict):
-        raise TypeError(f"settings must be a dict of the step's other arguments, got "
-                        f"{type(settings).__name__}")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be a function of the step number, got "
-                        f"{type(callback).__name__}")
-    require_seed("seed", seed)
-    if data is None or hasattr(data, "sample"):
-        return
-    _check_data(data, models)
-
-
-def _check_data(data, models: dict) -> None:
+def _check_data(data, models: list) -> None:
     """Tensors of examples (and labels) that the models can take: floating-point examples of
     the models' dtype, finite, images in [0, 1]."""
     tensors = (data,) if isinstance(data, torch.Tensor) else data
@@ -363,7 +322,7 @@ def _check_data(data, models: dict) -> None:
     if not x.is_floating_point():
         raise TypeError(f"data must hold floating-point examples, got {x.dtype}; use "
                         "data.float() (and divide 0..255 pixels by 255)")
-    dtypes = {p.dtype for m in models.values() for p in m.parameters() if p.is_floating_point()}
+    dtypes = {p.dtype for m in models for p in m.parameters() if p.is_floating_point()}
     if dtypes and x.dtype not in dtypes:
         raise TypeError(f"data are {x.dtype} but the models' weights are "
                         f"{', '.join(sorted(map(str, dtypes)))}; convert one to the other, "

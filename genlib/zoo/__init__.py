@@ -6,30 +6,36 @@ step it is given, or loads them from ``data/checkpoints/`` (see :mod:`genlib.zoo
     models, history = zoo.dcgan(step=gan_step)     # gan_step: the notebook's own cell
     generator = models["generator"]
 
-Each returns ``(models, history)``, models on the CPU in eval mode; ``history.config`` is the
-configuration they were made with, and :func:`recipe_config` gives it without training.
-``python -m genlib.zoo`` (``make pretrain``) trains every entry of :func:`pretrain_plan`.
+A recipe is ``zoo.NAME(step=..., *, settings=None, retrain=False, **config)``: ``settings`` is a
+dict of the step's own arguments (``settings=dict(beta=4.0)``), every other keyword a key of
+the recipe's configuration (``latent_dim=32``); each recipe writes out which of its networks
+and optimisers is which argument of the step. Each returns ``(models, history)``, models on
+the CPU in eval mode; ``history.config`` is the configuration they were made with, and
+:func:`recipe_config` gives it without training. ``python -m genlib.zoo`` (``make pretrain``)
+trains every entry of :func:`pretrain_plan`.
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 from .. import config
-from ..steps import free_bits_vae_step, warmup_vae_step
-from .cache import UntrustedCheckpointError, cached, configure, step_fingerprint, step_source
+from ..steps import free_bits_vae_step
+from .cache import UntrustedCheckpointError, cached, step_fingerprint, step_source
 from .classifier import classifier, classifier_config
-from .diffusion import (ddpm, ddpm_config, ddpm_decoder, image_sampler, make_schedule, toy_ddpm,
-                        toy_ddpm_config)
+from .diffusion import (ddpm, ddpm_config, ddpm_decoder, image_sampler, make_schedule,
+                        toy_ddpm, toy_ddpm_config)
 from .gan import dcgan, dcgan_config, toy_config, toy_gan, toy_wgan
 from .hybrid import (bigan, bigan_config, same_budget_contenders, same_budget_models,
                      same_budget_settings, toy_bigan, toy_bigan_config, vaegan, vaegan_config)
-from .vae import (BETA_SWEEP, beta_vae, beta_vae_config, conv_vae, conv_vae_config, cvae,
-                  cvae_config, mlp_vae, mlp_vae_config, vae_2d, vae_2d_config, warmup_steps)
+from .settings import check_setting, configure, step_settings
+from .vae import (BETA_SWEEP, MLP_VAE_PRESETS, conv_vae, conv_vae_config, cvae, cvae_config,
+                  mlp_vae, mlp_vae_config, warmup_steps, warmup_vae)
 
 CONFIGS: dict[str, Callable[[], dict]] = {
     "toy_gan": toy_config, "dcgan": dcgan_config, "classifier": classifier_config,
-    "mlp_vae": mlp_vae_config, "conv_vae": conv_vae_config, "vae_2d": vae_2d_config,
-    "beta_vae": beta_vae_config, "cvae": cvae_config, "vaegan": vaegan_config,
+    **{preset: functools.partial(mlp_vae_config, preset) for preset in MLP_VAE_PRESETS},
+    "conv_vae": conv_vae_config, "cvae": cvae_config, "vaegan": vaegan_config,
     "toy_ddpm": toy_ddpm_config, "ddpm": ddpm_config,
     "bigan": bigan_config, "toy_bigan": toy_bigan_config,
 }
@@ -44,19 +50,21 @@ def recipe_config(name: str) -> dict:
 
 def pretrain_plan() -> list[tuple[Callable, dict]]:
     """``(recipe, keyword arguments)`` of every model a notebook loads, for ``make pretrain``."""
-    collapse = [{"latent_dim": 32}, {"latent_dim": 32, "step": warmup_vae_step,
-                                     "warmup_steps": warmup_steps()},
-                {"latent_dim": 32, "step": free_bits_vae_step, "free_bits": 0.5}]
+    beta_vae = {"preset": "beta_vae"}
     budget = same_budget_settings()
+    clipping = {"settings": {"gp_weight": 0.0, "clip": 0.01}, "optimizer": "rmsprop",
+                "lr": 5e-5, "decay_lr": False}
     return ([(toy_gan, {}), (toy_gan, {"snapshots": True}),
-             (toy_gan, {"snapshots": True, "saturating": True}),
+             (toy_gan, {"snapshots": True, "settings": {"saturating": True}}),
              (toy_gan, {"snapshots": True, "data": "grid25"}),
-             (toy_wgan, {}), (toy_wgan, {"gp_weight": 0.0, "clip": 0.01}),
+             (toy_wgan, {}), (toy_wgan, clipping),
              (classifier, {}), (dcgan, {}), (dcgan, budget), (conv_vae, {}), (conv_vae, budget),
-             (mlp_vae, {}), (vae_2d, {}), (cvae, {}), (vaegan, {}), (bigan, {}),
-             (toy_bigan, {})]
-            + [(beta_vae, {"beta": beta}) for beta in BETA_SWEEP]
-            + [(beta_vae, kwargs) for kwargs in collapse]
+             (mlp_vae, {}), (mlp_vae, {"preset": "vae_2d"}), (cvae, {}), (vaegan, {}),
+             (bigan, {}), (toy_bigan, {})]
+            + [(mlp_vae, {**beta_vae, "settings": {"beta": beta}}) for beta in BETA_SWEEP]
+            + [(mlp_vae, {**beta_vae, "latent_dim": 32}), (warmup_vae, {"latent_dim": 32}),
+               (mlp_vae, {**beta_vae, "latent_dim": 32, "step": free_bits_vae_step,
+                          "settings": {"free_bits": 0.5}})]
             + [(toy_ddpm, {}), (ddpm, {})])
 
 
@@ -68,9 +76,11 @@ def pretrain_all() -> None:
         recipe(**kwargs)
 
 
-__all__ = ["cached", "UntrustedCheckpointError", "configure", "step_source", "step_fingerprint",
-           "recipe_config",
+__all__ = ["cached", "UntrustedCheckpointError", "configure", "step_settings", "check_setting",
+           "step_source", "step_fingerprint", "recipe_config",
            "pretrain_plan", "pretrain_all", "toy_gan", "toy_wgan", "dcgan", "classifier",
-           "mlp_vae", "conv_vae", "vae_2d", "beta_vae", "cvae", "vaegan", "bigan", "toy_bigan",
+           "mlp_vae", "warmup_vae", "conv_vae", "cvae", "vaegan", "bigan", "toy_bigan",
            "same_budget_settings", "same_budget_models", "same_budget_contenders", "BETA_SWEEP",
-           "warmup_steps", "toy_ddpm", "ddpm", "image_sampler", "ddpm_decoder", "make_schedule"]
+           "MLP_VAE_PRESETS", "warmup_steps", "toy_ddpm", "ddpm", "image_sampler",
+           "ddpm_decoder",
+           "make_schedule"]

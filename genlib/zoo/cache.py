@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import math
 import os
 import stat
 import time
@@ -49,7 +48,6 @@ import torch
 from .. import config
 from ..training.checkpoints import (CheckpointMismatchError, checkpoint_path, load_checkpoint,
                                     save_checkpoint)
-from ..checks import require_seed
 from ..training.history import History
 from .fingerprint import code_fingerprint, source_of
 
@@ -66,95 +64,6 @@ def step_fingerprint(step: Callable) -> str:
     return code_fingerprint(step)
 
 
-def configure(defaults: dict, step: Callable, step_defaults: dict,
-              overrides: dict) -> tuple[dict, dict]:
-    """Split ``overrides`` into the recipe's configuration and the step's settings.
-
-    The settings are every keyword argument of the step: its defaults, then the recipe's
-    ``step_defaults``, then any override the step takes as a parameter (``beta=4.0`` for
-    ``vae_step``). Any other override must be a key of ``defaults``. A number given as an int
-    where the default is a float becomes a float, so ``beta=4`` and ``beta=4.0`` are one model.
-    Every override is checked by :func:`check_setting` before anything is built or trained.
-    """
-    params = inspect.signature(step).parameters
-    settings = {name: p.default for name, p in params.items()
-                if p.default is not inspect.Parameter.empty and name != "t"}
-    settings.update({k: v for k, v in step_defaults.items() if k in params})
-    cfg = dict(defaults)
-    for key, value in overrides.items():
-        target = settings if key in params else cfg
-        if key not in target:
-            raise KeyError(f"no setting {key!r}: the recipe has {sorted(cfg)} and "
-                           f"{step.__name__} takes {sorted(settings)}")
-        target[key] = check_setting(key, value, target[key])
-    return cfg, settings
-
-
-# What the recipes' and steps' settings must be, by name (overrides only: defaults are right)
-POSITIVE_SETTINGS = {"latent_dim", "hidden", "depth", "width", "channels", "feature_dim",
-                     "encoder_width", "decoder_width", "discriminator_width", "epochs", "steps",
-                     "batch_size", "n_critic", "warmup_steps", "lr", "lr_g", "lr_d", "T"}
-NON_NEGATIVE_SETTINGS = {"beta", "gp_weight", "clip", "free_bits", "seed", "gamma", "kl_weight",
-                         "pixel_weight"}
-
-
-def check_setting(key: str, value, default):
-    """``value`` for setting ``key`` checked against its ``default``'s kind and the setting's
-    domain; an int where the default is a float becomes a float (``beta=4`` is ``beta=4.0``).
-
-    ``TypeError``: a bool, number, string or sequence where the default is another kind, a
-    fraction where the default is a whole number (``latent_dim=2.5``). ``ValueError``: a size,
-    count, budget or learning rate <= 0, a weight or seed < 0, NaN or infinity, ``betas``
-    outside [0, 1), ``train_images`` neither None nor a positive whole number."""
-    if isinstance(default, bool):
-        if not isinstance(value, bool):
-            raise TypeError(f"{key} must be True or False like its default, got {value!r}")
-        return value
-    if key == "train_images":
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                  or value < 1):
-            raise ValueError(f"train_images must be None (the whole split) or a positive whole "
-                             f"number of images, got {value!r}")
-        return value
-    if isinstance(default, (list, tuple)) and key == "hidden":
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = [value]
-        if not isinstance(value, (list, tuple)) or not value or any(
-                isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in value):
-            raise ValueError(f"hidden must be a non-empty list of positive layer widths like its "
-                             f"default {list(default)!r}, got {value!r}")
-        return list(value)
-    if key == "betas":
-        if (not isinstance(value, (list, tuple)) or len(value) != 2
-                or not all(isinstance(b, (int, float)) and not isinstance(b, bool)
-                           and 0 <= b < 1 for b in value)):
-            raise ValueError(f"betas must be Adam's pair (beta1, beta2), each in [0, 1), like "
-                             f"its default {tuple(default)!r}, got {value!r}")
-        return tuple(float(b) for b in value)
-    if isinstance(default, (int, float)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"{key} must be a number like its default {default!r}, got {value!r}")
-        if isinstance(default, float) and isinstance(value, int):
-            value = float(value)
-        if isinstance(default, int) and not isinstance(value, int):
-            raise TypeError(f"{key} must be a whole number like its default {default!r}, got "
-                            f"{value!r}")
-        if not math.isfinite(value):
-            raise ValueError(f"{key} must be a finite number, got {value!r}")
-        if key in POSITIVE_SETTINGS and value <= 0:
-            raise ValueError(f"{key} must be positive (like its default {default!r}), got "
-                             f"{value!r}")
-        if key in NON_NEGATIVE_SETTINGS and value < 0:
-            raise ValueError(f"{key} must be >= 0 (like its default {default!r}), got {value!r}")
-        if key == "seed":
-            require_seed(key, value)
-        return value
-    if isinstance(default, str) and not isinstance(value, str):
-        raise TypeError(f"{key} must be a name (a string) like its default {default!r}, got "
-                        f"{value!r}")
-    return value
-
-
 def cached(name: str, cfg: dict, step: Callable, settings: dict,
            build: Callable[[], dict[str, torch.nn.Module]],
            fit: Callable[[dict[str, torch.nn.Module]], History],
@@ -162,27 +71,41 @@ def cached(name: str, cfg: dict, step: Callable, settings: dict,
     """``(models, history)``: ``build()`` the models, then load their checkpoint (from a shared
     cache, else the user's own), or train them with ``fit(models)`` and save it in the user's
     cache. Models come back on the CPU in eval mode; the history's ``config`` is the
-    configuration the models were made with."""
+    configuration the models were made with. ``build`` and ``fit`` may seed the global RNG and
+    change grad mode or the default dtype: the caller finds all three as they were."""
     if not isinstance(retrain, bool):
         raise TypeError(f"retrain must be True or False, got {retrain!r}")
     key = {"recipe": name, **cfg, "step": step_fingerprint(step), "settings": settings}
-    models = build()
     path = checkpoint_path(name, key)
-    history = None if retrain else _load_shared(name, path.name, models, key, path.parent)
-    if history is None and path.exists() and not retrain:   # loading takes no lock
-        history = _load(name, _trusted(name, path), models, key)
-    elif history is None:
-        with _locked(path):
-            if path.exists() and not retrain:  # another process trained it meanwhile
-                history = _load(name, _trusted(name, path), models, key)
-            else:
-                history = fit(models)
-                if history.finished and len(history) and _all_finite(name, models, history):
-                    _save(name, path, models, key, history)
+    with _state_kept():
+        models = build()
+        history = None if retrain else _load_shared(name, path.name, models, key, path.parent)
+        if history is None and path.exists() and not retrain:   # loading takes no lock
+            history = _load(name, _trusted(name, path), models, key)
+        elif history is None:
+            with _locked(path):
+                if path.exists() and not retrain:  # another process trained it meanwhile
+                    history = _load(name, _trusted(name, path), models, key)
+                else:
+                    history = fit(models)
+                    if history.finished and len(history) and _all_finite(name, models, history):
+                        _save(name, path, models, key, history)
     for model in models.values():
         model.to("cpu").eval()
     history.config = {**cfg, **settings}
     return models, history
+
+
+@contextlib.contextmanager
+def _state_kept():
+    """The global RNG (CPU and CUDA), grad mode and default dtype as they were, afterwards."""
+    dtype, grad = torch.get_default_dtype(), torch.is_grad_enabled()
+    try:
+        with torch.random.fork_rng():
+            yield
+    finally:
+        torch.set_default_dtype(dtype)
+        torch.set_grad_enabled(grad)
 
 
 class UntrustedCheckpointError(PermissionError):

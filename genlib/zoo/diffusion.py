@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from .. import config
+from ..config import choose
 from ..checks import require_int
 from ..data import load_images, resolve_dataset, toy2d
 from ..metrics.toy2d import mode_coverage
@@ -22,7 +22,8 @@ from ..sampling import ddim_sample, ddpm_sample
 from ..objectives.diffusion import NoiseSchedule, cosine_betas, linear_betas
 from ..steps.diffusion import ddpm_step
 from ..training import adam, train
-from .cache import cached, configure
+from .cache import cached
+from .settings import configure, step_settings
 
 
 def make_schedule(kind: str, T: int) -> NoiseSchedule:
@@ -36,21 +37,6 @@ def make_schedule(kind: str, T: int) -> NoiseSchedule:
     raise ValueError(f"schedule must be 'cosine' or 'linear', got {kind!r}")
 
 
-class _OwnStream:
-    """A 2-D toy drawing its batches from its own generator. ``train`` seeds the data's
-    generator and the step's ``rng`` with the same seed; the ring draws a mode index and a
-    Gaussian per point, exactly the kinds of numbers ``ddpm_step`` draws (a step t and a noise
-    eps per point), so with one seed the noise would *equal* the data's own deviation from its
-    mode and the denoiser would learn that coincidence instead of the data."""
-
-    def __init__(self, data, seed: int):
-        self.data, self.modes, self.std = data, data.modes, data.std
-        self.generator = torch.Generator().manual_seed(seed)
-
-    def sample(self, n: int, generator=None) -> torch.Tensor:
-        return self.data.sample(n, generator=self.generator)
-
-
 def toy_ddpm_config() -> dict:
     return {
         "data": "ring8",
@@ -58,19 +44,22 @@ def toy_ddpm_config() -> dict:
         "noise_schedule": "linear",
         "hidden": 256,
         "depth": 3,
-        "steps": config.choose(quick=300, full=5000),
+        "steps": choose(quick=300, full=5000),
         "batch_size": 256,
         "lr": 1e-3,
         "seed": 0,
     }
 
 
-def toy_ddpm(step=ddpm_step, *, retrain: bool = False, **overrides):
-    """A DDPM with an MLP denoiser on a 2-D toy (notebook 11, §5)."""
-    cfg, settings = configure(toy_ddpm_config(), step, {}, overrides)
+def toy_ddpm(step=ddpm_step, *, settings: dict | None = None, retrain: bool = False,
+             **config):
+    """A DDPM with an MLP denoiser on a 2-D toy (notebook 11). ``settings``: the step's
+    ``rescale`` (default False: the ring is not rescaled)."""
+    cfg = configure("toy_ddpm", toy_ddpm_config(), config)
+    settings = step_settings("toy_ddpm", settings, {}, optional={"rescale": False})
 
     def build():
-        torch.manual_seed(cfg["seed"])
+        torch.manual_seed(cfg["seed"])   # cached() gives the global RNG back as it found it
         return {"denoiser": MLPDenoiser(2, cfg["hidden"], cfg["depth"]),
                 "schedule": make_schedule(cfg["noise_schedule"], cfg["T"])}
 
@@ -85,9 +74,9 @@ def toy_ddpm(step=ddpm_step, *, retrain: bool = False, **overrides):
             result = mode_coverage(chain.samples, data.modes, data.std)
             return {"modes_covered": result.modes_covered, "high_quality": result.high_quality}
 
-        return train(step, models, {"opt": opt}, _OwnStream(data, cfg["seed"] + 7919),
-                     steps=cfg["steps"],
-                     batch_size=cfg["batch_size"], seed=cfg["seed"], settings=settings,
+        update = lambda x, rng, t: step(denoiser, schedule, opt, x, rng, **settings)
+        return train(update, data, models=[denoiser], optimizers=[opt], steps=cfg["steps"],
+                     batch_size=cfg["batch_size"], seed=cfg["seed"],
                      schedulers=[torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg["steps"])],
                      callback=measure, callback_every=cfg["steps"], log_every=50,
                      desc=f"DDPM on {cfg['data']}")
@@ -98,34 +87,37 @@ def toy_ddpm(step=ddpm_step, *, retrain: bool = False, **overrides):
 def ddpm_config() -> dict:
     return {
         "dataset": resolve_dataset("auto", verbose=False),
-        "train_images": config.choose(quick=2000, full=None),   # None: the whole train split
-        "T": config.choose(quick=50, full=200),
+        "train_images": choose(quick=2000, full=None),   # None: the whole train split
+        "T": choose(quick=50, full=200),
         "noise_schedule": "linear",
-        "width": config.choose(quick=8, full=16),
-        "steps": config.choose(quick=30, full=1000),
+        "width": choose(quick=8, full=16),
+        "steps": choose(quick=30, full=1000),
         "batch_size": 128,
         "lr": 1e-3,
         "seed": 0,
     }
 
 
-def ddpm(step=ddpm_step, *, retrain: bool = False, **overrides):
-    """A DDPM with a small U-Net denoiser on 28 x 28 images (notebook 11, §6), trained on
-    ``2 x - 1`` (the step's ``rescale=True``)."""
-    cfg, settings = configure(ddpm_config(), step, {"rescale": True}, overrides)
+def ddpm(step=ddpm_step, *, settings: dict | None = None, retrain: bool = False, **config):
+    """A DDPM with a small U-Net denoiser on 28 x 28 images (notebook 11), trained on
+    ``2 x - 1``: ``settings``' ``rescale`` defaults to True here."""
+    cfg = configure("ddpm", ddpm_config(), config)
+    settings = step_settings("ddpm", settings, {"rescale": True})
 
     def build():
-        torch.manual_seed(cfg["seed"])
+        torch.manual_seed(cfg["seed"])   # cached() gives the global RNG back as it found it
         return {"denoiser": ConvDenoiser(1, cfg["width"]),
                 "schedule": make_schedule(cfg["noise_schedule"], cfg["T"])}
 
     def fit(models):
+        denoiser, schedule = models["denoiser"], models["schedule"]
         images, _ = load_images(cfg["dataset"], "train", limit=cfg["train_images"])
-        opt = adam(models["denoiser"].parameters(), cfg["lr"])
-        return train(step, models, {"opt": opt}, images, steps=cfg["steps"],
-                     batch_size=cfg["batch_size"], seed=cfg["seed"], settings=settings,
+        opt = adam(denoiser.parameters(), cfg["lr"])
+        update = lambda x, rng, t: step(denoiser, schedule, opt, x, rng, **settings)
+        return train(update, images, models=[denoiser], optimizers=[opt], steps=cfg["steps"],
+                     batch_size=cfg["batch_size"], seed=cfg["seed"],
                      schedulers=[torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg["steps"])],
-                     log_every=config.choose(quick=5, full=20), desc=f"DDPM ({cfg['dataset']})")
+                     log_every=choose(quick=5, full=20), desc=f"DDPM ({cfg['dataset']})")
 
     return cached("ddpm", cfg, step, settings, build, fit, retrain)
 

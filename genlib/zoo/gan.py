@@ -1,10 +1,15 @@
 """GAN recipes: MLP GANs and WGANs on the 2-D toys (notebooks 02, 04), a DCGAN on images (03, 08).
 
     models, history = zoo.toy_gan(step=gan_step)                       # ring of 8 Gaussians
-    models, history = zoo.toy_gan(step=gan_step, saturating=True, snapshots=True)   # notebook 02
+    models, history = zoo.toy_gan(step=gan_step, settings=dict(saturating=True),
+                                  snapshots=True)                      # notebook 02
     models, history = zoo.toy_wgan(step=wgan_step)                     # WGAN-GP     (notebook 04)
-    models, history = zoo.toy_wgan(step=wgan_step, gp_weight=0.0, clip=0.01)  # weight clipping
+    models, history = zoo.toy_wgan(step=wgan_step, settings=dict(gp_weight=0.0, clip=0.01),
+                                   optimizer="rmsprop", lr=5e-5, decay_lr=False)  # clipping
     models, history = zoo.dcgan(step=gan_step)                         # notebook 03
+
+``settings`` holds the step's own arguments; every other keyword is a key of the recipe's
+configuration (:func:`toy_config`, :func:`dcgan_config`).
 
 The toy recipes share the data, networks, number of generator updates, batch size per update
 and seed; their histories log modes covered and the share of high-quality samples.
@@ -14,14 +19,16 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .. import config
-from ..data import load_images, resolve_dataset, toy2d
+from ..config import choose
+from ..data import resolve_dataset, toy2d
 from ..metrics.toy2d import coverage_tracker
 from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ..models.mlp_gan import MLPDiscriminator, MLPGenerator
 from ..steps import gan_step, wgan_step
 from ..training import adam, train
-from .cache import cached, configure
+from .cache import cached
+from .images import training_images
+from .settings import configure, step_settings
 
 
 # -- 2-D toys -------------------------------------------------------------------------------
@@ -33,8 +40,8 @@ def toy_config() -> dict:
         "latent_dim": 2,
         "hidden": 128,
         "depth": 3,
-        "steps": config.choose(quick=50, full=4000),  # generator updates
-        "batch_size": config.choose(quick=256, full=512),
+        "steps": choose(quick=50, full=4000),  # generator updates
+        "batch_size": choose(quick=256, full=512),
         "lr": 1e-3,
         "betas": (0.5, 0.999),
         "decay_lr": True,  # both learning rates fall linearly to 0: the samples settle
@@ -65,86 +72,103 @@ class TrainingSnapshots(nn.Module):
                 if taken]
 
 
-def _toy(name: str, cfg: dict, step, settings: dict, players_and_optimizers, batch_size: int,
-         retrain: bool):
-    """Build and train (or load) a toy recipe; ``players_and_optimizers(G, D)`` gives the
-    models and optimisers as the step names them."""
-    every = max(1, cfg["steps"] // 20)  # the coverage measure's interval
-    snapshot_steps = (every, 3 * every, 8 * every, 20 * every)
-
+def _toy_build(cfg: dict, snapshot_steps: tuple):
+    """``build()`` of a toy recipe: G and D (the critic of a WGAN), and their snapshots."""
     def players():
         return (MLPGenerator(cfg["latent_dim"], cfg["hidden"], cfg["depth"]),
                 MLPDiscriminator(hidden=cfg["hidden"], depth=cfg["depth"]))
 
     def build():
-        torch.manual_seed(cfg["seed"])
+        torch.manual_seed(cfg["seed"])   # cached() gives the global RNG back as it found it
         G, D = players()
         models = {"generator": G, "discriminator": D}
         if cfg["snapshots"]:
             models["snapshots"] = TrainingSnapshots(snapshot_steps, players)
         return models
 
+    return build
+
+
+def _toy_fit(name: str, cfg: dict, models: dict, update, optimizers: list, batch_size: int,
+             snapshot_steps: tuple, every: int):
+    """Train a toy recipe's players with ``update``; log coverage, take the snapshots."""
+    G, D = models["generator"], models["discriminator"]
+    data = toy2d.get(cfg["data"])
+    measure = coverage_tracker(G, data)
+
+    def watch(t):  # the coverage measure, and the snapshots at their steps
+        if cfg["snapshots"] and t + 1 in snapshot_steps:
+            models["snapshots"].take(t + 1, G, D)
+        return measure(t)
+
+    decay = [torch.optim.lr_scheduler.LambdaLR(o, lambda i: 1 - i / cfg["steps"])
+             for o in optimizers] if cfg["decay_lr"] else []
+    return train(update, data, models=[G, D], optimizers=optimizers, steps=cfg["steps"],
+                 batch_size=batch_size, seed=cfg["seed"], callback=watch, callback_every=every,
+                 schedulers=decay, desc=f"{name} on {cfg['data']}")
+
+
+def _snapshot_steps(cfg: dict) -> tuple[int, tuple]:
+    """The coverage measure's interval, and the steps after 5%, 15%, 40%, 100% of the run."""
+    every = max(1, cfg["steps"] // 20)
+    return every, (every, 3 * every, 8 * every, 20 * every)
+
+
+def toy_gan(step=gan_step, *, settings: dict | None = None, retrain: bool = False, **config):
+    """An MLP GAN on a 2-D toy (ring of 8 Gaussians by default), Adam for both players.
+    ``settings``: the step's ``saturating`` (default False)."""
+    cfg = configure("toy_gan", toy_config(), config)
+    settings = step_settings("toy_gan", settings, {"saturating": False})
+    every, snapshot_steps = _snapshot_steps(cfg)
+
     def fit(models):
         G, D = models["generator"], models["discriminator"]
-        data = toy2d.get(cfg["data"])
-        measure = coverage_tracker(G, data)
+        opt_G = adam(G.parameters(), cfg["lr"], cfg["betas"])
+        opt_D = adam(D.parameters(), cfg["lr"], cfg["betas"])
+        update = lambda x, rng, t: step(G, D, opt_G, opt_D, x, rng, **settings)
+        return _toy_fit("toy_gan", cfg, models, update, [opt_G, opt_D], cfg["batch_size"],
+                        snapshot_steps, every)
 
-        def watch(t):  # the coverage measure, and the snapshots at their steps
-            if cfg["snapshots"] and t + 1 in snapshot_steps:
-                models["snapshots"].take(t + 1, G, D)
-            return measure(t)
-
-        players, optimizers = players_and_optimizers(G, D)
-        decay = [torch.optim.lr_scheduler.LambdaLR(o, lambda i: 1 - i / cfg["steps"])
-                 for o in optimizers.values()] if cfg["decay_lr"] else []
-        return train(step, players, optimizers,
-                     data, steps=cfg["steps"], batch_size=batch_size, seed=cfg["seed"],
-                     settings=settings, callback=watch, callback_every=every, schedulers=decay,
-                     desc=f"{name} on {cfg['data']}")
-
-    return cached(name, cfg, step, settings, build, fit, retrain)
+    return cached("toy_gan", cfg, step, settings, _toy_build(cfg, snapshot_steps), fit, retrain)
 
 
-def toy_gan(step=gan_step, *, retrain: bool = False, **overrides):
-    """An MLP GAN on a 2-D toy (ring of 8 Gaussians by default), Adam for both players."""
-    cfg, settings = configure(toy_config(), step, {}, overrides)
-    def players_and_optimizers(G, D):
-        betas = tuple(cfg["betas"])
-        return ({"G": G, "D": D}, {"opt_G": adam(G.parameters(), cfg["lr"], betas),
-                                   "opt_D": adam(D.parameters(), cfg["lr"], betas)})
+def toy_wgan(step=wgan_step, *, settings: dict | None = None, retrain: bool = False, **config):
+    """A WGAN on a 2-D toy: ``n_critic`` = 5 critic updates per generator update, each on its
+    own batch of ``batch_size`` points.
 
-    return _toy("toy_gan", cfg, step, settings, players_and_optimizers, cfg["batch_size"],
-                retrain)
-
-
-def toy_wgan(step=wgan_step, *, retrain: bool = False, **overrides):
-    """A WGAN on a 2-D toy: 5 critic updates per generator update. With the gradient penalty
-    (lambda = 10), Adam with betas (0.5, 0.9), the betas of Gulrajani et al.'s released toy code
-    (their Algorithm 1 uses beta1 = 0, beta2 = 0.9); with weight clipping
-    (``gp_weight=0.0, clip=0.01``), the original paper's RMSProp at 5e-5 and no decay."""
-    settings_default = {"n_critic": 5, "gp_weight": 10.0, "clip": 0.0}
-    cfg, settings = configure({**toy_config(), "betas": (0.5, 0.9)}, step, settings_default,
-                              overrides)
-    if settings.get("gp_weight", 1.0) == 0 and settings.get("clip", 1.0) == 0:
+    ``settings``: the step's ``n_critic``, ``gp_weight`` (default 10, the gradient penalty) and
+    ``clip`` (default 0). The default optimiser is Adam with betas (0.5, 0.9), the betas of
+    Gulrajani et al.'s released toy code (their Algorithm 1 uses beta1 = 0, beta2 = 0.9).
+    Weight clipping (``settings=dict(gp_weight=0.0, clip=0.01)``) must name its optimiser: the
+    original paper's is ``optimizer="rmsprop", lr=5e-5, decay_lr=False`` (Arjovsky et al.
+    found momentum unstable with clipping), and a clipping run that leaves the optimiser at
+    this recipe's Adam default is refused rather than trained in a way the paper did not."""
+    cfg = configure("toy_wgan", {**toy_config(), "betas": (0.5, 0.9), "optimizer": "adam"},
+                    config)
+    settings = step_settings("toy_wgan", settings,
+                             {"n_critic": 5, "gp_weight": 10.0, "clip": 0.0})
+    if settings["gp_weight"] == 0 and settings["clip"] == 0:
         raise ValueError("toy_wgan needs a Lipschitz constraint on the critic: gp_weight > 0 (the "
                          "gradient penalty) or clip > 0 (weight clipping, with gp_weight=0.0); "
                          "gp_weight=0 and clip=0 train an unconstrained critic")
-    clipping = settings.get("clip", 0.0) > 0
-    if clipping:
-        cfg.update(lr=5e-5, decay_lr=False)
+    if settings["clip"] > 0 and "optimizer" not in config:
+        raise ValueError("toy_wgan with clip > 0 (weight clipping) needs its optimizer named: "
+                         "the original paper's is optimizer='rmsprop', lr=5e-5, decay_lr=False")
+    every, snapshot_steps = _snapshot_steps(cfg)
 
-    def players_and_optimizers(G, f):
-        if clipping:
-            opt_G = torch.optim.RMSprop(G.parameters(), lr=cfg["lr"])
-            opt_f = torch.optim.RMSprop(f.parameters(), lr=cfg["lr"])
-        else:
-            opt_G = adam(G.parameters(), cfg["lr"], tuple(cfg["betas"]))
-            opt_f = adam(f.parameters(), cfg["lr"], tuple(cfg["betas"]))
-        return {"f": f, "G": G}, {"opt_f": opt_f, "opt_G": opt_G}
+    def optimizer(model):
+        if cfg["optimizer"] == "rmsprop":
+            return torch.optim.RMSprop(model.parameters(), lr=cfg["lr"])
+        return adam(model.parameters(), cfg["lr"], cfg["betas"])
 
-    name = "toy_wgan_clip" if clipping else "toy_wgan_gp"
-    return _toy(name, cfg, step, settings, players_and_optimizers,
-                settings["n_critic"] * cfg["batch_size"], retrain)
+    def fit(models):
+        G, f = models["generator"], models["discriminator"]   # f: the critic
+        opt_G, opt_f = optimizer(G), optimizer(f)
+        update = lambda x, rng, t: step(f, G, opt_f, opt_G, x, rng, **settings)
+        return _toy_fit("toy_wgan", cfg, models, update, [opt_f, opt_G],
+                        settings["n_critic"] * cfg["batch_size"], snapshot_steps, every)
+
+    return cached("toy_wgan", cfg, step, settings, _toy_build(cfg, snapshot_steps), fit, retrain)
 
 
 # -- DCGAN on images ------------------------------------------------------------------------
@@ -164,8 +188,8 @@ def dcgan_config() -> dict:
         "dataset": resolve_dataset("auto", verbose=False),
         "latent_dim": 64,
         "width": 48,  # of the recipe families piloted (bench/dcgan_pilots.py), the wider networks led
-        "epochs": config.choose(quick=1, full=5),
-        "train_images": config.choose(quick=1024, full=None),  # None: the whole train split
+        "epochs": choose(quick=1, full=5),
+        "train_images": choose(quick=1024, full=None),  # None: the whole train split
         "batch_size": 64,
         # Adam with beta1 = 0.5 (Radford et al.). With their 2e-4 for both players the
         # discriminator wins early here (mean D about 0.8 on real, 0.15 on fakes); a slower D
@@ -177,20 +201,22 @@ def dcgan_config() -> dict:
     }
 
 
-def dcgan(step=gan_step, *, retrain: bool = False, **overrides):
-    """A DCGAN on the image data set, with a grid of samples after every epoch."""
-    cfg, settings = configure(dcgan_config(), step, {}, overrides)
+def dcgan(step=gan_step, *, settings: dict | None = None, retrain: bool = False, **config):
+    """A DCGAN on the image data set, with a grid of samples after every epoch.
+    ``settings``: the step's ``saturating`` (default False)."""
+    cfg = configure("dcgan", dcgan_config(), config)
+    settings = step_settings("dcgan", settings, {"saturating": False})
 
     def build():
-        torch.manual_seed(cfg["seed"])
+        torch.manual_seed(cfg["seed"])   # cached() gives the global RNG back as it found it
         return {"generator": DCGANGenerator(cfg["latent_dim"], cfg["width"]),
                 "discriminator": DCGANDiscriminator(cfg["width"]),
                 "samples": EpochSamples(cfg["epochs"])}
 
     def fit(models):
         G, D, samples = models["generator"], models["discriminator"], models["samples"]
-        images, _ = load_images(cfg["dataset"], "train", limit=cfg["train_images"])
-        per_epoch = len(images) // cfg["batch_size"]
+        images, steps = training_images(cfg)
+        per_epoch = steps // cfg["epochs"]
         fixed_z = torch.randn(len(samples.images[0]), cfg["latent_dim"],
                               generator=torch.Generator().manual_seed(cfg["seed"] + 1))
 
@@ -201,11 +227,11 @@ def dcgan(step=gan_step, *, retrain: bool = False, **overrides):
                 samples.images[epoch - 1] = G(fixed_z.to(next(G.parameters()).device)).cpu()
             samples.epochs_done.fill_(epoch)
 
-        betas = tuple(cfg["betas"])
-        return train(step, {"G": G, "D": D}, {"opt_G": adam(G.parameters(), cfg["lr_g"], betas),
-                                              "opt_D": adam(D.parameters(), cfg["lr_d"], betas)},
-                     images, steps=per_epoch * cfg["epochs"], batch_size=cfg["batch_size"],
-                     seed=cfg["seed"], settings=settings, callback=after_epoch,
+        opt_G = adam(G.parameters(), cfg["lr_g"], cfg["betas"])
+        opt_D = adam(D.parameters(), cfg["lr_d"], cfg["betas"])
+        update = lambda x, rng, t: step(G, D, opt_G, opt_D, x, rng, **settings)
+        return train(update, images, models=[G, D], optimizers=[opt_G, opt_D], steps=steps,
+                     batch_size=cfg["batch_size"], seed=cfg["seed"], callback=after_epoch,
                      callback_every=per_epoch, desc=f"DCGAN ({cfg['dataset']})")
 
     return cached("dcgan", cfg, step, settings, build, fit, retrain)

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import torch
 
-from .. import config
-from ..data import image_shape, load_images, resolve_dataset, toy2d
+from ..config import choose
+from ..data import image_shape, resolve_dataset, toy2d
 from ..models.bigan import BiGANDiscriminator, BiGANEncoder, BiGANGenerator
 from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ..models.vaegan import VAEGANEncoder
 from ..steps import bigan_step, vaegan_step
 from ..training import adam, train
-from .cache import cached, configure
+from .cache import cached
+from .images import training_images
+from .settings import configure, step_settings
 from .gan import dcgan, dcgan_config
 from .vae import conv_vae
 
@@ -30,8 +32,8 @@ def same_budget_settings() -> dict:
     passes over the training images, and the seed."""
     return {
         "dataset": resolve_dataset("auto", verbose=False),
-        "train_images": config.choose(quick=2000, full=None),
-        "epochs": config.choose(quick=1, full=2),
+        "train_images": choose(quick=2000, full=None),
+        "epochs": choose(quick=1, full=2),
         "seed": 0,
     }
 
@@ -46,28 +48,33 @@ def vaegan_config() -> dict:
     }
 
 
-def vaegan(step=vaegan_step, *, retrain: bool = False, **overrides):
-    """VAE-GAN of Larsen et al. 2016 on 28 x 28 images, notebook 08's budget."""
-    cfg, settings = configure(vaegan_config(), step, {}, overrides)
+def vaegan(step=vaegan_step, *, settings: dict | None = None, retrain: bool = False,
+           **config):
+    """VAE-GAN of Larsen et al. 2016 on 28 x 28 images, notebook 08's budget. ``settings``:
+    the step's ``gamma``, ``kl_weight`` and ``pixel_weight`` (the step's defaults)."""
+    cfg = configure("vaegan", vaegan_config(), config)
+    settings = step_settings("vaegan", settings, {},
+                             optional={"gamma": 1.0, "kl_weight": 1e-3, "pixel_weight": 1.0})
     if cfg["dataset"] == "digits":
         raise ValueError("the VAE-GAN's DCGAN decoder makes 28x28 images; use mnist or "
                          "fashion-mnist, not digits")
 
     def build():
-        torch.manual_seed(cfg["seed"])
+        torch.manual_seed(cfg["seed"])   # cached() gives the global RNG back as it found it
         return {"encoder": VAEGANEncoder(cfg["latent_dim"], cfg["encoder_width"]),
                 "decoder": DCGANGenerator(cfg["latent_dim"], cfg["decoder_width"]),
                 "discriminator": DCGANDiscriminator(cfg["discriminator_width"])}
 
     def fit(models):
-        images, _ = load_images(cfg["dataset"], "train", limit=cfg["train_images"])
+        images, steps = training_images(cfg)
         enc, dec, dis = models["encoder"], models["decoder"], models["discriminator"]
-        betas = tuple(cfg["betas"])
-        return train(step, {"enc": enc, "dec": dec, "dis": dis},
-                     {name: adam(m.parameters(), cfg["lr"], betas)
-                      for name, m in (("opt_enc", enc), ("opt_dec", dec), ("opt_dis", dis))},
-                     images, steps=cfg["epochs"] * (len(images) // cfg["batch_size"]),
-                     batch_size=cfg["batch_size"], seed=cfg["seed"], settings=settings,
+        opt_enc, opt_dec, opt_dis = (adam(m.parameters(), cfg["lr"], cfg["betas"])
+                                     for m in (enc, dec, dis))
+        update = lambda x, rng, t: step(enc, dec, dis, opt_enc, opt_dec, opt_dis, x, rng,
+                                        **settings)
+        return train(update, images, models=[enc, dec, dis],
+                     optimizers=[opt_enc, opt_dec, opt_dis], steps=steps,
+                     batch_size=cfg["batch_size"], seed=cfg["seed"],
                      desc=f"VAE-GAN ({cfg['dataset']})")
 
     return cached("vaegan", cfg, step, settings, build, fit, retrain)
@@ -76,33 +83,33 @@ def vaegan(step=vaegan_step, *, retrain: bool = False, **overrides):
 def bigan_config() -> dict:
     return {
         "dataset": resolve_dataset("auto", verbose=False),
-        "train_images": config.choose(quick=1024, full=None),
+        "train_images": choose(quick=1024, full=None),
         "latent_dim": 32, "hidden": 512,
-        "epochs": config.choose(quick=2, full=5),
+        "epochs": choose(quick=2, full=5),
         "batch_size": 128, "lr": 2e-4, "betas": (0.5, 0.999), "seed": 0,
     }
 
 
-def bigan(step=bigan_step, *, retrain: bool = False, **overrides):
+def bigan(step=bigan_step, *, settings: dict | None = None, retrain: bool = False, **config):
     """BiGAN / ALI with MLPs, 32-d latent (notebook 09)."""
-    cfg, settings = configure(bigan_config(), step, {}, overrides)
+    cfg = configure("bigan", bigan_config(), config)
+    settings = step_settings("bigan", settings, {})
     shape = image_shape(cfg["dataset"])
 
     def build():
-        torch.manual_seed(cfg["seed"])
+        torch.manual_seed(cfg["seed"])   # cached() gives the global RNG back as it found it
         return {"encoder": BiGANEncoder(shape, cfg["latent_dim"], cfg["hidden"]),
                 "generator": BiGANGenerator(shape, cfg["latent_dim"], cfg["hidden"]),
                 "discriminator": BiGANDiscriminator(shape, cfg["latent_dim"], cfg["hidden"])}
 
     def fit(models):
-        images, _ = load_images(cfg["dataset"], "train", limit=cfg["train_images"])
+        images, steps = training_images(cfg)
         E, G, D = models["encoder"], models["generator"], models["discriminator"]
-        betas = tuple(cfg["betas"])
-        return train(step, {"E": E, "G": G, "D": D},
-                     {"opt_D": adam(D.parameters(), cfg["lr"], betas),
-                      "opt_EG": adam([*E.parameters(), *G.parameters()], cfg["lr"], betas)},
-                     images, steps=cfg["epochs"] * (len(images) // cfg["batch_size"]),
-                     batch_size=cfg["batch_size"], seed=cfg["seed"], settings=settings,
+        opt_D = adam(D.parameters(), cfg["lr"], cfg["betas"])
+        opt_EG = adam([*E.parameters(), *G.parameters()], cfg["lr"], cfg["betas"])
+        update = lambda x, rng, t: step(E, G, D, opt_D, opt_EG, x, rng, **settings)
+        return train(update, images, models=[E, G, D], optimizers=[opt_D, opt_EG], steps=steps,
+                     batch_size=cfg["batch_size"], seed=cfg["seed"],
                      desc=f"BiGAN ({cfg['dataset']})")
 
     return cached("bigan", cfg, step, settings, build, fit, retrain)
@@ -111,19 +118,21 @@ def bigan(step=bigan_step, *, retrain: bool = False, **overrides):
 def toy_bigan_config() -> dict:
     return {
         "data": "ring8", "latent_dim": 2, "hidden": 128, "dropout": 0.2,
-        "steps": config.choose(quick=50, full=3000),
+        "steps": choose(quick=50, full=3000),
         "batch_size": 512, "lr": 1e-3, "betas": (0.5, 0.999),
         "decay_lr": True,  # both learning rates fall linearly to 0, as the toy GANs' do
         "seed": 0,
     }
 
 
-def toy_bigan(step=bigan_step, *, retrain: bool = False, **overrides):
-    """BiGAN / ALI on a 2-D toy (ring of 8 Gaussians), 2-d code, MLPs (notebook 09, §5.1)."""
-    cfg, settings = configure(toy_bigan_config(), step, {}, overrides)
+def toy_bigan(step=bigan_step, *, settings: dict | None = None, retrain: bool = False,
+              **config):
+    """BiGAN / ALI on a 2-D toy (ring of 8 Gaussians), 2-d code, MLPs (notebook 09)."""
+    cfg = configure("toy_bigan", toy_bigan_config(), config)
+    settings = step_settings("toy_bigan", settings, {})
 
     def build():
-        torch.manual_seed(cfg["seed"])
+        torch.manual_seed(cfg["seed"])   # cached() gives the global RNG back as it found it
         return {"encoder": BiGANEncoder((2,), cfg["latent_dim"], cfg["hidden"]),
                 "generator": BiGANGenerator((2,), cfg["latent_dim"], cfg["hidden"], squash=False),
                 "discriminator": BiGANDiscriminator((2,), cfg["latent_dim"], cfg["hidden"],
@@ -131,14 +140,15 @@ def toy_bigan(step=bigan_step, *, retrain: bool = False, **overrides):
 
     def fit(models):
         E, G, D = models["encoder"], models["generator"], models["discriminator"]
-        betas = tuple(cfg["betas"])
-        optimizers = {"opt_D": adam(D.parameters(), cfg["lr"], betas),
-                      "opt_EG": adam([*E.parameters(), *G.parameters()], cfg["lr"], betas)}
+        opt_D = adam(D.parameters(), cfg["lr"], cfg["betas"])
+        opt_EG = adam([*E.parameters(), *G.parameters()], cfg["lr"], cfg["betas"])
         decay = [torch.optim.lr_scheduler.LambdaLR(o, lambda i: 1 - i / cfg["steps"])
-                 for o in optimizers.values()] if cfg["decay_lr"] else []
-        return train(step, {"E": E, "G": G, "D": D}, optimizers, toy2d.get(cfg["data"]),
-                     steps=cfg["steps"], batch_size=cfg["batch_size"], seed=cfg["seed"],
-                     settings=settings, schedulers=decay, desc=f"BiGAN on {cfg['data']}")
+                 for o in (opt_D, opt_EG)] if cfg["decay_lr"] else []
+        update = lambda x, rng, t: step(E, G, D, opt_D, opt_EG, x, rng, **settings)
+        return train(update, toy2d.get(cfg["data"]), models=[E, G, D],
+                     optimizers=[opt_D, opt_EG], steps=cfg["steps"],
+                     batch_size=cfg["batch_size"], seed=cfg["seed"], schedulers=decay,
+                     desc=f"BiGAN on {cfg['data']}")
 
     return cached("toy_bigan", cfg, step, settings, build, fit, retrain)
 

@@ -1,9 +1,15 @@
 """VAE recipes (notebooks 06-08): trained once, cached in ``data/checkpoints``.
 
     models, history = zoo.conv_vae(step=vae_step);       vae = models["vae"]
-    models, history = zoo.beta_vae(step=vae_step, beta=4.0)
-    models, history = zoo.beta_vae(step=free_bits_vae_step, latent_dim=32, free_bits=0.5)
+    models, history = zoo.mlp_vae(step=vae_step, preset="beta_vae", settings=dict(beta=4.0))
+    models, history = zoo.mlp_vae(step=free_bits_vae_step, preset="beta_vae", latent_dim=32,
+                                  settings=dict(free_bits=0.5))
+    models, history = zoo.warmup_vae(step=warmup_vae_step, latent_dim=32)
     models, history = zoo.cvae(step=cvae_step)
+
+``settings`` holds the step's own arguments; every other keyword is a key of the recipe's
+configuration. The MLP VAEs are one recipe, :func:`mlp_vae`, whose ``preset`` picks the
+defaults of a notebook's model (:data:`MLP_VAE_PRESETS`).
 
 Every recipe trains on the image data set (dynamically binarised by the step, Bernoulli
 likelihood) with Adam and a cosine decay of the learning rate to 0, and logs the test-set
@@ -12,27 +18,31 @@ ELBO and both of its terms at the end (a fixed binarisation, one z per image) as
 """
 from __future__ import annotations
 
+import functools
+
 import torch
 
-from .. import config
+from ..config import choose
 from ..data import image_shape, load_images, resolve_dataset
 from ..metrics.likelihood import fixed_binarization, vae_elbo
 from ..models.conv_vae import ConvVAE
 from ..models.cvae import ConditionalVAE
 from ..models.vae import MLPVAE
-from ..steps import cvae_step, vae_step
+from ..steps import cvae_step, vae_step, warmup_vae_step
 from ..training import adam, train
-from .cache import cached, configure
+from .cache import cached
+from .images import training_images
+from .settings import configure, step_settings
 
 
 def shared_settings(epochs_full: int, quick_images: int = 4000) -> dict:
     """What every VAE recipe's configuration holds besides the model's sizes."""
     return {
         "dataset": resolve_dataset("auto", verbose=False),
-        "train_images": config.choose(quick=quick_images, full=None),  # None: the whole split
-        "epochs": config.choose(quick=1, full=epochs_full),
+        "train_images": choose(quick=quick_images, full=None),  # None: the whole split
+        "epochs": choose(quick=1, full=epochs_full),
         "batch_size": 128,
-        "lr": config.choose(quick=3e-3, full=1e-3),  # quick: a few dozen steps must show something
+        "lr": choose(quick=3e-3, full=1e-3),  # quick: a few dozen steps must show something
         "seed": 0,
     }
 
@@ -47,22 +57,23 @@ def test_elbo_terms(vae, dataset: str, conditional: bool = False, limit: int = 2
     return {f"test_{name}": value.mean().item() for name, value in terms._asdict().items()}
 
 
-def _vae(name: str, cfg: dict, step, settings: dict, make_model, retrain: bool,
+def _vae(name: str, cfg: dict, step, settings: dict, make_model, update, retrain: bool,
          conditional: bool = False):
+    """Build (``make_model()``) and train (or load) a VAE recipe: each iteration calls
+    ``update(vae, opt, batch, rng, t)``."""
     def build():
-        torch.manual_seed(cfg["seed"])
+        torch.manual_seed(cfg["seed"])   # cached() gives the global RNG back as it found it
         return {"vae": make_model()}
 
     def fit(models):
         vae = models["vae"]
-        images, labels = load_images(cfg["dataset"], "train", limit=cfg["train_images"])
-        steps = cfg["epochs"] * (len(images) // cfg["batch_size"])
+        data, steps = training_images(cfg, labels=conditional)
         opt = adam(vae.parameters(), lr=cfg["lr"])
-        history = train(step, {"vae": vae}, {"opt": opt},
-                        (images, labels) if conditional else images, steps=steps,
-                        batch_size=cfg["batch_size"], seed=cfg["seed"], settings=settings,
+        history = train(functools.partial(update, vae, opt), data, models=[vae],
+                        optimizers=[opt], steps=steps, batch_size=cfg["batch_size"],
+                        seed=cfg["seed"],
                         schedulers=[torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)],
-                        log_every=config.choose(quick=5, full=20),
+                        log_every=choose(quick=5, full=20),
                         desc=f"{name} ({cfg['dataset']})")
         if history.finished:
             history.log(history.last_step(), **test_elbo_terms(vae.cpu(), cfg["dataset"],
@@ -76,15 +87,62 @@ def _vae(name: str, cfg: dict, step, settings: dict, make_model, retrain: bool,
 # two CPU cores: notebook 06 = conv VAE 6 + MLP VAE 15 + 2-D VAE 10 epochs; notebook 07 =
 # eight beta-VAEs and the CVAE, 8 epochs each.
 
-def mlp_vae_config() -> dict:
-    return {**shared_settings(epochs_full=15), "hidden": [512, 256], "latent_dim": 32}
+MLP_VAE_PRESETS = {
+    "mlp_vae": lambda: {**shared_settings(epochs_full=15), "hidden": [512, 256],
+                        "latent_dim": 32},   # notebook 06: sliders, importance-weighted bound
+    "vae_2d": lambda: {**shared_settings(epochs_full=10), "hidden": [512, 256],
+                       "latent_dim": 2},     # notebook 06: the latent map
+    "beta_vae": lambda: {**shared_settings(epochs_full=8, quick_images=6000),
+                         "hidden": [256, 256], "latent_dim": 16},   # notebook 07
+}
+
+BETA_SWEEP = (0.5, 1.0, 2.0, 4.0, 8.0)  # notebook 07's rate-distortion curve
 
 
-def mlp_vae(step=vae_step, *, retrain: bool = False, **overrides):
-    """MLP VAE, 32-d latent (notebook 06: sliders, importance-weighted bound)."""
-    cfg, settings = configure(mlp_vae_config(), step, {}, overrides)
-    return _vae("mlp_vae", cfg, step, settings, lambda: MLPVAE(
-        image_shape(cfg["dataset"]), cfg["latent_dim"], tuple(cfg["hidden"])), retrain)
+def mlp_vae_config(preset: str = "mlp_vae") -> dict:
+    """The defaults of the MLP VAE ``preset`` (a key of :data:`MLP_VAE_PRESETS`)."""
+    if preset not in MLP_VAE_PRESETS:
+        raise ValueError(f"preset must be one of {sorted(MLP_VAE_PRESETS)}, got {preset!r}")
+    return {"preset": preset, **MLP_VAE_PRESETS[preset]()}
+
+
+def _mlp_vae_defaults(recipe: str, config: dict) -> dict:
+    preset = config.get("preset", "mlp_vae")
+    if not isinstance(preset, str):
+        raise TypeError(f"preset must be a name, one of {sorted(MLP_VAE_PRESETS)}, got "
+                        f"{preset!r}")
+    return configure(recipe, mlp_vae_config(preset), config)
+
+
+def _make_mlp_vae(cfg: dict):
+    return lambda: MLPVAE(image_shape(cfg["dataset"]), cfg["latent_dim"], tuple(cfg["hidden"]))
+
+
+def mlp_vae(step=vae_step, *, settings: dict | None = None, retrain: bool = False, **config):
+    """An MLP VAE (notebooks 06, 07): ``preset`` gives the defaults of a notebook's model,
+    ``"mlp_vae"`` (32-d latent, the default), ``"vae_2d"`` (2-d latent) or ``"beta_vae"``
+    (16-d latent, notebook 07's sweep). ``settings``: ``beta`` for ``vae_step``,
+    ``free_bits`` for ``free_bits_vae_step`` (each step's default when not given)."""
+    cfg = _mlp_vae_defaults("mlp_vae", config)
+    settings = step_settings("mlp_vae", settings, {}, optional={"beta": 1.0, "free_bits": 0.5})
+    update = lambda vae, opt, x, rng, t: step(vae, opt, x, rng, **settings)
+    return _vae("mlp_vae", cfg, step, settings, _make_mlp_vae(cfg), update, retrain)
+
+
+def warmup_steps() -> int:
+    """Notebook 07's KL warm-up length: about a third of the run."""
+    return choose(quick=40, full=1500)
+
+
+def warmup_vae(step=warmup_vae_step, *, settings: dict | None = None, retrain: bool = False,
+               **config):
+    """An MLP VAE (``preset`` as for :func:`mlp_vae`, default ``"beta_vae"``) trained with a KL
+    warm-up: the step is also given the iteration ``t``. ``settings``: ``warmup_steps``
+    (default :func:`warmup_steps`, about a third of the run)."""
+    cfg = _mlp_vae_defaults("warmup_vae", {"preset": "beta_vae", **config})
+    settings = step_settings("warmup_vae", settings, {"warmup_steps": warmup_steps()})
+    update = lambda vae, opt, x, rng, t: step(vae, opt, x, rng, t, **settings)
+    return _vae("warmup_vae", cfg, step, settings, _make_mlp_vae(cfg), update, retrain)
 
 
 def conv_vae_config() -> dict:
@@ -92,44 +150,14 @@ def conv_vae_config() -> dict:
             "width": 32, "hidden": 256, "latent_dim": 16}
 
 
-def conv_vae(step=vae_step, *, retrain: bool = False, **overrides):
-    """Convolutional VAE, 16-d latent (notebooks 06, 10)."""
-    cfg, settings = configure(conv_vae_config(), step, {}, overrides)
+def conv_vae(step=vae_step, *, settings: dict | None = None, retrain: bool = False, **config):
+    """Convolutional VAE, 16-d latent (notebooks 06, 10). ``settings``: ``beta`` (default 1)."""
+    cfg = configure("conv_vae", conv_vae_config(), config)
+    settings = step_settings("conv_vae", settings, {}, optional={"beta": 1.0})
     shape = image_shape(cfg["dataset"])
+    update = lambda vae, opt, x, rng, t: step(vae, opt, x, rng, **settings)
     return _vae("conv_vae", cfg, step, settings, lambda: ConvVAE(
-        shape[-1], shape[0], cfg["latent_dim"], cfg["width"], cfg["hidden"]), retrain)
-
-
-def vae_2d_config() -> dict:
-    return {**shared_settings(epochs_full=10), "hidden": [512, 256], "latent_dim": 2}
-
-
-def vae_2d(step=vae_step, *, retrain: bool = False, **overrides):
-    """MLP VAE with a 2-D latent: the latent map (notebook 06)."""
-    cfg, settings = configure(vae_2d_config(), step, {}, overrides)
-    return _vae("vae_2d", cfg, step, settings, lambda: MLPVAE(
-        image_shape(cfg["dataset"]), cfg["latent_dim"], tuple(cfg["hidden"])), retrain)
-
-
-def beta_vae_config() -> dict:
-    return {**shared_settings(epochs_full=8, quick_images=6000), "hidden": [256, 256],
-            "latent_dim": 16}
-
-
-BETA_SWEEP = (0.5, 1.0, 2.0, 4.0, 8.0)  # notebook 07's rate-distortion curve
-
-
-def beta_vae(step=vae_step, *, retrain: bool = False, **overrides):
-    """MLP VAE, 16-d latent; ``beta``, ``latent_dim``, or another step such as
-    ``warmup_vae_step`` / ``free_bits_vae_step`` with its settings (notebook 07)."""
-    cfg, settings = configure(beta_vae_config(), step, {}, overrides)
-    return _vae("beta_vae", cfg, step, settings, lambda: MLPVAE(
-        image_shape(cfg["dataset"]), cfg["latent_dim"], tuple(cfg["hidden"])), retrain)
-
-
-def warmup_steps() -> int:
-    """Notebook 07's KL warm-up length: about a third of the run."""
-    return config.choose(quick=40, full=1500)
+        shape[-1], shape[0], cfg["latent_dim"], cfg["width"], cfg["hidden"]), update, retrain)
 
 
 def cvae_config() -> dict:
@@ -137,9 +165,11 @@ def cvae_config() -> dict:
             "latent_dim": 8}
 
 
-def cvae(step=cvae_step, *, retrain: bool = False, **overrides):
-    """Conditional MLP VAE, 8-d style latent (notebook 07)."""
-    cfg, settings = configure(cvae_config(), step, {}, overrides)
+def cvae(step=cvae_step, *, settings: dict | None = None, retrain: bool = False, **config):
+    """Conditional MLP VAE, 8-d style latent (notebook 07); the step gets ``(x, y)``."""
+    cfg = configure("cvae", cvae_config(), config)
+    settings = step_settings("cvae", settings, {})
+    update = lambda vae, opt, xy, rng, t: step(vae, opt, *xy, rng, **settings)
     return _vae("cvae", cfg, step, settings, lambda: ConditionalVAE(
-        image_shape(cfg["dataset"]), 10, cfg["latent_dim"], tuple(cfg["hidden"])), retrain,
-        conditional=True)
+        image_shape(cfg["dataset"]), 10, cfg["latent_dim"], tuple(cfg["hidden"])), update,
+        retrain, conditional=True)
