@@ -23,12 +23,18 @@ def _kind(value) -> str:
 
 
 def require_positive(name: str, value, integer: bool = False):
-    """Raise ``ValueError`` unless ``value`` is a positive number (an int if ``integer``)."""
+    """``value`` itself if it is a positive number (a whole number if ``integer``).
+
+    ``TypeError`` for the wrong kind: a bool, a string, None, or a float where a whole number
+    is expected (``batch_size=6.4``); ``ValueError`` for the wrong value: 0, a negative
+    number, NaN or infinity."""
+    kind = "a positive integer" if integer else "a positive number"
+    example = f"for example {name}={'128' if integer else '1e-3'}"
     ok_type = isinstance(value, numbers.Integral) if integer else isinstance(value, numbers.Real)
-    if isinstance(value, bool) or not ok_type or not math.isfinite(value) or value <= 0:
-        kind = "a positive integer" if integer else "a positive number"
-        raise ValueError(f"{name} must be {kind}, got {value!r}; "
-                         f"for example {name}={'128' if integer else '1e-3'}")
+    if isinstance(value, bool) or not ok_type:
+        raise TypeError(f"{name} must be {kind}, got {_kind(value)}; {example}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be {kind}, got {value!r}; {example}")
     return value
 
 

@@ -24,16 +24,25 @@ def test_history_logs_and_round_trips():
     assert History().last_step() == -1
 
 
-@pytest.mark.parametrize("value", [0, -1, 0.0, float("nan"), float("inf"), "3", None, True])
-def test_require_positive_rejects(value):
+@pytest.mark.parametrize("value", [0, -1, 0.0, float("nan"), float("inf")])
+def test_require_positive_rejects_a_wrong_value(value):
     with pytest.raises(ValueError, match="lr must be a positive"):
+        require_positive("lr", value)
+
+
+@pytest.mark.parametrize("value", ["3", None, True])
+def test_require_positive_rejects_a_wrong_kind(value):
+    with pytest.raises(TypeError, match="lr must be a positive"):
         require_positive("lr", value)
 
 
 def test_require_positive_integer():
     assert require_positive("batch_size", 64, integer=True) == 64
+    for kind in (6.4, 64.0, True):   # a float or a bool where a count is expected
+        with pytest.raises(TypeError, match="batch_size must be a positive integer"):
+            require_positive("batch_size", kind, integer=True)
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
-        require_positive("batch_size", 6.4, integer=True)
+        require_positive("batch_size", 0, integer=True)
 
 
 def regression_step(net, opt, x, rng, scale=1.0):
@@ -264,16 +273,17 @@ def test_train_runs_everything_on_the_configured_device(monkeypatch):
     assert asked and seen == [(device, device, device, True)] * 2 and not net.training
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"steps": 0}, "steps must be a positive integer"),
-    ({"steps": 2.5}, "steps must be a positive integer"),
-    ({"steps": 2, "batch_size": 0}, "batch_size must be a positive integer"),
-    ({"steps": 2, "batch_size": 100}, "batch_size=100 is larger than the 16 examples"),
-    ({"steps": 2, "batch_size": 4, "log_every": 0}, "log_every must be a positive integer"),
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"steps": 0}, ValueError, "steps must be a positive integer"),
+    ({"steps": 2.5}, TypeError, "steps must be a positive integer"),
+    ({"steps": 2, "batch_size": 0}, ValueError, "batch_size must be a positive integer"),
+    ({"steps": 2, "batch_size": 100}, ValueError, "batch_size=100 is larger than the 16 examples"),
+    ({"steps": 2, "batch_size": 4, "log_every": 0}, ValueError,
+     "log_every must be a positive integer"),
 ])
-def test_train_names_the_argument_that_is_wrong(kwargs, message):
+def test_train_names_the_argument_that_is_wrong(kwargs, error, message):
     net = torch.nn.Linear(3, 1)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(error, match=message):
         regression(net, adam(net.parameters()), torch.randn(16, 3), **kwargs)
 
 
