@@ -32,13 +32,12 @@ import torch
 from torch import nn
 
 from genlib import config, zoo
-from genlib.metrics import (classifier_features, classifier_frechet_distance,
-                            classifier_probabilities, classifier_report, frechet_distance,
+from genlib.metrics import (classifier_features, classifier_probabilities, frechet_distance,
                             fixed_binarization, image_sharpness, sample_scores)
 from genlib.models.classifier import SmallClassifier
 from genlib.models.denoiser import ConvDenoiser, MLPDenoiser
 from genlib.sampling import ddim_sample, ddpm_sample
-from genlib.objectives.diffusion import (NoiseSchedule, cosine_betas, diffusion_loss, elbo_weights,
+from genlib.objectives.diffusion import (NoiseSchedule, cosine_betas, elbo_weights,
                                          linear_betas, predict_x0, q_posterior, q_sample, q_step)
 from genlib.training import adam, train
 
@@ -654,7 +653,6 @@ CAST_USES = {  # on the usual 1e-4 .. 0.02 betas, where half precision rounds 1 
     "ddpm_sample": lambda s: ddpm_sample(zero_noise, s, (3, 2), rng()),
     "ddim_sample": lambda s: ddim_sample(zero_noise, s, (3, 2), rng(), steps=5),
     "elbo_weights": lambda s: elbo_weights(s),
-    "diffusion_loss": lambda s: diffusion_loss(zero_noise, points(), s, rng()),
 }
 
 
@@ -833,9 +831,6 @@ def images(scale=1.0, shift=0.0, n=6):
 IMAGE_METRICS = {
     "classifier_features": lambda x: classifier_features(tiny_classifier(), x),
     "classifier_probabilities": lambda x: classifier_probabilities(tiny_classifier(), x),
-    "classifier_frechet_distance": lambda x: classifier_frechet_distance(images(), x,
-                                                                         tiny_classifier()),
-    "classifier_report": lambda x: classifier_report(x, tiny_classifier()),
     "sample_scores": lambda x: sample_scores(x, images(), tiny_classifier(),
                                              torch.arange(6) % 3, images()),
     "image_sharpness": lambda x: image_sharpness(x),

@@ -6,8 +6,8 @@ import torch
 
 from genlib import zoo
 from genlib.data import load_images
-from genlib.metrics.classifier_scores import (class_coverage_kl, class_histogram, min_class_share,
-                                              classifier_report, confident_share)
+from genlib.metrics.classifier_scores import (class_coverage_kl, class_histogram, confident_share,
+                                              min_class_share)
 from genlib.metrics.features import classifier_features, classifier_probabilities
 from genlib.models.classifier import SmallClassifier
 from genlib.steps import classifier_step
@@ -114,24 +114,9 @@ def test_confident_share():
     assert confident_share(probs, 0.5) == pytest.approx(1.0)
 
 
-def test_classifier_report_of_a_perfect_classifier():
-    class Oracle(torch.nn.Module):  # "classifies" an image by its mean brightness
-        def forward(self, x):
-            level = (x.flatten(1).mean(1) * 4).long().clamp(0, 3)
-            return torch.nn.functional.one_hot(level, 4).float() * 20
-
-    images = torch.cat([torch.full((5, 1, 8, 8), (k + 0.5) / 4) for k in range(4)])
-    report = classifier_report(images, Oracle())
-    assert report.coverage_kl == pytest.approx(0.0, abs=1e-9)
-    assert report.confident_share == 1.0
-    collapsed = classifier_report(images[:5], Oracle())
-    assert collapsed.coverage_kl == pytest.approx(math.log(4))
-    assert "coverage KL" in str(collapsed)
-
-
 # -- Frechet distance -------------------------------------------------------------------------------
-from genlib.metrics.frechet import (classifier_frechet_distance, frechet_distance,  # noqa: E402
-                                    gaussian_frechet_distance, mean_and_covariance)
+from genlib.metrics.frechet import (frechet_distance, gaussian_frechet_distance,  # noqa: E402
+                                    mean_and_covariance)
 from genlib.metrics.nearest import nearest_neighbours, nearest_training_distance  # noqa: E402
 from genlib.metrics.precision_recall import knn_radii, precision_recall  # noqa: E402
 
@@ -186,14 +171,6 @@ def test_mean_and_covariance_match_torch():
     assert torch.allclose(cov, torch.cov(x.T).double(), atol=1e-6)
     with pytest.raises(ValueError):
         mean_and_covariance(torch.randn(1, 3))
-
-
-def test_classifier_frechet_distance_uses_the_features():
-    model = SmallClassifier(8, channels=4, feature_dim=6)
-    x = torch.rand(40, 1, 8, 8, generator=torch.Generator().manual_seed(5))
-    assert classifier_frechet_distance(x, x, model) == pytest.approx(0.0, abs=1e-8)
-    want = frechet_distance(model.features(x[:20]).detach(), model.features(x[20:]).detach())
-    assert classifier_frechet_distance(x[:20], x[20:], model) == pytest.approx(want, rel=1e-5)
 
 
 # -- nearest neighbours, precision and recall ---------------------------------------------------------

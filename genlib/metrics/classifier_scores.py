@@ -16,9 +16,6 @@ classifier unsure. With a classifier trained on the data:
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import torch
 
 from ..checks import require_finite, require_int, require_number
@@ -140,32 +137,3 @@ def _check_probabilities(name: str, probs: torch.Tensor) -> None:
         raise ValueError(f"{name} must hold class probabilities (each row non-negative and "
                          f"summing to 1; rows sum to {float(sums.min()):.4g} to "
                          f"{float(sums.max()):.4g}); for logits use logits.softmax(-1)")
-
-
-@dataclass
-class ClassifierReport:
-    """What the classifier says about a set of generated images."""
-    histogram: torch.Tensor  # share of samples predicted as each class
-    coverage_kl: float       # KL(histogram || data class distribution), nats; 0 is ideal
-    confident_share: float   # share of samples with max p(y|x) >= threshold
-    threshold: float
-
-    def __str__(self) -> str:
-        shares = " ".join(f"{s:.2f}" for s in self.histogram.tolist())
-        return (f"class shares: {shares}\ncoverage KL: {self.coverage_kl:.3f} nats "
-                f"(0 = the data's proportions, {math.log(len(self.histogram)):.2f} = one class)\n"
-                f"confident (p >= {self.threshold}): {self.confident_share:.1%}")
-
-
-def classifier_report(images: torch.Tensor, classifier: torch.nn.Module,
-                      data_labels: torch.Tensor | None = None, threshold: float = 0.9,
-                      batch_size: int = 500) -> ClassifierReport:
-    """Class histogram, coverage KL and confident share of ``images`` (``N x 1 x H x W`` in
-    [0, 1]). ``data_labels`` give the data's class distribution; uniform if omitted."""
-    probs = classifier_probabilities(classifier, images, batch_size)
-    n_classes = probs.shape[1]
-    data = (class_histogram(data_labels, n_classes) if data_labels is not None
-            else torch.full((n_classes,), 1.0 / n_classes, dtype=torch.float64))
-    histogram = class_histogram(probs, n_classes)
-    return ClassifierReport(histogram, class_coverage_kl(histogram, data),
-                            confident_share(probs, threshold), threshold)

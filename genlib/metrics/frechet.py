@@ -18,7 +18,6 @@ import numpy as np
 import torch
 
 from ..checks import require_finite
-from .features import classifier_features
 
 
 def _symmetric_sqrt(matrix: torch.Tensor) -> torch.Tensor:
@@ -106,11 +105,3 @@ def _warn_if_few(n_a: int, n_b: int, d: int) -> None:
                       "number mostly reflects how few samples there are, not how far apart the "
                       "sets are. Use many more samples than features (thousands), and compare "
                       "distances only at one sample size.", UserWarning, stacklevel=3)
-
-
-def classifier_frechet_distance(images_a: torch.Tensor, images_b: torch.Tensor,
-                                classifier: torch.nn.Module, batch_size: int = 500) -> float:
-    """``frechet_distance`` in the penultimate features of ``classifier`` (``SmallClassifier``)
-    of two sets of ``N x 1 x H x W`` images in [0, 1]. Lower is closer; 0 for identical sets."""
-    return frechet_distance(classifier_features(classifier, images_a, batch_size),
-                            classifier_features(classifier, images_b, batch_size))

@@ -209,20 +209,3 @@ def elbo_weights(schedule: NoiseSchedule, sigma2: torch.Tensor | None = None) ->
         sigma2 = schedule.posterior_var[1:].double().clone()
         sigma2[0] = betas[0]
     return betas ** 2 / (2 * sigma2 * alphas * (1 - abar))
-
-
-def diffusion_loss(denoiser: nn.Module, x0: torch.Tensor, schedule: NoiseSchedule,
-                   rng: torch.Generator | None = None, weighting: str = "simple") -> torch.Tensor:
-    r"""The noise-prediction loss per example (§4), one ``t ~ U{1..T}`` and one ``eps ~ N(0, I)``
-    each: ``||eps - eps_theta(x_t, t)||^2`` summed over the dimensions (``weighting="simple"``,
-    Ho et al.'s L_simple), or times ``T w_t`` (``"elbo"``: an unbiased estimate of the KL
-    terms of the ELBO, sum_{t>=1} L_{t-1}, with sigma_t^2 = beta~_t)."""
-    require_tensor("x0", x0, floating=True)
-    if weighting not in ("simple", "elbo"):
-        raise ValueError(f"weighting must be 'simple' or 'elbo', got {weighting!r}")
-    t = torch.randint(1, schedule.T + 1, (len(x0),), generator=rng, device=x0.device)
-    eps = torch.randn(x0.shape, generator=rng, device=x0.device)
-    error = (eps - denoiser(q_sample(x0, t, schedule, eps), t)).pow(2).flatten(1).sum(1)
-    if weighting == "elbo":
-        error = error * schedule.T * elbo_weights(schedule).to(x0)[t - 1]
-    return error
