@@ -1,40 +1,47 @@
 """Benchmarks of the collection: speed, quality and run time, measured side by side.
 
-``python -m bench`` (``make bench``) measures everything and writes ``bench/RESULTS.md``;
-``python -m bench --quick`` (``make bench-quick``) is a smoke run of the same code in a
-few minutes. These are benchmarks, not timed tests: the machines are shared and noisy, so
-every figure is a median over repeats, and comparisons are ratios measured in the same run.
-
-Modules, one measurement each:
-
-* :mod:`bench.throughput`   every family's training images/s, this checkout against an earlier
-  commit, interleaved (the worker is ``bench/throughput_worker.py``)
-* :mod:`bench.notebooks`    the collection under nbval (quick mode); each notebook in full
-  mode with the checkpoint cache cold and warm
-* :mod:`bench.memory`       peak resident memory of a notebook's kernel
-* ``bench/bench_widgets.py`` latency from a slider's change to new image bytes
-* ``bench/device_check.py``  every recipe in quick mode on the GPU, printing each model's device
+``python -m bench`` (``make bench``) measures throughput, slider latency and the notebooks and
+writes ``bench/RESULTS.md``; ``--quick`` (``make bench-quick``) is a smoke run of the same code.
+``python -m bench.anchors``, ``bench.showcase`` and ``bench.hub`` each write their own part.
+Benchmarks, not timed tests: the machines are shared and noisy, so every figure is a median over
+repeats, and comparisons are ratios measured in the same run. This module holds what they share:
+the report (:class:`TargetCheck`, :class:`Section`, :func:`write_part`) and :func:`run_process`.
 """
 from __future__ import annotations
 
+import datetime
 import math
 import os
+import platform
+import re
 import signal
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "RESULTS.md"
+ORDER = ("throughput", "widgets", "notebooks", "hub")  # the parts first in RESULTS.md
+PART = re.compile(r"<!-- part: (?P<name>[\w-]+) -->\n(?P<body>.*?)<!-- end of part -->\n",
+                  re.DOTALL)
+
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    """A number for a table: ``digits`` significant figures, thousands kept whole."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 10 ** digits else f"{value:.{digits}g}"
+
+
+def markdown_table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows])
 
 
 @dataclass
 class TargetCheck:
-    """One measured figure against its target, for the summary at the top of RESULTS.md.
-
-    ``ratio`` is measured / target; the target is met when the ratio is >= 1 for a
-    ``higher_is_better`` figure (throughput) and <= 1 otherwise (times, memory).
-    ``limited_by`` says, for a missed target, what the profile shows is in the way.
-    """
+    """One measured figure against its target (met when measured >= target for a
+    ``higher_is_better`` figure, <= otherwise); ``limited_by`` says why a target is missed."""
 
     figure: str
     measured: float
@@ -44,50 +51,23 @@ class TargetCheck:
     limited_by: str = ""
 
     @property
-    def ratio(self) -> float:
-        return self.measured / self.target if self.target else math.nan
-
-    @property
     def met(self) -> bool:
-        if not math.isfinite(self.measured):
-            return False
-        return self.measured >= self.target if self.higher_is_better \
-            else self.measured <= self.target
-
-    def verdict(self) -> str:
-        """``met``, or by how much it is missed (and why, where known)."""
-        if not math.isfinite(self.measured):
-            return "not measured"
-        if self.met:
-            return "met"
-        if self.higher_is_better:
-            short = 1 - self.measured / self.target
-            text = f"missed: {short:.0%} below the target"
-        else:
-            text = f"missed: {self.measured / self.target - 1:.0%} over the target"
-        return f"{text}; {self.limited_by}" if self.limited_by else text
+        return math.isfinite(self.measured) and (
+            self.measured >= self.target if self.higher_is_better else self.measured <= self.target)
 
     def row(self) -> list[str]:
-        comparison = ">=" if self.higher_is_better else "<="
+        ratio = self.measured / self.target if self.target else math.nan
+        if not math.isfinite(self.measured):
+            verdict = "not measured"
+        elif self.met:
+            verdict = "met"
+        else:
+            verdict = (f"missed: {1 - ratio:.0%} below the target" if self.higher_is_better
+                       else f"missed: {ratio - 1:.0%} over the target")
+            verdict += f"; {self.limited_by}" if self.limited_by else ""
+        sign = ">=" if self.higher_is_better else "<="
         return [self.figure, f"{fmt(self.measured)} {self.unit}",
-                f"{comparison} {fmt(self.target)} {self.unit}", fmt(self.ratio, 2),
-                self.verdict()]
-
-
-def fmt(value: float | None, digits: int = 3) -> str:
-    """A number for a table: ``digits`` significant figures, thousands kept whole."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    if abs(value) >= 10 ** digits:
-        return f"{value:,.0f}"
-    return f"{value:.{digits}g}"
-
-
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    """A GitHub-flavoured markdown table."""
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
+                f"{sign} {fmt(self.target)} {self.unit}", fmt(ratio, 2), verdict]
 
 
 @dataclass
@@ -96,9 +76,73 @@ class Section:
 
     title: str
     markdown: str
-    checks: list[TargetCheck]
+    checks: list[TargetCheck] = field(default_factory=list)
 
 
+# ----------------------------------------------------------------------------- RESULTS.md
+def git_revision() -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+    try:
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+        return git("rev-parse", "--short", "HEAD") + (" with uncommitted changes" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def provenance(command: str, load_start: tuple, seconds: float) -> str:
+    """The line under each part's heading: what ran, when, where, at which commit."""
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in
+                   Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    load = ", ".join(f"{x:.2f}" for x in load_start)
+    return (f"*`{command}`, {now}, commit {git_revision()}; {cpu}, {os.cpu_count()} cores, torch "
+            f"{torch.__version__} ({torch.get_num_threads()} threads), load average {load} at the "
+            f"start; {seconds / 60:.1f} min.*")
+
+
+def render_part(name: str, sections: list[Section], line: str) -> str:
+    checks = [c for s in sections for c in s.checks]
+    text = [f"<!-- part: {name} -->", line, ""]
+    if checks:
+        text += [markdown_table(["figure", "measured", "target", "ratio", "verdict"],
+                                [c.row() for c in checks]), ""]
+    for section in sections:
+        text += [f"### {section.title}", "", section.markdown, ""]
+    return "\n".join(text) + "<!-- end of part -->\n"
+
+
+def update_results(path: Path, parts: dict[str, str]) -> None:
+    """Replace (or append) the named parts of RESULTS.md, keeping every other part as it was."""
+    old = path.read_text() if path.exists() else ""
+    kept = {m["name"]: m.group(0) for m in PART.finditer(old)}
+    kept.update(parts)
+    order = [p for p in ORDER if p in kept] + [p for p in kept if p not in ORDER]
+    text = ["# Benchmark results", "",
+            "Written by `python -m bench` (`make bench`), one part per measurement; each part "
+            "says when and at which commit it was measured. Benchmarks, not timed tests: the "
+            "machines are shared, so figures are medians over repeats and comparisons are "
+            "ratios measured in the same run.", ""]
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(text + [kept[name] for name in order]))
+    tmp.replace(path)
+
+
+def write_part(name: str, sections: list[Section], command: str, load_start: tuple,
+               seconds: float, path: Path = RESULTS) -> None:
+    """Write one part, with its provenance line, into ``path``."""
+    update_results(path, {name: render_part(name, sections, provenance(command, load_start,
+                                                                       seconds))})
+
+
+# ----------------------------------------------------------------------------- processes
 @dataclass
 class ProcessResult:
     returncode: int | None  # None: stopped at the time limit

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
+from . import ROOT
+
 ANCHORS = Path(os.environ.get("GENLIB_ANCHORS", ROOT.parent / "shared" / "anchors" / "pytorch-examples"))
 BENCH_PYTHON = ROOT / ".bench-venv" / "bin" / "python"
 OUT = ROOT / "bench" / "artifacts" / "anchors"
@@ -235,29 +236,21 @@ def run_ours(name: str, budget: float, every: float, threads: int) -> Path:
         models, opts = {"vae": vae}, {"opt": adam(vae.parameters(), lr=cfg["lr"])}
         step, generator, latent = vae_step, vae, cfg["latent_dim"]
         generate = vae.generate
-    z = torch.randn(N_SAMPLES, latent, generator=torch.Generator().manual_seed(1))
-    clock = {"start": time.perf_counter(), "paused": 0.0, "next": every, "iterations": 0}
-    # (the clock starts here, just before genlib's loop takes its first step)
+    os.environ.update(ANCHOR_BUDGET_S=str(budget), ANCHOR_EVERY_S=str(every), ANCHOR_OUT=str(out))
+    clock = {"os": os, "torch": torch}
+    exec(SNAPSHOT_CODE, clock)  # the clock and snapshots of their runs, called after each step
 
-    def elapsed():
-        return time.perf_counter() - clock["start"] - clock["paused"]
+    def sample(rng):
+        generator.eval()
+        images = generate(torch.randn(N_SAMPLES, latent, generator=rng))
+        generator.train()
+        return images
 
     class OverBudget(Exception):
         pass
 
     def watch(t):
-        clock["iterations"] = t + 1
-        if elapsed() >= clock["next"]:
-            t0 = time.perf_counter()
-            generator.eval()
-            with torch.no_grad():
-                samples = generate(z)
-            generator.train()
-            torch.save({"seconds": clock["next"], "iterations": t + 1, "images": samples.cpu()},
-                       out / f"snapshot_{int(clock['next']):04d}.pt")
-            clock["next"] += every
-            clock["paused"] += time.perf_counter() - t0
-        if elapsed() >= budget:
+        if clock["_snapshot"](sample):
             raise OverBudget
 
     # The recipe's step count is far beyond any budget here, so the loop ends on the budget.
@@ -284,8 +277,7 @@ def score(folder: Path) -> list[dict]:
 def write_results(results: dict, run: dict) -> None:
     """Part ``anchors`` of RESULTS.md; ``run`` is the provenance of the training runs (when,
     commit, threads, budget, load, minutes), kept in ``run.json`` beside the snapshots."""
-    from . import markdown_table
-    from .__main__ import update_results
+    from . import markdown_table, update_results
     budget, threads, load, minutes = run["budget"], run["threads"], run["load"], run["minutes"]
     rows = []
     for label, curve in results.items():
@@ -345,7 +337,7 @@ def main(argv=None) -> None:
     if args.results_only:
         run = json.loads((OUT / "run.json").read_text())
     else:
-        from .__main__ import git_revision
+        from . import git_revision
         commit = git_revision()
         data = fashion_mnist_folder(Path(tempfile.mkdtemp(prefix="anchor-data-")))
         run_theirs("dcgan", args.budget, args.every, threads, data)

@@ -1,31 +1,20 @@
 """A class on one server: a real JupyterHub, N students, one read-only shared cache.
 
-``python -m bench.hub`` (or ``python -m bench --only hub``; needs ``pip install -e '.[hub]'``
-and the proxy, see below):
+``python -m bench.hub [--users N] [--fresh-cache]`` (needs ``pip install -e '.[hub]'`` and
+``configurable-http-proxy``: on the PATH, ``--proxy``, or installed here with npm under
+``bench/artifacts/node``) writes part ``hub`` of bench/RESULTS.md:
 
-1. the teacher's step: ``GENLIB_QUICK=1 python -m genlib.zoo`` with ``GENLIB_CACHE`` set to a
-   shared folder (``<tmp>/genlib-bench-hub/shared``; it is kept between runs,
-   ``--fresh-cache`` empties it first), then ``chmod -R a+rX`` and, for the run, no write bit
-   anywhere;
-2. JupyterHub on loopback: ``configurable-http-proxy``, the dummy authenticator, jupyterhub's
-   ``SimpleLocalProcessSpawner`` (every student a hub user with a home folder under
-   ``<tmp>/genlib-bench-hub/home/``, all one system user), and ``c.Spawner.environment`` setting
-   what ``docs/teaching-on-jupyterhub.md`` tells a teacher to set: ``GENLIB_SHARED_CACHE`` (the
-   shared folder), ``GENLIB_CACHE=~/.cache/genlib`` (per user), ``GENLIB_QUICK=1``,
-   ``OMP_NUM_THREADS=1``. Run as root, each single-user server is started through
-   ``setpriv`` without the capabilities that let root write into a read-only folder, so the
-   shared folder is really read-only for the students;
-3. through the hub's REST API (a service token), every student's server is started at once;
-   then in every server a kernel is started through its kernels API, and the notebook's code
-   cells are sent over the kernel's websocket, all students at the same time;
-4. the figures: how many notebooks finished without an error output, whether anything was
-   trained (a new file in a per-user cache; the shared folder's files compared before and
-   after), wall times, and the peak of the summed resident memory (RSS; and PSS, which splits
-   shared pages) of the single-user servers and kernels, sampled from ``/proc`` via psutil.
-
-The proxy: ``configurable-http-proxy`` on the PATH, or ``--proxy PATH``, or the one
-``npm install --prefix bench/artifacts/node configurable-http-proxy`` leaves (git-ignored);
-this script runs that npm command itself when it finds none.
+1. the teacher fills a shared cache (``GENLIB_QUICK=1 python -m genlib.zoo``, into
+   ``<tmp>/genlib-bench-hub/shared``, kept between runs) and makes it read-only;
+2. JupyterHub on loopback (dummy authenticator, ``SimpleLocalProcessSpawner``, a home per
+   student) with ``c.Spawner.environment`` as docs/teaching-on-jupyterhub.md tells a teacher to
+   set it; run as root, each single-user server starts through ``setpriv`` without the
+   capabilities that let root write into a read-only folder;
+3. through the hub's REST API every student's server starts at once, then a kernel in each,
+   and the notebook's code cells go over the kernels' websockets, all students at once;
+4. the figures: notebooks finished without an error output, anything trained (files in the
+   per-user caches; the shared files before and after), wall times, and the peak summed memory
+   (RSS, and PSS, which splits shared pages) of the servers and kernels, sampled with psutil.
 """
 from __future__ import annotations
 
@@ -46,13 +35,14 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
-from . import ROOT, Section, TargetCheck, fmt, markdown_table
-from .memory import PEAK_MEMORY_TARGET_GB
+from . import Section, TargetCheck, fmt, markdown_table, write_part
+from .notebooks import PEAK_MEMORY_TARGET_GB, peak_rss_bytes
 
 WORK = Path(tempfile.gettempdir()) / "genlib-bench-hub"  # outside the tree: configs, homes, cache
-NODE_PREFIX = ROOT / "bench" / "artifacts" / "node"
-NOTEBOOK = ROOT / "notebooks" / "03_dcgan_images.ipynb"
+NODE_PREFIX = Path(__file__).resolve().parent / "artifacts" / "node"
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "03_dcgan_images.ipynb"
 VENV_BIN = Path(sys.executable).parent
 DROP_CAPS = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner"]
 ENV_PROBE = ("import json, os\nprint('BENCH-ENV ' + json.dumps({k: os.environ.get(k) for k in "
@@ -68,20 +58,15 @@ def free_port() -> int:
 
 
 def find_proxy(given: str | None) -> str:
-    """The ``configurable-http-proxy`` command: ``given``, the PATH, or bench's npm folder
-    (installed there with npm if missing)."""
-    if given:
-        return given
+    """``given``, the PATH's ``configurable-http-proxy``, or bench's npm folder's (installed)."""
     local = NODE_PREFIX / "node_modules" / ".bin" / "configurable-http-proxy"
-    found = shutil.which("configurable-http-proxy") or (str(local) if local.exists() else None)
-    if found:
-        return found
-    print(f"[hub] installing configurable-http-proxy with npm into {NODE_PREFIX}",
-          file=sys.stderr, flush=True)
-    NODE_PREFIX.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(NODE_PREFIX),
-                    "configurable-http-proxy"], check=True, timeout=300)
-    return str(local)
+    found = given or shutil.which("configurable-http-proxy") or (str(local) if local.exists() else None)
+    if not found:
+        print(f"[hub] npm install configurable-http-proxy into {NODE_PREFIX}", file=sys.stderr)
+        NODE_PREFIX.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(NODE_PREFIX),
+                        "configurable-http-proxy"], check=True, timeout=300)
+    return found or str(local)
 
 
 def snapshot(folder: Path) -> dict[str, tuple]:
@@ -105,11 +90,11 @@ def pretrain(shared: Path, fresh: bool) -> float:
         shutil.rmtree(shared)
     shared.mkdir(parents=True, exist_ok=True)
     set_writable(shared, True)
-    env = dict(os.environ, GENLIB_QUICK="1", GENLIB_CACHE=str(shared),
-               OMP_WAIT_POLICY="PASSIVE", PYTHONPATH=str(ROOT))
+    env = dict(os.environ, GENLIB_QUICK="1", GENLIB_CACHE=str(shared), OMP_WAIT_POLICY="PASSIVE",
+               PYTHONPATH=str(NOTEBOOK.parents[1]))
     env.pop("GENLIB_SHARED_CACHE", None)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "genlib.zoo"], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-m", "genlib.zoo"], cwd=NOTEBOOK.parents[1], env=env,
                           capture_output=True, text=True, timeout=1200)
     if done.returncode:
         raise RuntimeError(f"pretraining failed:\n{done.stderr[-3000:]}")
@@ -120,8 +105,7 @@ def pretrain(shared: Path, fresh: bool) -> float:
 def hub_config(port: int, api_port: int, hub_port: int, proxy: str, token: str,
                users: list[str], shared: Path, drop_caps: bool) -> str:
     """The jupyterhub_config.py of the run."""
-    singleuser = [str(VENV_BIN / "jupyterhub-singleuser")]
-    cmd = DROP_CAPS + singleuser if drop_caps else singleuser
+    cmd = DROP_CAPS * drop_caps + [str(VENV_BIN / "jupyterhub-singleuser")]
     environment = {"GENLIB_SHARED_CACHE": str(shared), "GENLIB_CACHE": "~/.cache/genlib",
                    "GENLIB_DATA": str(shared), "GENLIB_QUICK": "1", "GENLIB_THREADS": "1",
                    "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
@@ -154,80 +138,49 @@ c.JupyterHub.load_roles = [{{"name": "bench", "services": ["bench"], "scopes": [
 
 @dataclass
 class MemorySampler:
-    """The summed RSS (every ``period`` s) and PSS (every ``pss_every``-th sample) of the hub's
-    single-user servers and their kernels, read from /proc with psutil."""
+    """Every 0.5 s, the summed RSS (every 10th sample also PSS) of the hub's single-user servers
+    and kernels, and each kernel's peak (``VmHWM``), read from /proc with psutil."""
 
     hub_pid: int
-    period: float = 0.5
-    pss_every: int = 10
     peak_rss: int = 0
     peak_pss: int = 0
     peak_processes: int = 0
     samples: int = 0
     kernel_hwm: dict[int, int] = field(default_factory=dict)
     seen: dict[int, float] = field(default_factory=dict)  # pid -> creation time
-    _stop: threading.Event = field(default_factory=threading.Event)
+    stopped: threading.Event = field(default_factory=threading.Event)
 
-    def processes(self):
+    def sample(self) -> None:
         import psutil
 
         try:
             children = psutil.Process(self.hub_pid).children(recursive=True)
         except psutil.Error:
-            return []
-        chosen = []
+            children = []
+        rss = pss = processes = 0
         for p in children:
             try:
                 line = " ".join(p.cmdline())
-            except psutil.Error:
-                continue
-            if "singleuser" in line or "ipykernel" in line:
-                chosen.append(p)
-        return chosen
-
-    def sample(self) -> None:
-        import psutil
-
-        rss = pss = 0
-        procs = self.processes()
-        full = self.samples % self.pss_every == 0
-        for p in procs:
-            try:
+                if "singleuser" not in line and "ipykernel" not in line:
+                    continue
                 self.seen.setdefault(p.pid, p.create_time())
-                if full:
-                    info = p.memory_full_info()
-                    rss, pss = rss + info.rss, pss + info.pss
-                else:
-                    rss += p.memory_info().rss
-                if "ipykernel" in " ".join(p.cmdline()):
-                    self.kernel_hwm[p.pid] = max(self.kernel_hwm.get(p.pid, 0), _hwm(p.pid))
+                info = p.memory_full_info() if self.samples % 10 == 0 else p.memory_info()
+                rss, pss, processes = rss + info.rss, pss + getattr(info, "pss", 0), processes + 1
+                if "ipykernel" in line:
+                    self.kernel_hwm[p.pid] = max(self.kernel_hwm.get(p.pid, 0),
+                                                 peak_rss_bytes(p.pid) or 0)
             except psutil.Error:
                 pass
         self.samples += 1
-        self.peak_rss = max(self.peak_rss, rss)
-        self.peak_pss = max(self.peak_pss, pss)
-        self.peak_processes = max(self.peak_processes, len(procs))
-
-    def run(self) -> None:
-        while not self._stop.wait(self.period):
-            self.sample()
+        self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+        self.peak_processes = max(self.peak_processes, processes)
 
     def start(self) -> "MemorySampler":
-        threading.Thread(target=self.run, daemon=True).start()
+        def loop():
+            while not self.stopped.wait(0.5):
+                self.sample()
+        threading.Thread(target=loop, daemon=True).start()
         return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
-
-def _hwm(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
 
 
 @dataclass
@@ -239,7 +192,7 @@ class StudentRun:
     errors: list[str] = field(default_factory=list)
     loaded_from_shared: int = 0
     env: dict = field(default_factory=dict)
-    kernel_lineage: str = ""  # the kernel's parent processes: its server, then the hub
+    under_hub: bool = False  # the kernel's parent is a single-user server the hub started
     finished: bool = False
 
 
@@ -270,27 +223,23 @@ class Hub:
             raise RuntimeError(f"{method} {path}: {exc.code} {text}") from exc
         return json.loads(reply.body) if reply.body else None
 
-    async def wait_up(self, timeout: float) -> None:
-        end = time.monotonic() + timeout
+    async def wait_up(self, timeout: float) -> float:
+        start = time.monotonic()
         while True:
             try:
                 await self.call("GET", "/hub/api/", timeout=5)
-                return
+                return time.monotonic() - start
             except Exception:
-                if time.monotonic() > end:
+                if time.monotonic() > start + timeout:
                     raise
                 await asyncio.sleep(0.5)
 
     async def spawn(self, run: StudentRun, timeout: float) -> None:
         start = time.perf_counter()
         await self.call("POST", f"/hub/api/users/{run.user}/server", body={})
-        end = time.monotonic() + timeout
-        while True:
-            model = await self.call("GET", f"/hub/api/users/{run.user}")
-            server = (model.get("servers") or {}).get("", {})
-            if server.get("ready"):
-                break
-            if time.monotonic() > end:
+        while not ((await self.call("GET", f"/hub/api/users/{run.user}")).get("servers") or {}) \
+                .get("", {}).get("ready"):
+            if time.perf_counter() - start > timeout:
                 raise RuntimeError(f"{run.user}'s server not ready after {timeout:.0f} s")
             await asyncio.sleep(0.5)
         run.spawn_s = time.perf_counter() - start
@@ -300,8 +249,7 @@ class Hub:
         from tornado.websocket import websocket_connect
 
         start = time.perf_counter()
-        kernel = await self.call("POST", f"/user/{run.user}/api/kernels",
-                                 body={"name": "python3"})
+        kernel = await self.call("POST", f"/user/{run.user}/api/kernels", body={"name": "python3"})
         url = (self.base.replace("http", "ws", 1)
                + f"/user/{run.user}/api/kernels/{kernel['id']}/channels")
         ws = await websocket_connect(HTTPRequest(url, headers=self.headers),
@@ -312,7 +260,7 @@ class Hub:
                 await self._execute(ws, session, run, code, index, cell_timeout)
                 run.cells += index > 0
                 if index == 0:
-                    run.kernel_lineage = lineage(run.env.get("pid"), self.hub_pid)
+                    run.under_hub = under_hub(run.env.get("pid"), self.hub_pid)
                 if run.errors:
                     break
         finally:
@@ -333,17 +281,12 @@ class Hub:
         replied = idle = False
         end = time.monotonic() + timeout
         while not (replied and idle):
-            left = end - time.monotonic()
-            if left <= 0:
-                run.errors.append(f"cell {index}: no reply after {timeout:.0f} s")
-                return
-            raw = await asyncio.wait_for(ws.read_message(), left)
+            if time.monotonic() >= end:
+                return run.errors.append(f"cell {index}: no reply after {timeout:.0f} s")
+            raw = await asyncio.wait_for(ws.read_message(), end - time.monotonic())
             if raw is None:
-                run.errors.append(f"cell {index}: the kernel's websocket closed")
-                return
-            if isinstance(raw, bytes):
-                continue
-            msg = json.loads(raw)
+                return run.errors.append(f"cell {index}: the kernel's websocket closed")
+            msg = {} if isinstance(raw, bytes) else json.loads(raw)
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind, content = msg["msg_type"], msg.get("content", {})
@@ -364,70 +307,25 @@ class Hub:
                 idle = True
 
 
-def lineage(pid: int | None, hub_pid: int) -> str:
-    """``kernel < single-user server < ... < hub`` if ``pid`` descends from the hub, else why
-    not: proof that the kernel is the one the hub's spawner started."""
+def under_hub(pid: int | None, hub_pid: int) -> bool:
+    """Whether process ``pid``'s parent is a single-user server and the hub its ancestor."""
     import psutil
 
     try:
         parents = psutil.Process(pid).parents()
-    except (psutil.Error, TypeError, ValueError):
-        return f"no process {pid}"
-    if hub_pid not in [p.pid for p in parents]:
-        return "not under the hub"
-    names = []
-    for p in parents:
-        try:
-            line = " ".join(p.cmdline())
-        except psutil.Error:
-            line = "?"
-        names.append("single-user server" if "singleuser" in line else
-                     "hub" if p.pid == hub_pid else Path(line.split()[0]).name if line else "?")
-        if p.pid == hub_pid:
-            break
-    return " < ".join(["kernel"] + names)
+        return "singleuser" in " ".join(parents[0].cmdline()) and hub_pid in [p.pid for p in parents]
+    except (psutil.Error, TypeError, ValueError, IndexError):
+        return False
 
 
-def code_cells(path: Path) -> list[str]:
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
-    return [c.source for c in nb.cells if c.cell_type == "code"
-            and "skip-execution" not in c.metadata.get("tags", [])]
-
-
-@dataclass
-class HubRun:
-    users: int
-    notebook: str
-    runs: list[StudentRun]
-    pretrain_s: float
-    hub_start_s: float
-    spawn_all_s: float
-    notebooks_all_s: float
-    total_s: float
-    memory: MemorySampler
-    new_files: dict[str, list[str]]
-    shared_unchanged: bool
-    read_only_by: str
-    proxy: str
-    hub_log_tail: str = ""
-
-    @property
-    def finished(self) -> int:
-        return sum(r.finished for r in self.runs)
-
-    @property
-    def new_checkpoints(self) -> int:
-        return sum(1 for files in self.new_files.values() for f in files if f.endswith(".pt"))
-
-
-async def _drive(hub: Hub, runs: list[StudentRun], cells: list[str], spawn_timeout: float,
-                 cell_timeout: float) -> tuple[float, float]:
+async def _drive(hub: Hub, runs: list[StudentRun], cells: list[str],
+                 cell_timeout: float) -> tuple[float, float, float]:
+    up_s = await hub.wait_up(120)
+    print(f"[hub] up in {up_s:.1f} s; starting {len(runs)} servers", file=sys.stderr, flush=True)
     await hub.call("POST", "/hub/api/users", body={"usernames": [r.user for r in runs]},
                    ok=(200, 201, 409))
     start = time.perf_counter()
-    await asyncio.gather(*(hub.spawn(r, spawn_timeout) for r in runs))
+    await asyncio.gather(*(hub.spawn(r, 300) for r in runs))
     spawned = time.perf_counter()
     results = await asyncio.gather(*(hub.run_notebook(r, cells, cell_timeout) for r in runs),
                                    return_exceptions=True)
@@ -437,80 +335,69 @@ async def _drive(hub: Hub, runs: list[StudentRun], cells: list[str], spawn_timeo
     done = time.perf_counter()
     await asyncio.gather(*(hub.call("DELETE", f"/hub/api/users/{r.user}/server")
                            for r in runs), return_exceptions=True)
-    return spawned - start, done - spawned
+    return up_s, spawned - start, done - spawned
 
 
-def run_hub(users: int = 8, notebook: Path = NOTEBOOK, proxy: str | None = None,
-            fresh_cache: bool = False, cell_timeout: float = 300) -> HubRun:
-    """Prepare the shared cache, start the hub, run ``notebook`` for ``users`` students at once."""
+def run_hub(users: int, proxy: str | None = None, fresh_cache: bool = False,
+            cell_timeout: float = 300) -> SimpleNamespace:
+    """Prepare the shared cache, start the hub, run the notebook for ``users`` students at once."""
+    import nbformat
     import psutil  # noqa: F401  (fail early: the memory figures need it)
 
     begin = time.perf_counter()
     WORK.mkdir(parents=True, exist_ok=True)
     proxy = find_proxy(proxy)
     shared, home = WORK / "shared", WORK / "home"
-    print("[hub] the teacher pretrains (quick mode) into the shared cache", file=sys.stderr,
-          flush=True)
+    print("[hub] the teacher pretrains (quick mode) into the shared cache", file=sys.stderr)
     pretrain_s = pretrain(shared, fresh_cache)
-    if home.exists():
-        shutil.rmtree(home)
+    shutil.rmtree(home, ignore_errors=True)
     for name in ("jupyterhub.sqlite", "proxy.pid"):
         (WORK / name).unlink(missing_ok=True)
     drop_caps = os.geteuid() == 0 and shutil.which("setpriv") is not None
-    read_only_by = ("folder and files without write bits; single-user servers run as root "
-                    "through setpriv without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH/CAP_FOWNER"
-                    if drop_caps else "folder and files without write bits" +
-                    (" (root without setpriv: not enforced)" if os.geteuid() == 0 else ""))
+    read_only_by = "folder and files without write bits" + (
+        "; single-user servers run as root through setpriv without CAP_DAC_OVERRIDE/"
+        "CAP_DAC_READ_SEARCH/CAP_FOWNER" if drop_caps else
+        " (root without setpriv: not enforced)" if os.geteuid() == 0 else "")
     before = snapshot(shared)
-    names = [f"student{i + 1}" for i in range(users)]
-    port, api_port, hub_port = free_port(), free_port(), free_port()
+    runs = [StudentRun(f"student{i + 1}") for i in range(users)]
     token = secrets.token_hex(32)
     config = WORK / "jupyterhub_config.py"
     config.touch(mode=0o600)
     os.chmod(config, 0o600)  # it holds the service token
-    config.write_text(hub_config(port, api_port, hub_port, proxy, token, names, shared,
-                                 drop_caps))
-    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    for key in [k for k in env if k.startswith("GENLIB_")]:
-        env.pop(key)
-    log = open(WORK / "hub.log", "w")
-    hub_proc = subprocess.Popen([str(VENV_BIN / "jupyterhub"), "-f", str(config)], cwd=WORK,
-                                env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    memory = MemorySampler(hub_proc.pid).start()
-    runs = [StudentRun(name) for name in names]
-    cells = code_cells(notebook)
-    hub_start_s = spawn_all_s = notebooks_all_s = float("nan")
-    try:
-        async def main():
-            hub = Hub(port, token, hub_proc.pid)
-            t = time.perf_counter()
-            await hub.wait_up(120)
-            nonlocal hub_start_s
-            hub_start_s = time.perf_counter() - t
-            print(f"[hub] up in {hub_start_s:.1f} s; starting {users} servers", file=sys.stderr,
-                  flush=True)
-            return await _drive(hub, runs, cells, spawn_timeout=300, cell_timeout=cell_timeout)
-        spawn_all_s, notebooks_all_s = asyncio.run(main())
-    finally:
-        memory.stop()
-        _stop_hub(hub_proc, memory.seen)
-        log.close()
-    after = snapshot(shared)
-    new_files = {r.user: sorted(p.relative_to(home / r.user).as_posix()
-                                for p in (home / r.user / ".cache" / "genlib").rglob("*")
-                                if p.is_file())
-                 if (home / r.user / ".cache" / "genlib").exists() else [] for r in runs}
-    tail = "\n".join((WORK / "hub.log").read_text().splitlines()[-30:])
-    return HubRun(users, notebook.name, runs, pretrain_s, hub_start_s, spawn_all_s,
-                  notebooks_all_s, time.perf_counter() - begin, memory, new_files,
-                  before == after, read_only_by, proxy, tail)
+    port = free_port()
+    config.write_text(hub_config(port, free_port(), free_port(), proxy, token,
+                                 [r.user for r in runs], shared, drop_caps))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GENLIB_")}
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    cells = [c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells
+             if c.cell_type == "code" and "skip-execution" not in c.metadata.get("tags", [])]
+    with open(WORK / "hub.log", "w") as log:
+        hub_proc = subprocess.Popen([str(VENV_BIN / "jupyterhub"), "-f", str(config)], cwd=WORK,
+                                    env=env, stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        memory = MemorySampler(hub_proc.pid).start()
+        try:
+            up_s, spawn_s, notebooks_s = asyncio.run(
+                _drive(Hub(port, token, hub_proc.pid), runs, cells, cell_timeout))
+        finally:
+            memory.stopped.set()
+            _stop_hub(hub_proc, memory.seen)
+    caches = {r.user: home / r.user / ".cache" / "genlib" for r in runs}
+    new_files = {user: sorted(p.relative_to(c).as_posix() for p in c.rglob("*") if p.is_file())
+                 if c.exists() else [] for user, c in caches.items()}
+    return SimpleNamespace(
+        users=users, runs=runs, pretrain_s=pretrain_s, hub_start_s=up_s, spawn_all_s=spawn_s,
+        notebooks_all_s=notebooks_s, total_s=time.perf_counter() - begin, memory=memory,
+        new_files=new_files, shared_unchanged=before == snapshot(shared),
+        read_only_by=read_only_by, proxy=proxy, finished=sum(r.finished for r in runs),
+        new_checkpoints=sum(f.endswith(".pt") for files in new_files.values() for f in files),
+        hub_log_tail="\n".join((WORK / "hub.log").read_text().splitlines()[-30:]))
 
 
 def _stop_hub(hub_proc: subprocess.Popen, started: dict) -> None:
-    """SIGTERM the hub (it stops the proxy and the servers it started), then SIGKILL whatever
-    is left of its process group and of the servers and kernels seen under it (``started``:
-    pid -> process creation time, so that a reused pid is never hit)."""
+    """SIGTERM the hub (it stops the proxy and the servers it started), then SIGKILL what is left
+    of its process group and of the servers and kernels seen under it (``started``: pid ->
+    creation time, so that a reused pid is never hit)."""
     import psutil
 
     if hub_proc.poll() is None:
@@ -532,46 +419,37 @@ def _stop_hub(hub_proc: subprocess.Popen, started: dict) -> None:
             pass
 
 
-def section(result: HubRun) -> Section:
+def section(result: SimpleNamespace) -> Section:
     """The RESULTS.md section of a run."""
-    gb = 1e9
-    kernels = sorted(result.memory.kernel_hwm.values())
-    checks = [
-        TargetCheck(f"hub: {result.notebook} finished without an error output, of "
-                    f"{result.users} students at once", result.finished, result.users,
-                    "notebooks", higher_is_better=True),
-        TargetCheck("hub: checkpoints trained into per-user caches", result.new_checkpoints, 0,
-                    "files", higher_is_better=False),
-        TargetCheck("hub: peak memory of one student's kernel", (kernels[-1] / gb)
-                    if kernels else float("nan"), PEAK_MEMORY_TARGET_GB, "GB",
-                    higher_is_better=False),
-    ]
-    rows = [[r.user, fmt(r.spawn_s), fmt(r.notebook_s), str(r.cells), str(r.loaded_from_shared),
-             str(len(result.new_files[r.user])), "yes" if r.finished else
-             "; ".join(r.errors)[:200] or "no"] for r in result.runs]
-    env = result.runs[0].env if result.runs else {}
-    per_kernel = (f"{fmt(kernels[0] / gb)} to {fmt(kernels[-1] / gb)} GB"
-                  if kernels else "not measured")
-    under = sum(r.kernel_lineage.startswith("kernel < single-user server")
-                and r.kernel_lineage.endswith("< hub") for r in result.runs)
-    own_env = sum(r.env.get("JUPYTERHUB_USER") == r.user and r.env.get("GENLIB_SHARED_CACHE")
-                  and r.env.get("GENLIB_CACHE") == "~/.cache/genlib" for r in result.runs)
     import psutil
 
+    gb, n = 1e9, result.users
+    kernels = sorted(result.memory.kernel_hwm.values())
+    checks = [
+        TargetCheck(f"hub: {NOTEBOOK.name} finished without an error output, of {n} students at "
+                    "once", result.finished, n, "notebooks", higher_is_better=True),
+        TargetCheck("hub: checkpoints trained into per-user caches", result.new_checkpoints, 0,
+                    "files", higher_is_better=False),
+        TargetCheck("hub: peak memory of one student's kernel", kernels[-1] / gb if kernels
+                    else float("nan"), PEAK_MEMORY_TARGET_GB, "GB", higher_is_better=False)]
+    env = result.runs[0].env if result.runs else {}
+    own_env = sum(r.env.get("JUPYTERHUB_USER") == r.user and bool(r.env.get("GENLIB_SHARED_CACHE"))
+                  and r.env.get("GENLIB_CACHE") == "~/.cache/genlib" for r in result.runs)
     summary = [
         ["machine", f"{os.cpu_count()} vCPU, {psutil.virtual_memory().total / 2**30:.0f} GiB "
                     "memory, shared with other jobs (load average in the line above)"],
-        ["students (hub users, one server and one kernel each)", str(result.users)],
+        ["students (hub users, one server and one kernel each)", str(n)],
         ["kernels whose parent is their user's single-user server, a child of the hub",
-         f"{under}/{result.users} (e.g. `{result.runs[0].kernel_lineage}`)"],
+         f"{sum(r.under_hub for r in result.runs)}/{n}"],
         ["kernels with the hub's environment (their JUPYTERHUB_USER, GENLIB_SHARED_CACHE, "
-         "GENLIB_CACHE)", f"{own_env}/{result.users}"],
-        ["notebooks finished, no error output", f"{result.finished}/{result.users}"],
+         "GENLIB_CACHE)", f"{own_env}/{n}"],
+        ["notebooks finished, no error output", f"{result.finished}/{n}"],
         ["trained (new checkpoint files in per-user caches)", str(result.new_checkpoints)],
         ["files in per-user caches after the run", str(sum(map(len, result.new_files.values())))],
         ["shared cache unchanged (every file's size, mtime, mode)",
          "yes" if result.shared_unchanged else "**no**"],
-        ["wall time: all servers started through the hub API", f"{fmt(result.spawn_all_s)} s"],
+        ["wall time: hub start; all servers started through the hub API",
+         f"{fmt(result.hub_start_s)} s; {fmt(result.spawn_all_s)} s"],
         ["wall time: the notebook in every kernel at once (kernel start to last cell)",
          f"{fmt(result.notebooks_all_s)} s"],
         ["wall time: whole run (pretrain check, hub, spawns, notebooks, shutdown)",
@@ -582,15 +460,18 @@ def section(result: HubRun) -> Section:
          f"{fmt(result.memory.peak_rss / gb)} GB"],
         ["peak of summed PSS, servers + kernels (shared pages split; every 5 s)",
          f"{fmt(result.memory.peak_pss / gb)} GB"],
-        ["peak RSS (VmHWM) of one kernel", per_kernel],
-        ["processes counted at the peak", str(result.memory.peak_processes)],
-    ]
+        ["peak RSS (VmHWM) of one kernel",
+         f"{fmt(kernels[0] / gb)} to {fmt(kernels[-1] / gb)} GB" if kernels else "not measured"],
+        ["processes counted at the peak", str(result.memory.peak_processes)]]
+    rows = [[r.user, fmt(r.spawn_s), fmt(r.notebook_s), r.cells, r.loaded_from_shared,
+             len(result.new_files[r.user]), "yes" if r.finished else "; ".join(r.errors)[:200]
+             or "no"] for r in result.runs]
+    versions = [_output([str(VENV_BIN / "jupyterhub"), "--version"]), _output([result.proxy, "--version"])]
     text = [
-        f"{result.users} students on one JupyterHub (`jupyterhub` {_version('jupyterhub')}, "
-        f"configurable-http-proxy {_proxy_version(result.proxy)} (node), DummyAuthenticator, "
-        "SimpleLocalProcessSpawner, loopback) run `" + result.notebook + "` at the same time, "
-        "each in a kernel its own single-user server started (via the servers' kernels API "
-        "and websocket). The shared cache was filled beforehand by "
+        f"{n} students on one JupyterHub (`jupyterhub` {versions[0]}, configurable-http-proxy "
+        f"{versions[1]} (node), DummyAuthenticator, SimpleLocalProcessSpawner, loopback) run "
+        f"`{NOTEBOOK.name}` at the same time, each in a kernel its own single-user server started "
+        "(via the servers' kernels API and websocket). The shared cache was filled beforehand by "
         "`GENLIB_QUICK=1 python -m genlib.zoo`; read-only during the run: "
         f"{result.read_only_by}. Every kernel's environment, as the hub's spawner set it "
         f"(student1's): `{json.dumps({k: v for k, v in env.items() if k != 'pid'})}`.", "",
@@ -598,67 +479,40 @@ def section(result: HubRun) -> Section:
         markdown_table(["student", "server start (s)", "notebook (s)", "cells",
                         "models loaded from the shared cache", "files in own cache",
                         "finished"], rows), "",
-        "Re-run: `.venv/bin/pip install -e '.[hub]'` (and `npm install --prefix "
-        "bench/artifacts/node configurable-http-proxy`, done by the script when missing), "
-        "then `.venv/bin/python -m bench.hub` (`--users N`, `--fresh-cache`).",
-    ]
+        "Re-run: `.venv/bin/pip install -e '.[hub]'`, then `.venv/bin/python -m bench.hub` "
+        "(`--users N`, `--fresh-cache`)."]
     return Section("A class on one server: JupyterHub with a shared read-only cache",
                    "\n".join(text), checks)
 
 
-def _proxy_version(proxy: str) -> str:
+def _output(command: list[str]) -> str:
     try:
-        return subprocess.run([proxy, "--version"], capture_output=True, text=True,
+        return subprocess.run(command, capture_output=True, text=True,
                               timeout=30).stdout.strip() or "?"
     except (OSError, subprocess.SubprocessError):
         return "?"
 
 
-def _version(package: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "?"
-
-
-def measure(users: int = 8, proxy: str | None = None, fresh_cache: bool = False) -> Section:
-    """Run the class and return its RESULTS.md section (for ``python -m bench --only hub``)."""
-    result = run_hub(users, proxy=proxy, fresh_cache=fresh_cache)
-    print(json.dumps({"finished": f"{result.finished}/{users}",
-                      "new_checkpoints": result.new_checkpoints,
-                      "shared_unchanged": result.shared_unchanged,
-                      "spawn_all_s": round(result.spawn_all_s, 1),
-                      "notebooks_all_s": round(result.notebooks_all_s, 1),
-                      "total_s": round(result.total_s, 1),
-                      "peak_rss_gb": round(result.memory.peak_rss / 1e9, 2),
-                      "peak_pss_gb": round(result.memory.peak_pss / 1e9, 2),
-                      "errors": {r.user: r.errors for r in result.runs if r.errors}}),
-          file=sys.stderr, flush=True)
-    if result.finished < users:
-        print(f"[hub] hub log tail:\n{result.hub_log_tail}", file=sys.stderr)
-    return section(result)
-
-
-def main(argv: list[str] | None = None) -> Path:
-    from .__main__ import RESULTS, provenance, render_part, update_results
-
-    parser = argparse.ArgumentParser(prog="python -m bench.hub",
-                                     description=__doc__.split("\n")[0])
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.hub", description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--proxy", default=None, help="the configurable-http-proxy command")
     parser.add_argument("--fresh-cache", action="store_true",
                         help="empty the shared cache first (the teacher trains every model)")
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--output", type=Path, default=None, help="default bench/RESULTS.md")
     args = parser.parse_args(argv)
-    command = " ".join(["python -m bench.hub"] + (argv if argv is not None else sys.argv[1:]))
     start, load = time.monotonic(), os.getloadavg()
-    part = render_part("hub", [measure(args.users, args.proxy, args.fresh_cache)],
-                       provenance(command, load, time.monotonic() - start))
-    update_results(args.output, {"hub": part})
-    print(f"[hub] wrote {args.output}", file=sys.stderr)
-    return args.output
+    result = run_hub(args.users, args.proxy, args.fresh_cache)
+    print(json.dumps({"finished": f"{result.finished}/{args.users}",
+                      "new_checkpoints": result.new_checkpoints,
+                      "shared_unchanged": result.shared_unchanged,
+                      "errors": {r.user: r.errors for r in result.runs if r.errors}}),
+          file=sys.stderr, flush=True)
+    if result.finished < args.users:
+        print(f"[hub] hub log tail:\n{result.hub_log_tail}", file=sys.stderr)
+    command = " ".join(["python -m bench.hub"] + (argv if argv is not None else sys.argv[1:]))
+    write_part("hub", [section(result)], command, load, time.monotonic() - start,
+               *([args.output] if args.output else []))
 
 
 if __name__ == "__main__":

@@ -1,136 +1,156 @@
-"""Run time of the collection: nbval in quick mode, and each notebook in full mode.
+"""Run time and memory of the collection: nbval in quick mode, each notebook in full mode.
 
-1. The whole collection under nbval in quick mode, as CI runs it (``GENLIB_QUICK=1``, one
-   pytest process, notebooks one after the other, a fresh checkpoint cache as in a clean
-   clone): total wall time, and each notebook's time (the sum of its cells' setup, run
-   and teardown from pytest's JUnit report, so kernel start-up included).
-   Target: at most 5 minutes in all.
-2. Each notebook in full mode (``GENLIB_QUICK=0``), executed with ``nbclient``: warm, with
-   the project's checkpoint cache as ``make pretrain`` leaves it (``python -m bench``), and
-   cold, with ``GENLIB_CACHE`` pointing to a new empty folder so that the notebook trains
-   every model it needs (``python -m bench --long``). Targets: at most 10 minutes cold and
-   60 seconds warm. Both runs also give the kernel's peak memory (:mod:`bench.memory`),
-   target at most 3 GB.
+1. The notebooks under nbval in quick mode, as CI runs them (``GENLIB_QUICK=1``, one pytest
+   process, a fresh checkpoint cache as in a clean clone): the total wall time (target: at most
+   5 minutes) and each notebook's (its cells' setup, run and teardown from pytest's JUnit report).
+2. Each notebook in full mode, executed cell by cell with ``nbclient`` in a child process
+   (``python -m bench.notebooks NOTEBOOK`` prints a JSON line after every cell): warm, with the
+   checkpoint cache ``make pretrain`` leaves (target 60 s), or cold (``--cold``), with
+   ``GENLIB_CACHE`` a new empty folder so that the notebook trains every model (target 10
+   minutes). Both give the kernel's peak resident memory, ``VmHWM`` in ``/proc/<pid>/status``
+   just before it shuts down: what a student's laptop needs for the notebook (target 3 GB).
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import torch
-
 from . import ROOT, Section, TargetCheck, fmt, markdown_table, run_process
-from .memory import PEAK_MEMORY_TARGET_GB, KernelRun, memory_section, run_notebook
 
 NBVAL_TOTAL_TARGET_S = 300.0
 NOTEBOOK_QUICK_TARGET_S = 60.0  # CONTRIBUTING.md: each notebook in quick mode
 FULL_COLD_TARGET_S = 600.0
 FULL_WARM_TARGET_S = 60.0
+PEAK_MEMORY_TARGET_GB = 3.0
 COLD_LIMIT_S = 1.25 * FULL_COLD_TARGET_S  # enough to tell by how much a target is missed
 WARM_LIMIT_S = 3 * FULL_WARM_TARGET_S
 NOT_MEASURED = float("nan")
+
+
+@dataclass
+class KernelRun:
+    """What one execution of a notebook cost."""
+
+    notebook: str
+    seconds: float  # wall clock, kernel start to the last cell's end
+    peak_rss_bytes: int | None  # VmHWM of the kernel; None where it could not be read
+    error: str | None = None  # why the run failed (first line), None on success
+    stopped: bool = False  # stopped at its time limit: it would have taken longer
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def peak_gb(self) -> float:
+        return self.peak_rss_bytes / 1e9 if self.peak_rss_bytes else NOT_MEASURED
+
+    def text(self) -> str:
+        if self.stopped:
+            return f"> {self.seconds:.0f} s ({self.error})"
+        return f"{self.seconds:.0f} s" + ("" if self.ok else f" (failed: {self.error})")
+
+
+def peak_rss_bytes(pid: int) -> int | None:
+    """The peak resident set size of a live process (``VmHWM``), or None if unreadable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024  # reported in kB
+    except OSError:
+        pass
+    return None
+
+
+def execute_here(path: Path, cell_timeout: float) -> KernelRun:
+    """Execute the notebook at ``path`` in a new kernel (cells tagged ``raises-exception`` may
+    raise), printing after each cell a JSON line with the kernel's peak memory so far."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=int(cell_timeout), kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    start, peak, error = time.perf_counter(), None, None
+    try:
+        with client.setup_kernel():
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
+                peak = peak_rss_bytes(client.km.provisioner.pid) or peak
+                print(json.dumps({"cells_done": index + 1, "peak_rss_bytes": peak}), flush=True)
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+        error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:200]}"
+    return KernelRun(path.name, time.perf_counter() - start, peak, error)
+
+
+def run_notebook(path: Path, env: dict[str, str], timeout_s: float) -> KernelRun:
+    """:func:`execute_here` in a child process with environment ``env``, stopped (kernel
+    included) after ``timeout_s`` seconds, returning a run marked ``stopped``."""
+    command = [sys.executable, "-m", "bench.notebooks", str(path), str(max(1, int(timeout_s)))]
+    start = time.perf_counter()
+    done = run_process(command, env, timeout_s)
+    reports = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    if reports and "notebook" in reports[-1]:
+        return KernelRun(**reports[-1])
+    peak = reports[-1]["peak_rss_bytes"] if reports else None
+    if done.returncode is None:
+        cells = reports[-1]["cells_done"] if reports else 0
+        return KernelRun(path.name, timeout_s, peak,
+                         f"stopped after {timeout_s:.0f} s ({cells} cells done)", stopped=True)
+    tail = (done.stderr.strip().splitlines() or ["no output"])[-1][:200]
+    return KernelRun(path.name, time.perf_counter() - start, peak,
+                     f"runner failed (exit {done.returncode}): {tail}")
 
 
 def notebook_paths(prefixes: list[str] | None = None) -> list[Path]:
     """Every notebook of the collection, in order; only those whose names start with one of
     ``prefixes`` if given."""
     paths = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    if prefixes:
-        paths = [p for p in paths if p.name.startswith(tuple(prefixes))]
-        if not paths:
-            raise ValueError(f"no notebook's name starts with any of {prefixes}")
+    paths = [p for p in paths if p.name.startswith(tuple(prefixes or [""]))]
+    if not paths:
+        raise ValueError(f"no notebook's name starts with any of {prefixes}")
     return paths
 
 
 def smoke_notebook(folder: Path) -> Path:
-    """A three-cell notebook for the harness's smoke run (``--quick``): it exercises the
-    same machinery as the collection (nbval with a compared output, a kernel importing
-    genlib and torch) in seconds. The collection itself is tested by ``make test``."""
+    """A three-cell notebook for the harness's smoke run (``--quick``): nbval with a compared
+    output and a kernel importing genlib and torch, in seconds."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-    check = new_code_cell("# NBVAL_CHECK_OUTPUT\nx = torch.linspace(0, 1, 5)\n"
-                          "assert abs(x.sum().item() - 2.5) < 1e-6\n"
-                          "print(round(x.sum().item(), 2))",
-                          execution_count=2,
-                          outputs=[new_output("stream", name="stdout", text="2.5\n")])
     nb = new_notebook(cells=[
         new_markdown_cell("# Harness smoke run"),
         new_code_cell("import torch\nfrom genlib import config\nprint(config.mode())",
                       execution_count=1),
-        check])
-    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3",
-                              "language": "python"}
-    path = Path(folder) / "00_harness_smoke.ipynb"
-    nbformat.write(nb, path)
-    return path
-
-
-# ----------------------------------------------------------------------------- nbval
-@dataclass
-class NbvalRun:
-    seconds: float
-    per_notebook: dict[str, float] = field(default_factory=dict)
-    failures: dict[str, int] = field(default_factory=dict)  # failed or errored cells
-    error: str | None = None
-
-
-def nbval_quick(paths: list[Path], timeout_s: float) -> NbvalRun:
-    """The notebooks under nbval in quick mode, with a fresh checkpoint cache."""
-    with tempfile.TemporaryDirectory(prefix="bench-nbval-") as tmp:
-        report = Path(tmp) / "junit.xml"
-        env = dict(os.environ, GENLIB_QUICK="1", GENLIB_CACHE=str(Path(tmp) / "cache"))
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                   "--nbval-lax", "--nbval-current-env", f"--junitxml={report}",
-                   *[str(p) for p in paths]]
-        start = time.perf_counter()
-        done = run_process(command, env, timeout_s)
-        seconds = time.perf_counter() - start
-        if done.returncode is None:
-            return NbvalRun(seconds, error=f"stopped after {timeout_s:.0f} s")
-        if not report.exists():
-            tail = (done.stdout + done.stderr).strip().splitlines()[-1:] or ["no output"]
-            return NbvalRun(seconds, error=f"pytest exit {done.returncode}: {tail[0][:200]}")
-        run = NbvalRun(seconds)
-        times, failures = defaultdict(float), defaultdict(int)
-        for case in ElementTree.parse(report).iter("testcase"):
-            name = ".".join(case.get("classname", "").split(".")[-2:])  # NN_name.ipynb
-            times[name] += float(case.get("time", 0.0))
-            failures[name] += sum(1 for child in case if child.tag in ("failure", "error"))
-        run.per_notebook, run.failures = dict(times), dict(failures)
-        return run
-
-
-# ----------------------------------------------------------------------------- full mode
-@dataclass
-class FullModeRuns:
-    notebook: str
-    cold: KernelRun | None  # None: not run (time budget spent)
-    warm: KernelRun | None
-    trained: list[tuple[str, float]] = field(default_factory=list)  # cold: (recipe, seconds)
-
-    @property
-    def peak_gb(self) -> float:
-        peaks = [r.peak_gb for r in (self.cold, self.warm) if r is not None and r.peak_rss_bytes]
-        return max(peaks) if peaks else NOT_MEASURED
+        new_code_cell("# NBVAL_CHECK_OUTPUT\nx = torch.linspace(0, 1, 5)\n"
+                      "assert abs(x.sum().item() - 2.5) < 1e-6\nprint(round(x.sum().item(), 2))",
+                      execution_count=2,
+                      outputs=[new_output("stream", name="stdout", text="2.5\n")])])
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, Path(folder) / "00_harness_smoke.ipynb")
+    return Path(folder) / "00_harness_smoke.ipynb"
 
 
 def trained_recipes(cache: Path) -> list[tuple[str, float]]:
     """``(recipe, training seconds)`` of every checkpoint a run left in the cache ``cache``
     (read from the files' configurations and histories), longest first."""
+    import torch
+
     found = []
     for path in sorted((Path(cache) / "checkpoints").glob("*.pt")):
         try:
             payload = torch.load(path, map_location="cpu", weights_only=True)
             found.append((payload["config"]["recipe"], float(payload["history"]["seconds"])))
         except Exception:  # noqa: BLE001 - a file being written, or without a history
-            found.append((path.stem.rsplit("-", 1)[0], float("nan")))
+            found.append((path.stem.rsplit("-", 1)[0], NOT_MEASURED))
     return sorted(found, key=lambda item: -item[1] if item[1] == item[1] else 0.0)
 
 
@@ -142,130 +162,125 @@ def _trained_text(trained: list[tuple[str, float]]) -> str:
             + f" (training {total:.0f} s in all)")
 
 
-def full_mode_cold_and_warm(paths: list[Path], deadline: float, quick_mode: bool = False,
-                            cold: bool = True, cold_limit_s: float = COLD_LIMIT_S,
-                            warm_limit_s: float = WARM_LIMIT_S) -> list[FullModeRuns]:
-    """Each notebook once; runs that cannot start before ``deadline`` (a ``time.monotonic()``
-    value) are left out (None). ``cold=True``: with a new empty checkpoint cache, so the
-    notebook trains every model it needs (``quick_mode``, the harness's smoke run: in quick
-    mode). ``cold=False``: warm, with the project's own checkpoint cache (``data/checkpoints``,
-    filled by ``make pretrain``)."""
-    results = []
-    for path in paths:
-        if deadline - time.monotonic() < 30:
-            results.append(FullModeRuns(path.name, None, None))
-            continue
-        if cold:
-            with tempfile.TemporaryDirectory(prefix=f"bench-{path.stem[:2]}-cache-") as cache:
-                env = dict(os.environ, GENLIB_QUICK="1" if quick_mode else "0", GENLIB_CACHE=cache)
-                run = run_notebook(path, env, min(cold_limit_s, deadline - time.monotonic()))
-                trained = trained_recipes(Path(cache))
-            results.append(FullModeRuns(path.name, run, None, trained))
-        else:
-            env = dict(os.environ, GENLIB_QUICK="0")
-            env.pop("GENLIB_CACHE", None)
-            run = run_notebook(path, env, min(warm_limit_s, deadline - time.monotonic()))
-            results.append(FullModeRuns(path.name, None, run))
-    return results
-
-
-# ----------------------------------------------------------------------------- report
-def _seconds(run: KernelRun | None, why_not: str) -> str:
-    if run is None:
-        return f"not run ({why_not})"
-    if run.stopped:
-        return f"> {run.seconds:.0f} s ({run.error})"
-    return f"{run.seconds:.0f} s" + ("" if run.ok else f" (failed: {run.error})")
-
-
 def measure(quick: bool, deadline: float, cold: bool = False,
             prefixes: list[str] | None = None) -> list[Section]:
-    """The nbval section and the full-mode (time and memory) sections.
-
-    ``quick`` (the harness's smoke run) measures :func:`smoke_notebook` instead of the
-    collection, cold only and in quick mode. Otherwise the full-mode runs are warm, with the
-    project's checkpoint cache; ``cold=True`` (``python -m bench --long``) runs each notebook
-    with a new empty cache instead, and leaves out the nbval run. ``prefixes`` picks the
-    notebooks by the start of their names (all when None)."""
+    """The nbval section (not with ``cold``) and the full-mode time and memory sections; runs
+    that cannot start before ``deadline`` (a ``time.monotonic()`` value) are left out.
+    ``quick`` (the harness's smoke run) measures :func:`smoke_notebook` instead, cold and in
+    quick mode. ``prefixes`` picks notebooks by the start of their names."""
     with tempfile.TemporaryDirectory(prefix="bench-smoke-") as folder:
         paths = [smoke_notebook(Path(folder))] if quick else notebook_paths(prefixes)
-        return _measure(paths, quick, deadline, cold or quick)
-
-
-def _measure(paths: list[Path], quick: bool, deadline: float, cold: bool) -> list[Section]:
-    sections = []
-    if not cold or quick:
-        sections.append(nbval_section(paths, deadline))
-    runs = full_mode_cold_and_warm(paths, deadline, quick_mode=quick, cold=cold)
-    sections.append(full_mode_section(runs, quick, cold))
-    sections.append(memory_section({r.notebook: r.peak_gb for r in runs},
-                                   "quick" if quick else "full"))
-    return sections
+        cold = cold or quick
+        sections = [nbval_section(paths, deadline)] if quick or not cold else []
+        runs = []  # (notebook, KernelRun or None: time budget spent, recipes trained)
+        for path in paths:
+            left = deadline - time.monotonic()
+            if left < 30:
+                runs.append((path.name, None, []))
+            elif cold:
+                with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
+                    env = dict(os.environ, GENLIB_QUICK=str(int(quick)), GENLIB_CACHE=cache)
+                    run = run_notebook(path, env, min(COLD_LIMIT_S, left))
+                    runs.append((path.name, run, trained_recipes(Path(cache))))
+            else:
+                env = {k: v for k, v in os.environ.items() if k != "GENLIB_CACHE"}
+                runs.append((path.name, run_notebook(path, dict(env, GENLIB_QUICK="0"),
+                                                     min(WARM_LIMIT_S, left)), []))
+        return sections + [full_mode_section(runs, quick, cold), memory_section(runs, quick)]
 
 
 def nbval_section(paths: list[Path], deadline: float) -> Section:
-    budget = max(60.0, deadline - time.monotonic())
-    nbval = nbval_quick(paths, timeout_s=min(budget, 3 * NBVAL_TOTAL_TARGET_S))
-    rows = [[name, f"{seconds:.1f} s", "yes" if seconds <= NOTEBOOK_QUICK_TARGET_S else "**no**",
-             f"{nbval.failures[name]} cells failed" if nbval.failures.get(name) else "passed"]
-            for name, seconds in nbval.per_notebook.items()]
-    total = nbval.seconds if nbval.error is None else NOT_MEASURED
-    check = TargetCheck(f"nbval, quick mode, {len(paths)} notebook(s) (total)", total / 60,
-                        NBVAL_TOTAL_TARGET_S / 60, "min", higher_is_better=False)
-    slowest = max(nbval.per_notebook.items(), key=lambda kv: kv[1], default=("", 0.0))
-    if not check.met and slowest[0]:
+    """The notebooks under nbval in quick mode, with a fresh checkpoint cache."""
+    per_notebook, failures, error = defaultdict(float), defaultdict(int), None
+    with tempfile.TemporaryDirectory(prefix="bench-nbval-") as tmp:
+        report = Path(tmp) / "junit.xml"
+        env = dict(os.environ, GENLIB_QUICK="1", GENLIB_CACHE=str(Path(tmp) / "cache"))
+        start = time.perf_counter()
+        done = run_process([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                            "--nbval-lax", "--nbval-current-env", f"--junitxml={report}",
+                            *map(str, paths)], env, min(max(60.0, deadline - time.monotonic()),
+                                                        3 * NBVAL_TOTAL_TARGET_S))
+        seconds = time.perf_counter() - start
+        if done.returncode is None:
+            error = f"stopped after {seconds:.0f} s"
+        elif not report.exists():
+            tail = (done.stdout + done.stderr).strip().splitlines()[-1:] or ["no output"]
+            error = f"pytest exit {done.returncode}: {tail[0][:200]}"
+        else:
+            for case in ElementTree.parse(report).iter("testcase"):
+                name = ".".join(case.get("classname", "").split(".")[-2:])  # NN_name.ipynb
+                per_notebook[name] += float(case.get("time", 0.0))
+                failures[name] += sum(child.tag in ("failure", "error") for child in case)
+    rows = [[name, f"{s:.1f} s", "yes" if s <= NOTEBOOK_QUICK_TARGET_S else "**no**",
+             f"{failures[name]} cells failed" if failures[name] else "passed"]
+            for name, s in per_notebook.items()]
+    check = TargetCheck(f"nbval, quick mode, {len(paths)} notebook(s) (total)",
+                        NOT_MEASURED if error else seconds / 60, NBVAL_TOTAL_TARGET_S / 60, "min",
+                        higher_is_better=False)
+    slowest = max(per_notebook.items(), key=lambda kv: kv[1], default=None)
+    if not check.met and slowest:
         check.limited_by = f"slowest notebook {slowest[0]} ({slowest[1]:.0f} s)"
-    text = [f"`pytest --nbval-lax --nbval-current-env` over {len(paths)} notebook(s), "
-            "`GENLIB_QUICK=1`, one process, a fresh checkpoint cache (as CI from a clean "
-            f"clone). Total wall time **{fmt(nbval.seconds)} s** (target <= "
-            f"{NBVAL_TOTAL_TARGET_S:.0f} s)" + (f"; **{nbval.error}**" if nbval.error else "")
-            + ". Per notebook: its cells' setup + call + teardown (JUnit report), against "
-            f"CONTRIBUTING.md's {NOTEBOOK_QUICK_TARGET_S:.0f} s per notebook in quick mode.", "",
-            markdown_table(["notebook", "time", f"<= {NOTEBOOK_QUICK_TARGET_S:.0f} s", "nbval"],
-                           rows)]
-    return Section("Notebooks under nbval (quick mode)", "\n".join(text), [check])
+    text = (f"`pytest --nbval-lax --nbval-current-env` over {len(paths)} notebook(s), "
+            "`GENLIB_QUICK=1`, one process, a fresh checkpoint cache (as CI from a clean clone). "
+            f"Total wall time **{fmt(seconds)} s** (target <= {NBVAL_TOTAL_TARGET_S:.0f} s)"
+            + (f"; **{error}**" if error else "") + ". Per notebook: its cells' setup + call + "
+            f"teardown (JUnit report), against CONTRIBUTING.md's {NOTEBOOK_QUICK_TARGET_S:.0f} s "
+            "per notebook in quick mode.\n\n" + markdown_table(
+                ["notebook", "time", f"<= {NOTEBOOK_QUICK_TARGET_S:.0f} s", "nbval"], rows))
+    return Section("Notebooks under nbval (quick mode)", text, [check])
 
 
-def full_mode_section(runs: list[FullModeRuns], quick: bool, cold: bool) -> Section:
-    mode = "quick" if quick else "full"
+def full_mode_section(runs: list, quick: bool, cold: bool) -> Section:
+    mode, label = ("quick" if quick else "full"), ("cold" if cold else "warm")
+    target = FULL_COLD_TARGET_S if cold else FULL_WARM_TARGET_S
     rows, checks = [], []
-    for r in runs:
-        why_not_warm = ("smoke run" if quick else "`make bench`" if cold
-                        else "time budget spent")
-        why_not_cold = "time budget spent" if cold else "`python -m bench --long`"
-        rows.append([r.notebook, _seconds(r.cold, why_not_cold),
-                     _seconds(r.warm, why_not_warm), f"{fmt(r.peak_gb)} GB"]
-                    + ([_trained_text(r.trained) if r.cold is not None else ""] if cold else []))
-        for label, run, target in (("cold", r.cold, FULL_COLD_TARGET_S),
-                                   ("warm", r.warm, FULL_WARM_TARGET_S)):
-            if run is None and (label == "cold") != cold:
-                continue  # the other kind of run, made by the other harness mode
-            # a run stopped before the target (the harness's time budget ran out) tells nothing
-            ok = run is not None and (run.ok or (run.stopped and run.seconds >= target))
-            check = TargetCheck(f"{r.notebook}, {mode} mode, cache {label}",
-                                run.seconds if ok else NOT_MEASURED, target, "s",
-                                higher_is_better=False)
-            if ok and run.stopped:
-                check.limited_by = "stopped at the harness's limit, so at least this much"
-            if label == "cold" and ok and not check.met and r.trained:
-                check.limited_by = "; ".join(filter(None, [
-                    check.limited_by, "models trained (checkpoints written by then): "
-                    + _trained_text(r.trained)]))
-            checks.append(check)
-    how = ("with `GENLIB_CACHE` pointing to a new empty folder (cold: every model is "
-           "trained); the warm runs are `make bench`'s" if cold else
+    for notebook, run, trained in runs:
+        cell = run.text() if run else "not run (time budget spent)"
+        other = ("not run (smoke run)" if quick else "not run (`make bench`)" if cold
+                 else "not run (`make bench-cold`)")
+        rows.append([notebook, *((cell, other) if cold else (other, cell)),
+                     f"{fmt(run.peak_gb if run else NOT_MEASURED)} GB"]
+                    + ([_trained_text(trained) if run else ""] if cold else []))
+        # a run stopped before the target (the harness's time budget ran out) tells nothing
+        ok = run is not None and (run.ok or (run.stopped and run.seconds >= target))
+        check = TargetCheck(f"{notebook}, {mode} mode, cache {label}",
+                            run.seconds if ok else NOT_MEASURED, target, "s", higher_is_better=False)
+        reasons = ["stopped at the harness's limit, so at least this much" if ok and run.stopped
+                   else "", "models trained (checkpoints written by then): " + _trained_text(trained)
+                   if cold and ok and not check.met and trained else ""]
+        check.limited_by = "; ".join(filter(None, reasons))
+        checks.append(check)
+    how = ("with `GENLIB_CACHE` pointing to a new empty folder (cold: every model is trained); "
+           "the warm runs are `make bench`'s. The last column lists the models the cold run "
+           "trained (recipe and training time, from the checkpoints it wrote; a model still "
+           "training when a run was stopped is not listed)" if cold else
            "once, with the project's checkpoint cache `data/checkpoints` as `make pretrain` "
-           "leaves it (warm: checkpoints load). The cold runs train every model and take "
-           "longer than this harness's 30 minutes; they are `python -m bench --long`")
-    text = [f"Each notebook executed by `nbclient` in {mode} mode (`GENLIB_QUICK="
-            f"{'1' if quick else '0'}`), {how}. Targets: cold <= {FULL_COLD_TARGET_S:.0f} s, warm <= "
-            f"{FULL_WARM_TARGET_S:.0f} s, peak kernel memory <= {PEAK_MEMORY_TARGET_GB:.0f} GB. "
-            f"A cold run is stopped after {COLD_LIMIT_S:.0f} s and a warm one after "
-            f"{WARM_LIMIT_S:.0f} s (shown as `> N s`: the target is missed by at least that)."
-            + (" The last column lists the models the cold run trained (recipe and training "
-               "time, from the checkpoints it wrote; a model still training when a run was "
-               "stopped is not listed)." if cold else ""),
-            "", markdown_table(["notebook", "cold cache", "warm cache", "peak memory"]
-                               + (["models trained (cold)"] if cold else []), rows)]
-    title = f"Notebooks in {mode} mode, " + ("cache cold" if cold else "cache warm")
-    return Section(title, "\n".join(text), checks)
+           "leaves it (warm: checkpoints load); the cold runs are `make bench-cold`'s")
+    text = (f"Each notebook executed by `nbclient` in {mode} mode (`GENLIB_QUICK={int(quick)}`), "
+            f"{how}. Targets: cold <= {FULL_COLD_TARGET_S:.0f} s, warm <= "
+            f"{FULL_WARM_TARGET_S:.0f} s, peak kernel memory <= {PEAK_MEMORY_TARGET_GB:.0f} GB. A "
+            f"cold run is stopped after {COLD_LIMIT_S:.0f} s and a warm one after "
+            f"{WARM_LIMIT_S:.0f} s (shown as `> N s`: the target is missed by at least that).\n\n"
+            + markdown_table(["notebook", "cold cache", "warm cache", "peak memory"]
+                             + (["models trained (cold)"] if cold else []), rows))
+    return Section(f"Notebooks in {mode} mode, cache {label}", text, checks)
+
+
+def memory_section(runs: list, quick: bool) -> Section:
+    """Each notebook's peak kernel memory against the target."""
+    peaks = {notebook: run.peak_gb if run else NOT_MEASURED for notebook, run, _ in runs}
+    mode = "quick" if quick else "full"
+    checks = [TargetCheck(f"{name}, peak kernel memory ({mode} mode)", peak,
+                          PEAK_MEMORY_TARGET_GB, "GB", higher_is_better=False)
+              for name, peak in peaks.items()]
+    rows = [[name, f"{fmt(peak)} GB", f"<= {PEAK_MEMORY_TARGET_GB:.0f} GB"]
+            for name, peak in peaks.items()]
+    text = ("Peak resident set size (`VmHWM`) of each notebook's kernel in its "
+            f"{mode}-mode run (Python, PyTorch, data and models included; processes the kernel "
+            "starts are not counted).\n\n" + markdown_table(["notebook", "peak memory", "target"], rows))
+    return Section("Peak memory of a notebook kernel", text, checks)
+
+
+if __name__ == "__main__":  # python -m bench.notebooks NOTEBOOK [CELL_TIMEOUT_S]
+    run = execute_here(Path(sys.argv[1]).resolve(), float(sys.argv[2]) if sys.argv[2:] else 600)
+    print(json.dumps(asdict(run)))

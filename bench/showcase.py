@@ -94,8 +94,7 @@ def clipped_critic_figures() -> dict:
 
 
 def write_results(dcgan, table, bigan, clipped, minutes, load) -> None:
-    from . import markdown_table
-    from .__main__ import git_revision, update_results
+    from . import git_revision, markdown_table, update_results
     line = (f"*`GENLIB_QUICK=0 python -m bench.showcase`, {time.strftime('%Y-%m-%d %H:%M')} UTC, "
             f"commit {git_revision()}; models from the checkpoint cache; load average "
             f"{', '.join(f'{x:.2f}' for x in load)} at the start; {minutes:.1f} min.*")
