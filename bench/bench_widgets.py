@@ -23,18 +23,7 @@ Two measurements per decoder, ``--changes`` slider changes each (200 by default,
     the kernel's message loop included; the browser's own drawing not), then waiting for
     the kernel to report idle before the next change, as ipywidgets' front-end throttle does.
 
-The figures below were measured on the shared 2-core development machine, whose load
-changes from moment to moment (other people's test runs), so treat them as an upper range.
-
-Results (torch 2.13 CPU, OMP_WAIT_POLICY=PASSIVE, 200 changes, scale 4; redraws run on one
-thread, see genlib/widgets/_render.py), measured with a load average of 8 on the 2 cores:
-
-| decoder | parameters | path | median ms | p95 ms | max ms | target met |
-|---|---|---|---|---|---|---|
-| ConvVAE decoder | 0.85 M | in process | 2.1 | 10.4 | 16.1 | yes |
-| ConvVAE decoder | 0.85 M | through a kernel | 12.3 | 16.7 | 22.3 | yes |
-| DCGAN generator | 0.53 M | in process | 6.6 | 15.2 | 18.6 | yes |
-| DCGAN generator | 0.53 M | through a kernel | 15.8 | 22.3 | 29.3 | yes |
+Figures: part ``widgets`` of bench/RESULTS.md (``python -m bench --only widgets``).
 """
 from __future__ import annotations
 
@@ -51,6 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
+
+from bench import markdown_table  # noqa: E402
 
 WARMUP = 20
 TARGET_MEDIAN_MS, TARGET_P95_MS = 30.0, 60.0
@@ -170,21 +161,17 @@ def main(argv=None) -> int:
     rows = []
     for name in DECODERS:
         stats, parameters = bench_in_process(name, changes)
-        ok = stats["median"] <= TARGET_MEDIAN_MS and stats["p95"] <= TARGET_P95_MS
-        rows.append((name, f"{parameters / 1e6:.2f} M", "in process", stats, ok))
-        if not args.no_kernel:
-            stats = bench_kernel(name, changes)
-            rows.append((name, f"{parameters / 1e6:.2f} M", "through a kernel", stats,
-                         stats["median"] <= TARGET_MEDIAN_MS and stats["p95"] <= TARGET_P95_MS))
-
+        measured = [("in process", stats)] + (
+            [] if args.no_kernel else [("through a kernel", bench_kernel(name, changes))])
+        for path, s in measured:
+            ok = s["median"] <= TARGET_MEDIAN_MS and s["p95"] <= TARGET_P95_MS
+            rows.append([name, f"{parameters / 1e6:.2f} M", path,
+                         *(f"{s[k]:.1f}" for k in ("median", "p95", "max")), "yes" if ok else "NO"])
     print(f"Slider change -> new image bytes, 28x28 at scale 4, {changes} changes after "
           f"{WARMUP} warm-up; torch {torch.__version__}, redraws on 1 of "
           f"{torch.get_num_threads()} threads\n")
-    print("| decoder | parameters | path | median ms | p95 ms | max ms | target met |")
-    print("|---|---|---|---|---|---|---|")
-    for name, parameters, path, s, ok in rows:
-        print(f"| {name} | {parameters} | {path} | {s['median']:.1f} | {s['p95']:.1f} | "
-              f"{s['max']:.1f} | {'yes' if ok else 'NO'} |")
+    print(markdown_table(["decoder", "parameters", "path", "median ms", "p95 ms", "max ms",
+                          "target met"], rows))
     print(f"\ntargets: median <= {TARGET_MEDIAN_MS:.0f} ms, p95 <= {TARGET_P95_MS:.0f} ms "
           "(a benchmark, not a test: a missed target shows as NO, the exit status stays 0)")
     return 0
