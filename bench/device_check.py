@@ -7,6 +7,7 @@ batch and generator the step receives; a recipe passes when they are all the dev
 ``genlib.config.get_device()`` picked. Exits 1 if any is not (or no GPU is there).
 """
 import functools
+import inspect
 import os
 import sys
 import tempfile
@@ -17,24 +18,18 @@ os.environ.setdefault("GENLIB_QUICK", "1")
 os.environ.setdefault("GENLIB_CACHE", tempfile.mkdtemp(prefix="genlib-device-check-"))
 
 from genlib import config, zoo  # noqa: E402
-from genlib.steps import (bigan_step, classifier_step, cvae_step, gan_step, vae_step,  # noqa: E402
-                          vaegan_step, wgan_step)
-
-DEFAULT_STEPS = {"toy_gan": gan_step, "toy_wgan": wgan_step, "dcgan": gan_step,
-                 "classifier": classifier_step, "conv_vae": vae_step, "mlp_vae": vae_step,
-                 "vae_2d": vae_step, "beta_vae": vae_step, "cvae": cvae_step,
-                 "vaegan": vaegan_step, "bigan": bigan_step}
 
 
 def spying(step, seen):
+    """``step``, recording the device of every model, tensor and generator it is given."""
     @functools.wraps(step)
-    def spy(**kwargs):
-        for name, value in kwargs.items():
+    def spy(*args, **kwargs):
+        for value in [*args, *kwargs.values()]:
             if isinstance(value, torch.nn.Module):
-                seen.update((name, str(p.device)) for p in value.parameters())
+                seen.update((type(value).__name__, str(p.device)) for p in value.parameters())
             elif isinstance(value, (torch.Tensor, torch.Generator)):
-                seen.add((name, str(value.device)))
-        return step(**kwargs)
+                seen.add((type(value).__name__, str(value.device)))
+        return step(*args, **kwargs)
     return spy
 
 
@@ -45,7 +40,7 @@ def main() -> int:
     for recipe, kwargs in zoo.pretrain_plan():
         seen = set()
         kwargs = dict(kwargs)
-        step = kwargs.pop("step", DEFAULT_STEPS[recipe.__name__])
+        step = kwargs.pop("step", inspect.signature(recipe).parameters["step"].default)
         _, history = recipe(step=spying(step, seen), retrain=True, **kwargs)
         devices = sorted({d for _, d in seen})
         ok = devices == [str(device)] or devices == [f"{device}:0"]
