@@ -49,15 +49,18 @@ Decoder = Callable[[torch.Tensor], torch.Tensor]
 class Redraw:
     """Call ``draw()`` once per change, or once per batch of changes made inside ``hold()``.
 
-    An instance is a traitlets observer: ``slider.observe(redraw, "value")``. ``count`` is
-    the number of redraws done, for tests and benchmarks.
+    An instance is a traitlets observer: ``Redraw(draw, slider)`` observes each control's
+    value, as ``slider.observe(redraw, "value")`` would. ``count`` is the number of redraws
+    done, for tests and benchmarks.
     """
 
-    def __init__(self, draw: Callable[[], None]):
+    def __init__(self, draw: Callable[[], None], *controls):
         self._draw = draw
         self._depth = 0
         self._stale = False
         self.count = 0
+        for control in controls:
+            control.observe(self, names="value")
 
     def __call__(self, change=None) -> None:
         if self._depth:

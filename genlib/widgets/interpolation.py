@@ -73,8 +73,7 @@ class Interpolation(widgets.VBox):
                                             style={"button_width": "70px"})
         self.image = image_widget()
         self.strip = image_widget()
-        self._redraw = Redraw(self._draw_image)
-        self.slider.observe(self._redraw, names="value")
+        self._redraw = Redraw(self._draw_image, self.slider)
         self.method.observe(self._on_method, names="value")
         super().__init__(children=[
             widgets.HBox([widgets.VBox([self.method, self.slider]), self.image],

@@ -145,9 +145,7 @@ class LatentMap(widgets.VBox):
         self.y_slider = float_slider("z2", float(np.clip(0.0, y0, y1)), y0, y1, step)
         self.image = image_widget()
         self.map_image = image_widget()
-        self._redraw = Redraw(self._draw)
-        self.x_slider.observe(self._redraw, names="value")
-        self.y_slider.observe(self._redraw, names="value")
+        self._redraw = Redraw(self._draw, self.x_slider, self.y_slider)
         super().__init__(children=[
             widgets.HBox([self.map_image,
                           widgets.VBox([self.image], layout=widgets.Layout(justify_content="center"))],
