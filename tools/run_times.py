@@ -42,20 +42,21 @@ class Times:
     study_h: float    # reading, checks and exercises
 
 
-TIMES = {
-    "00_start_here": Times(quick_s=10, first_s=15, cached_s=15, study_h=1),
-    "01_gan_value_function": Times(quick_s=15, first_s=30, cached_s=30, study_h=2.5),
-    "02_gan_training_dynamics": Times(quick_s=20, first_s=180, cached_s=60, study_h=2.5),
-    "03_dcgan_images": Times(quick_s=20, first_s=480, cached_s=20, study_h=2),
-    "04_wasserstein_gan": Times(quick_s=20, first_s=480, cached_s=30, study_h=2.5),
-    "05_vae_elbo": Times(quick_s=15, first_s=30, cached_s=30, study_h=3),
-    "06_vae_images": Times(quick_s=30, first_s=540, cached_s=45, study_h=2.5),
-    "07_beta_vae_and_conditional": Times(quick_s=20, first_s=540, cached_s=15, study_h=2),
-    "08_gan_vs_vae": Times(quick_s=30, first_s=1500, cached_s=90, study_h=2),
-    "09_flows_and_adversarial_features": Times(quick_s=20, first_s=480, cached_s=60, study_h=2.5),
-    "10_faq_and_pitfalls": Times(quick_s=30, first_s=300, cached_s=40, study_h=2),
-    "11_from_vae_to_diffusion": Times(quick_s=40, first_s=720, cached_s=60, study_h=3),
-}
+# quick_s first_s cached_s study_h, as the fields of Times above
+TIMES = {name: Times(*map(float, figures)) for name, *figures in (line.split() for line in """
+00_start_here                         10     15    15     1
+01_gan_value_function                 15     30    30   2.5
+02_gan_training_dynamics              20    180    60   2.5
+03_dcgan_images                       20    480    20     2
+04_wasserstein_gan                    20    480    30   2.5
+05_vae_elbo                           15     30    30     3
+06_vae_images                         30    540    45   2.5
+07_beta_vae_and_conditional           20    540    15     2
+08_gan_vs_vae                         30   1500    90     2
+09_flows_and_adversarial_features     20    480    60   2.5
+10_faq_and_pitfalls                   30    300    40     2
+11_from_vae_to_diffusion              40    720    60     3
+""".strip().splitlines())}
 
 
 def duration(seconds: float) -> str:
