@@ -1,18 +1,20 @@
-r"""Spot the bug: broken training steps of the kind found in tutorials, and a self-check that
-runs a (fixed) step for a few iterations and says whether it now learns (notebook 10, §6).
+r"""Spot the bug: notebook 10's broken training steps (:mod:`genlib.broken_steps`, collected from
+the notebook's cells), and a self-check that runs a (fixed) step for a few iterations and says
+whether it now learns (notebook 10, "Spot the bug").
 
 Two small tasks keep every check to a second or two:
 
 * ``"gan"``: real data x ~ N(3, 0.5^2) on the line; a generator G(z) = MLP(z), z ~ N(0, 1),
-  starting near 0; an MLP discriminator giving *logits*. A step is
-  ``gan_step(generator, discriminator, opt_g, opt_d, real, z)``: one discriminator update,
-  then one generator update. It *learns* if, checked every 25 steps over the second half of
-  400 steps, the generated mean stays within 0.5 of 3, and the samples have not collapsed
-  to a point (final standard deviation above 0.08). Staying there matters: a broken step
-  can pass through 3 on its way elsewhere.
-* ``"vae"``: 8x8 digit scans (binarised), a small MLP VAE with a 2-D latent. A step is
-  ``vae_step(model, optimizer, x)``: one update on a batch. It *learns* if the true ELBO
-  (computed here, not by the step) on held-out digits rises by at least 5 nats per image.
+  starting near 0; an MLP discriminator giving *logits*. A step has ``gan_step``'s signature,
+  ``step(G, D, opt_G, opt_D, x, rng)``: it draws z from ``rng``, updates D once, then G once,
+  and returns a dict. It *learns* if, checked every 25 steps over the second half of 400
+  steps, the generated mean stays within 0.5 of 3, and the samples have not collapsed to a
+  point (final standard deviation above 0.08). Staying there matters: a broken step can
+  pass through 3 on its way elsewhere.
+* ``"vae"``: 8x8 digit scans (binarised), a small MLP VAE with a 2-D latent. A step has
+  ``vae_step``'s signature, ``step(vae, opt, x, rng)``: one update on a batch. It *learns* if
+  the true ELBO (computed here, not by the step) on held-out digits rises by at least 5 nats
+  per image.
 
 Before training, one step is probed, so that a "fix" must keep the model it fixes: with
 optimisers that only record the gradients they are handed, a GAN step must hand the
@@ -21,13 +23,15 @@ generator trained without it), and must not depend on what ``.grad`` held before
 called; a VAE step's gradient must be that of reconstruction + KL, the negative ELBO up to a
 positive factor (the KL present, with its sign and its weight).
 
-Every broken step below fails its check, a correct fix passes, and plausible wrong fixes fail
+Every broken step fails its check, a correct fix passes, and plausible wrong fixes fail
 (tests/test_pitfalls.py). ``check_fix`` refuses the library's own steps and says so when a step
 is still the broken one as given; ``evaluate_step`` runs any step, the library's included.
+Both leave the global random state as they found it: the tasks draw from their own generators.
 """
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
 import functools
 import inspect
@@ -39,114 +43,20 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import broken_steps
 from .config import torch_threads
 from .exercise_state import Watched, answer_session, with_changes
 from .exercises import NOT_DONE, ExerciseNotDone
 from .data import binarize, load_images
 from .models.mlp_gan import MLPDiscriminator, MLPGenerator
 from .models.vae import MLPVAE
-from .objectives.elbo import elbo
+from .objectives.elbo import elbo, reparameterize
 
 REAL_MEAN, REAL_STD = 3.0, 0.5
 GAN_MEAN_TOLERANCE = 0.5  # |generated mean - 3| at every check of the second half
 GAN_MIN_SPREAD = 0.08     # the final generated standard deviation (a point mass fails)
 VAE_MIN_GAIN = 5.0        # nats per image the held-out ELBO must rise
 UNCHANGED_AFTER = 20      # GAN task: stop when no step has moved the generator by then
-
-
-# ---------------------------------------------------------------- the broken steps (tutorial code)
-def gan_step_generator_not_in_loss(generator, discriminator, opt_g, opt_d, real, z):
-    bce = nn.BCEWithLogitsLoss()
-    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
-    # discriminator
-    fake = generator(z)
-    d_loss = bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
-    # generator
-    g_loss = bce(discriminator(real), ones)
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
-
-
-def gan_step_fake_detached(generator, discriminator, opt_g, opt_d, real, z):
-    bce = nn.BCEWithLogitsLoss()
-    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
-    fake = generator(z).detach()  # computed once for both players
-    # discriminator
-    d_loss = bce(discriminator(real), ones) + bce(discriminator(fake), zeros)
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
-    # generator
-    g_loss = bce(discriminator(fake), ones)
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
-
-
-def gan_step_labels_swapped(generator, discriminator, opt_g, opt_d, real, z):
-    bce = nn.BCEWithLogitsLoss()
-    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
-    # discriminator
-    fake = generator(z)
-    d_loss = bce(discriminator(real), zeros) + bce(discriminator(fake.detach()), ones)
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
-    # generator
-    g_loss = bce(discriminator(fake), ones)
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
-
-
-def gan_step_bce_on_logits(generator, discriminator, opt_g, opt_d, real, z):
-    bce = nn.BCELoss()
-    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
-    # discriminator
-    fake = generator(z)
-    d_loss = bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
-    # generator
-    g_loss = bce(discriminator(fake), ones)
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
-
-
-def gan_step_gradients_not_zeroed(generator, discriminator, opt_g, opt_d, real, z):
-    bce = nn.BCEWithLogitsLoss()
-    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
-    # discriminator
-    fake = generator(z)
-    d_loss = bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)
-    d_loss.backward()
-    opt_d.step()
-    # generator
-    g_loss = bce(discriminator(fake), ones)
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
-
-
-def vae_step_kl_sign(model, optimizer, x):
-    logits, mu, logvar = model(x)
-    reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
-    kl = 0.5 * (logvar.exp() + mu.pow(2) - 1 - logvar).sum() / len(x)
-    loss = reconstruction - kl
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss
 
 
 @dataclass
@@ -162,22 +72,22 @@ class Pitfall:
 
 
 PITFALLS = {p.name: p for p in [
-    Pitfall("generator not in its loss", "gan", gan_step_generator_not_in_loss,
+    Pitfall("generator not in its loss", "gan", broken_steps.step_1,
             "the generated samples never move",
             "Which network's output does g_loss depend on?"),
-    Pitfall("fake batch detached", "gan", gan_step_fake_detached,
+    Pitfall("fake batch detached", "gan", broken_steps.step_2,
             "the generated samples never move, yet both losses change",
             "Can a gradient of g_loss reach the generator's weights?"),
-    Pitfall("labels swapped", "gan", gan_step_labels_swapped,
+    Pitfall("labels swapped", "gan", broken_steps.step_3,
             "the samples run away from the data",
             "What does the discriminator learn to call real?"),
-    Pitfall("BCE on logits", "gan", gan_step_bce_on_logits,
+    Pitfall("BCE on logits", "gan", broken_steps.step_4,
             "an error about values between 0 and 1 (in TensorFlow: silent, a double sigmoid)",
             "What does the discriminator return, and what does nn.BCELoss expect?"),
-    Pitfall("gradients never zeroed", "gan", gan_step_gradients_not_zeroed,
+    Pitfall("gradients never zeroed", "gan", broken_steps.step_5,
             "training oscillates or drifts; losses look erratic",
             "What does .backward() do to a .grad that already holds a value?"),
-    Pitfall("KL with the wrong sign", "vae", vae_step_kl_sign,
+    Pitfall("KL with the wrong sign", "vae", broken_steps.step_6,
             "reconstructions look fine while the KL term explodes; samples from the prior "
             "are garbage",
             "Is the ELBO maximised or minimised, and which sign does the KL take in it?"),
@@ -222,25 +132,44 @@ def _same_gradients(a, b) -> bool:
         for x, y in zip(a, b))
 
 
+def _rng(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+@contextlib.contextmanager
+def _seeded(seed: int):
+    """The global random state seeded with ``seed`` inside (for initial weights, and for a step
+    that draws without its ``rng``), and put back as it was afterwards."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def _gan_models(seed: int, discriminators: int = 1):
+    with _seeded(seed):
+        return (MLPGenerator(latent_dim=1, hidden=16, depth=2, data_dim=1),
+                *[MLPDiscriminator(data_dim=1, hidden=32, depth=2) for _ in range(discriminators)])
+
+
+def _real_batch(data: torch.Generator) -> torch.Tensor:
+    return REAL_MEAN + REAL_STD * torch.randn(128, 1, generator=data)
+
+
 def _gan_probe(step_fn, seed: int) -> str | None:
     """What one step hands each optimiser, from one state, three ways (module docstring)."""
-    torch.manual_seed(seed + 100)
-    generator = MLPGenerator(latent_dim=1, hidden=16, depth=2, data_dim=1)
-    discriminators = [MLPDiscriminator(data_dim=1, hidden=32, depth=2) for _ in range(2)]
-    noise = torch.Generator().manual_seed(seed)
-    real = REAL_MEAN + REAL_STD * torch.randn(128, 1, generator=noise)
-    z = torch.randn(128, 1, generator=noise)
+    generator, *discriminators = _gan_models(seed + 100, discriminators=2)
+    x = _real_batch(_rng(seed))
 
     def run(discriminator, stale_gradients: bool):
-        gen, disc = copy.deepcopy(generator), copy.deepcopy(discriminator)
+        G, D = copy.deepcopy(generator), copy.deepcopy(discriminator)
         if stale_gradients:
-            left_over = torch.Generator().manual_seed(seed + 7)
-            for p in [*gen.parameters(), *disc.parameters()]:
+            left_over = _rng(seed + 7)
+            for p in [*G.parameters(), *D.parameters()]:
                 p.grad = torch.randn(p.shape, generator=left_over)
-        opt_g, opt_d = _Recorder(gen.parameters()), _Recorder(disc.parameters())
-        torch.manual_seed(seed)
-        step_fn(gen, disc, opt_g, opt_d, real.clone(), z.clone())
-        return opt_g.seen, opt_d.seen
+        opt_G, opt_D = _Recorder(G.parameters()), _Recorder(D.parameters())
+        with _seeded(seed):   # every run draws the same z
+            step_fn(G, D, opt_G, opt_D, x.clone(), _rng(seed))
+        return opt_G.seen, opt_D.seen
 
     g_seen, d_seen = run(discriminators[0], False)
     if not _has_gradient(d_seen):
@@ -265,21 +194,25 @@ def _flat(grads, params) -> torch.Tensor:
                       for g, p in zip(grads, params)])
 
 
+def _vae_model(seed: int) -> MLPVAE:
+    with _seeded(seed):
+        return MLPVAE((1, 8, 8), latent_dim=2, hidden=(64,))
+
+
 def _vae_probe(step_fn, seed: int) -> str | None:
     """Is one step's gradient that of reconstruction + KL (module docstring)?"""
-    torch.manual_seed(seed + 100)
     train, _ = _digits()
-    model = MLPVAE((1, 8, 8), latent_dim=2, hidden=(64,))
+    vae = _vae_model(seed + 100)
     x = train[:64].clone()
-    params = list(model.parameters())
-    optimizer = _Recorder(params)
-    torch.manual_seed(seed)
-    step_fn(model, optimizer, x.clone())
-    if not _has_gradient(optimizer.seen):
+    params = list(vae.parameters())
+    opt = _Recorder(params)
+    with _seeded(seed):   # a step drawing from the global generator draws the same eps
+        step_fn(vae, opt, x.clone(), _rng(seed))
+    if not _has_gradient(opt.seen):
         return "no gradient reaches the model's weights when its optimiser steps"
-    yours = _flat(optimizer.seen[-1], params)
-    torch.manual_seed(seed)   # the same eps as the step drew
-    logits, mu, logvar = model(x)
+    yours = _flat(opt.seen[-1], params)
+    mu, logvar = vae.encode(x)
+    logits = vae.decode(reparameterize(mu, logvar, _rng(seed)))   # the eps the step drew
     reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
     kl = 0.5 * (logvar.exp() + mu.pow(2) - 1 - logvar).sum() / len(x)
     terms = torch.stack([
@@ -307,26 +240,23 @@ def _gan_task(step_fn, steps: int, seed: int) -> CheckResult:
     problem = _gan_probe(step_fn, seed)
     if problem:
         return CheckResult(False, problem)
-    torch.manual_seed(seed)
-    generator = MLPGenerator(latent_dim=1, hidden=16, depth=2, data_dim=1)
-    discriminator = MLPDiscriminator(data_dim=1, hidden=32, depth=2)
-    opt_g = torch.optim.Adam(generator.parameters(), lr=5e-3, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=5e-3, betas=(0.5, 0.999))
+    generator, discriminator = _gan_models(seed)
+    opt_G = torch.optim.Adam(generator.parameters(), lr=5e-3, betas=(0.5, 0.999))
+    opt_D = torch.optim.Adam(discriminator.parameters(), lr=5e-3, betas=(0.5, 0.999))
     before = [p.detach().clone() for p in generator.parameters()]
-    noise = torch.Generator().manual_seed(seed)
-    z_eval = torch.randn(2000, 1, generator=torch.Generator().manual_seed(seed + 1))
+    data, z_eval = _rng(seed), torch.randn(2000, 1, generator=_rng(seed + 1))
     means, stds = [], []  # of the generated samples, every 25 steps in the second half
-    for i in range(steps):
-        real = REAL_MEAN + REAL_STD * torch.randn(128, 1, generator=noise)
-        z = torch.randn(128, 1, generator=noise)
-        step_fn(generator, discriminator, opt_g, opt_d, real, z)
-        if i + 1 == UNCHANGED_AFTER and _unchanged(before, generator):
-            break  # a generator that no step has moved yet never will: stop early
-        if i >= steps // 2 and (i + 1) % 25 == 0:
-            with torch.no_grad():
-                fake = generator(z_eval)
-            means.append(fake.mean().item())
-            stds.append(fake.std().item())
+    with _seeded(seed + 2):   # the step's draws: from its rng, or the same from the global one
+        rng = _rng(seed + 2)
+        for i in range(steps):
+            step_fn(generator, discriminator, opt_G, opt_D, _real_batch(data), rng)
+            if i + 1 == UNCHANGED_AFTER and _unchanged(before, generator):
+                break  # a generator that no step has moved yet never will: stop early
+            if i >= steps // 2 and (i + 1) % 25 == 0:
+                with torch.no_grad():
+                    fake = generator(z_eval)
+                means.append(fake.mean().item())
+                stds.append(fake.std().item())
     if not all(torch.isfinite(p).all() for p in generator.parameters()):
         return CheckResult(False, "the generator's weights became NaN or Inf")
     if _unchanged(before, generator):
@@ -350,15 +280,15 @@ _DIGITS: dict = {}
 def _digits() -> tuple[torch.Tensor, torch.Tensor]:
     if not _DIGITS:
         images, _ = load_images("digits", "train")
-        binary = binarize(images, rng=torch.Generator().manual_seed(0))
+        binary = binarize(images, rng=_rng(0))
         _DIGITS["train"], _DIGITS["held_out"] = binary[:1200], binary[1200:]
     return _DIGITS["train"], _DIGITS["held_out"]
 
 
-def _true_elbo(model, x: torch.Tensor) -> float:
-    torch.manual_seed(1)
+def _true_elbo(vae, x: torch.Tensor) -> float:
     with torch.no_grad():
-        logits, mu, logvar = model(x)
+        mu, logvar = vae.encode(x)
+        logits = vae.decode(reparameterize(mu, logvar, _rng(1)))
         return elbo(x, logits, mu, logvar).elbo.mean().item()
 
 
@@ -366,18 +296,19 @@ def _vae_task(step_fn, steps: int, seed: int) -> CheckResult:
     problem = _vae_probe(step_fn, seed)
     if problem:
         return CheckResult(False, problem)
-    torch.manual_seed(seed)
     train, held_out = _digits()
-    model = MLPVAE((1, 8, 8), latent_dim=2, hidden=(64,))
-    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
-    start = _true_elbo(model, held_out)
-    order = torch.Generator().manual_seed(seed)
-    for _ in range(steps):
-        x = train[torch.randint(len(train), (64,), generator=order)]
-        model.train()
-        step_fn(model, optimizer, x)
-    model.eval()
-    end = _true_elbo(model, held_out)
+    vae = _vae_model(seed)
+    opt = torch.optim.Adam(vae.parameters(), lr=3e-3)
+    start = _true_elbo(vae, held_out)
+    order = _rng(seed)
+    with _seeded(seed + 2):   # the step's draws: from its rng, or the same from the global one
+        rng = _rng(seed + 2)
+        for _ in range(steps):
+            x = train[torch.randint(len(train), (64,), generator=order)]
+            vae.train()
+            step_fn(vae, opt, x, rng)
+    vae.eval()
+    end = _true_elbo(vae, held_out)
     summary = f"held-out ELBO went from {start:.1f} to {end:.1f} nats per image"
     if end != end:  # NaN
         return CheckResult(False, "the held-out ELBO became NaN")
@@ -391,7 +322,8 @@ def evaluate_step(step_fn: Callable, task: str = "gan", steps: int | None = None
                   seed: int = 0) -> CheckResult:
     """Probe ``step_fn`` once, then train with it on ``task`` for ``steps`` iterations (the
     module docstring says what passes). Any step, the library's broken ones included; the
-    global random state is left as it was. A crash counts as "does not learn"."""
+    global random state is left as it was (a step that draws from it rather than from its
+    ``rng`` draws the same numbers). A crash counts as "does not learn"."""
     if task not in TASKS:
         raise ValueError(f"task must be one of {sorted(TASKS)}, got {task!r}")
     run, default_steps = TASKS[task]

@@ -9,16 +9,20 @@ source, as text, in the folded "Answer" block under its exercise (the prose arou
 ``instructor/references.py``). ``tests/test_exercises.py`` runs every answer through its
 self-check; the checks refuse these functions when they are passed in as an answer.
 
-Notebook 10's exercises are broken training steps; ``step_1`` ... ``step_6`` are their fixes.
+Notebook 10's exercises are broken training steps (``genlib.broken_steps``, collected from the
+notebook); ``step_1`` ... ``step_6`` are their fixes, each written as the lines it changes.
 """
 from __future__ import annotations
 
+import inspect
+import linecache
 import math
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from genlib import broken_steps
 from genlib.objectives.elbo import gaussian_kl
 
 
@@ -151,100 +155,41 @@ def encoder_generator_loss(real_pair_logits, fake_pair_logits):
 
 
 # ---------------------------------------------------------------- 10 spot the bug: the fixes
-def step_1(generator, discriminator, opt_g, opt_d, real, z):
-    bce = nn.BCEWithLogitsLoss()
-    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
-    # discriminator
-    fake = generator(z)
-    d_loss = bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
-    # generator
-    g_loss = bce(discriminator(fake), ones)    # fixed: the generated batch, not the real one
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
+def _fix(broken, *edits: tuple[str, str]):
+    """The broken step ``broken`` (genlib.broken_steps, as notebook 10 gives it) with each
+    ``(line as given, fixed line)`` of ``edits`` made: the fix is written as what changes, and
+    the Answer block shows the whole fixed function, whose source this registers."""
+    source = inspect.getsource(broken)
+    for given, fixed in edits:
+        if source.count(given) != 1:
+            raise ValueError(f"{broken.__name__}: {given!r} is not one line of the broken step")
+        source = source.replace(given, fixed)
+    filename = f"<instructor.answers {broken.__name__}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {"__name__": __name__, "torch": torch, "nn": nn, "F": F}
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace[broken.__name__]
 
 
-def step_2(generator, discriminator, opt_g, opt_d, real, z):
-    bce = nn.BCEWithLogitsLoss()
-    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
-    fake = generator(z)    # fixed: keep the graph; detach only for the discriminator
-    # discriminator
-    d_loss = bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
-    # generator
-    g_loss = bce(discriminator(fake), ones)
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
-
-
-def step_3(generator, discriminator, opt_g, opt_d, real, z):
-    bce = nn.BCEWithLogitsLoss()
-    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
-    # discriminator
-    fake = generator(z)
-    d_loss = bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)  # fixed
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
-    # generator
-    g_loss = bce(discriminator(fake), ones)
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
-
-
-def step_4(generator, discriminator, opt_g, opt_d, real, z):
-    bce = nn.BCEWithLogitsLoss()    # fixed: the discriminator returns logits
-    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
-    # discriminator
-    fake = generator(z)
-    d_loss = bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
-    # generator
-    g_loss = bce(discriminator(fake), ones)
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
-
-
-def step_5(generator, discriminator, opt_g, opt_d, real, z):
-    bce = nn.BCEWithLogitsLoss()
-    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
-    # discriminator
-    fake = generator(z)
-    d_loss = bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)
-    opt_d.zero_grad()    # fixed: clear what earlier backward() calls left in .grad
-    d_loss.backward()
-    opt_d.step()
-    # generator
-    g_loss = bce(discriminator(fake), ones)
-    opt_g.zero_grad()    # fixed
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
-
-
-def step_6(model, optimizer, x):
-    logits, mu, logvar = model(x)
-    reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
-    kl = 0.5 * (logvar.exp() + mu.pow(2) - 1 - logvar).sum() / len(x)
-    loss = reconstruction + kl    # fixed: -ELBO = reconstruction loss + KL
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss
+step_1 = _fix(broken_steps.step_1, (
+    "g_loss = bce(D(x), ones)",
+    "g_loss = bce(D(fake), ones)    # fixed: the generated batch, not the real one"))
+step_2 = _fix(broken_steps.step_2, (
+    "generator=rng)).detach()  # computed once for both players",
+    "generator=rng))    # fixed: detach for D only"), (
+    "bce(D(fake), zeros)", "bce(D(fake.detach()), zeros)"))
+step_3 = _fix(broken_steps.step_3, (
+    "d_loss = bce(D(x), zeros) + bce(D(fake.detach()), ones)",
+    "d_loss = bce(D(x), ones) + bce(D(fake.detach()), zeros)    # fixed: real is 1, generated 0"))
+step_4 = _fix(broken_steps.step_4, (
+    "bce = nn.BCELoss()", "bce = nn.BCEWithLogitsLoss()    # fixed: D returns logits"))
+step_5 = _fix(broken_steps.step_5, (
+    "    d_loss.backward(); opt_D.step()",
+    "    opt_D.zero_grad(); d_loss.backward(); opt_D.step()    # fixed: clear the old .grad"), (
+    "    g_loss.backward(); opt_G.step()",
+    "    opt_G.zero_grad(); g_loss.backward(); opt_G.step()    # fixed"))
+step_6 = _fix(broken_steps.step_6, (
+    "loss = reconstruction - kl", "loss = reconstruction + kl    # fixed: -ELBO = reconstruction loss + KL"))
 
 
 # ---------------------------------------------------------------- 11 from the VAE to diffusion

@@ -965,152 +965,133 @@ def softplus_pairs(real_pair_logits, fake_pair_logits):
 
 
 # ---------------------------------------------------------------- 10: fixes of the broken steps
-def _gan_step(generator, discriminator, opt_g, opt_d, real, z, *, g_term=None, d_labels=(1, 0),
-              zero="before", bce=None):
+def _gan_step(G, D, opt_G, opt_D, x, rng, *, g_term=None, d_labels=(1, 0), zero="before",
+              bce=None):
     """A GAN step with one choice changed, for writing the wrong fixes below briefly."""
     bce = bce or nn.BCEWithLogitsLoss()
-    label = {1: torch.ones(len(real)), 0: torch.zeros(len(real))}
-    fake = generator(z)
-    d_loss = (bce(discriminator(real), label[d_labels[0]])
-              + bce(discriminator(fake.detach()), label[d_labels[1]]))
+    label = {1: torch.ones(len(x)), 0: torch.zeros(len(x))}
+    fake = G(torch.randn(len(x), G.latent_dim, generator=rng))
+    d_loss = bce(D(x), label[d_labels[0]]) + bce(D(fake.detach()), label[d_labels[1]])
     if zero == "before":
-        opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
+        opt_D.zero_grad()
+    d_loss.backward(); opt_D.step()
     if zero == "after":
-        opt_d.zero_grad()
-    g_loss = g_term(fake, real) if g_term else bce(discriminator(fake), label[1])
+        opt_D.zero_grad()
+    g_loss = g_term(fake, x) if g_term else bce(D(fake), label[1])
     if zero == "before":
-        opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
+        opt_G.zero_grad()
+    g_loss.backward(); opt_G.step()
     if zero == "after":
-        opt_g.zero_grad()
-    return d_loss, g_loss
+        opt_G.zero_grad()
+    return {"d_loss": d_loss, "g_loss": g_loss}
+
+
+def _noise(G, x, rng):
+    return torch.randn(len(x), G.latent_dim, generator=rng)
 
 
 @wrong("10.1", "does not depend on the discriminator", student=True)
-def moment_matching(generator, discriminator, opt_g, opt_d, real, z):
-    return _gan_step(generator, discriminator, opt_g, opt_d, real, z,
-                     g_term=lambda fake, real: (fake.mean() - real.mean()) ** 2
-                     + (fake.std() - real.std()) ** 2)
+def moment_matching(G, D, opt_G, opt_D, x, rng):
+    return _gan_step(G, D, opt_G, opt_D, x, rng,
+                     g_term=lambda fake, x: (fake.mean() - x.mean()) ** 2 + (fake.std() - x.std()) ** 2)
 
 
 @wrong("10.1", "no gradient reaches the generator")
-def fake_detached_in_g_loss(generator, discriminator, opt_g, opt_d, real, z):
+def fake_detached_in_g_loss(G, D, opt_G, opt_D, x, rng):
     bce = nn.BCEWithLogitsLoss()
-    return _gan_step(generator, discriminator, opt_g, opt_d, real, z,
-                     g_term=lambda fake, real: bce(discriminator(fake.detach()), torch.ones(len(fake))))
+    return _gan_step(G, D, opt_G, opt_D, x, rng,
+                     g_term=lambda fake, x: bce(D(fake.detach()), torch.ones(len(fake))))
 
 
 @wrong("10.1", "generated mean stayed")
-def generator_wants_fake_label(generator, discriminator, opt_g, opt_d, real, z):
+def generator_wants_fake_label(G, D, opt_G, opt_D, x, rng):
     bce = nn.BCEWithLogitsLoss()
-    return _gan_step(generator, discriminator, opt_g, opt_d, real, z,
-                     g_term=lambda fake, real: bce(discriminator(fake), torch.zeros(len(fake))))
+    return _gan_step(G, D, opt_G, opt_D, x, rng,
+                     g_term=lambda fake, x: bce(D(fake), torch.zeros(len(fake))))
 
 
 @wrong("10.1", "discriminator never learns")
-def discriminator_not_trained(generator, discriminator, opt_g, opt_d, real, z):
+def discriminator_not_trained(G, D, opt_G, opt_D, x, rng):
     bce = nn.BCEWithLogitsLoss()
-    g_loss = bce(discriminator(generator(z)), torch.ones(len(z)))
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return g_loss, g_loss
+    g_loss = bce(D(G(_noise(G, x, rng))), torch.ones(len(x)))
+    opt_G.zero_grad(); g_loss.backward(); opt_G.step()
+    return {"g_loss": g_loss}
 
 
 @right("10.1")
-def non_saturating_from_library(generator, discriminator, opt_g, opt_d, real, z):
+def non_saturating_from_library(G, D, opt_G, opt_D, x, rng):
     from genlib.objectives.gan import discriminator_loss, generator_loss
-    fake = generator(z)
-    d_loss = discriminator_loss(discriminator(real).squeeze(-1), discriminator(fake.detach()).squeeze(-1))
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
-    g_loss = generator_loss(discriminator(fake).squeeze(-1))
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
+    fake = G(_noise(G, x, rng))
+    d_loss = discriminator_loss(D(x), D(fake.detach()))
+    opt_D.zero_grad(); d_loss.backward(); opt_D.step()
+    g_loss = generator_loss(D(fake))
+    opt_G.zero_grad(); g_loss.backward(); opt_G.step()
+    return {"d_loss": d_loss, "g_loss": g_loss}
 
 
 @wrong("10.2", "raised RuntimeError")
-def detach_removed_everywhere(generator, discriminator, opt_g, opt_d, real, z):
+def detach_removed_everywhere(G, D, opt_G, opt_D, x, rng):
     bce = nn.BCEWithLogitsLoss()
-    fake = generator(z)
-    d_loss = bce(discriminator(real), torch.ones(len(real))) + bce(discriminator(fake), torch.zeros(len(z)))
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
-    g_loss = bce(discriminator(fake), torch.ones(len(z)))
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
+    fake = G(_noise(G, x, rng))
+    d_loss = bce(D(x), torch.ones(len(x))) + bce(D(fake), torch.zeros(len(x)))
+    opt_D.zero_grad(); d_loss.backward(); opt_D.step()
+    g_loss = bce(D(fake), torch.ones(len(x)))
+    opt_G.zero_grad(); g_loss.backward(); opt_G.step()
+    return {"d_loss": d_loss, "g_loss": g_loss}
 
 
 @wrong("10.2", "no gradient reaches the generator")
-def requires_grad_on_the_detached_batch(generator, discriminator, opt_g, opt_d, real, z):
+def requires_grad_on_the_detached_batch(G, D, opt_G, opt_D, x, rng):
     bce = nn.BCEWithLogitsLoss()
-    fake = generator(z).detach().requires_grad_(True)
-    d_loss = bce(discriminator(real), torch.ones(len(real))) + bce(discriminator(fake), torch.zeros(len(z)))
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
-    g_loss = bce(discriminator(fake), torch.ones(len(z)))
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
+    fake = G(_noise(G, x, rng)).detach().requires_grad_(True)
+    d_loss = bce(D(x), torch.ones(len(x))) + bce(D(fake), torch.zeros(len(x)))
+    opt_D.zero_grad(); d_loss.backward(); opt_D.step()
+    g_loss = bce(D(fake), torch.ones(len(x)))
+    opt_G.zero_grad(); g_loss.backward(); opt_G.step()
+    return {"d_loss": d_loss, "g_loss": g_loss}
 
 
 @wrong("10.2", "no gradient reaches the generator")
-def detached_again_for_the_generator(generator, discriminator, opt_g, opt_d, real, z):
+def detached_again_for_the_generator(G, D, opt_G, opt_D, x, rng):
     bce = nn.BCEWithLogitsLoss()
-    return _gan_step(generator, discriminator, opt_g, opt_d, real, z,
-                     g_term=lambda fake, real: bce(discriminator(generator(z).detach()),
-                                                   torch.ones(len(z))))
+    return _gan_step(G, D, opt_G, opt_D, x, rng,
+                     g_term=lambda fake, x: bce(D(G(_noise(G, x, rng)).detach()), torch.ones(len(x))))
 
 
 @right("10.2")
-def retain_graph_instead_of_detach(generator, discriminator, opt_g, opt_d, real, z):
+def retain_graph_instead_of_detach(G, D, opt_G, opt_D, x, rng):
     bce = nn.BCEWithLogitsLoss()
-    fake = generator(z)
-    d_loss = bce(discriminator(real), torch.ones(len(real))) + bce(discriminator(fake), torch.zeros(len(z)))
-    opt_d.zero_grad()
-    d_loss.backward(retain_graph=True)
-    opt_d.step()
-    g_loss = bce(discriminator(fake), torch.ones(len(z)))
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
+    fake = G(_noise(G, x, rng))
+    d_loss = bce(D(x), torch.ones(len(x))) + bce(D(fake), torch.zeros(len(x)))
+    opt_D.zero_grad(); d_loss.backward(retain_graph=True); opt_D.step()
+    g_loss = bce(D(fake), torch.ones(len(x)))
+    opt_G.zero_grad(); g_loss.backward(); opt_G.step()
+    return {"d_loss": d_loss, "g_loss": g_loss}
 
 
 @wrong("10.3", "generated mean stayed")
-def only_the_real_label_fixed(generator, discriminator, opt_g, opt_d, real, z):
-    return _gan_step(generator, discriminator, opt_g, opt_d, real, z, d_labels=(1, 1))
+def only_the_real_label_fixed(G, D, opt_G, opt_D, x, rng):
+    return _gan_step(G, D, opt_G, opt_D, x, rng, d_labels=(1, 1))
 
 
 @wrong("10.3", "generated mean stayed")
-def swap_moved_to_the_generator(generator, discriminator, opt_g, opt_d, real, z):
+def swap_moved_to_the_generator(G, D, opt_G, opt_D, x, rng):
     bce = nn.BCEWithLogitsLoss()
-    return _gan_step(generator, discriminator, opt_g, opt_d, real, z,
-                     g_term=lambda fake, real: bce(discriminator(fake), torch.zeros(len(z))))
+    return _gan_step(G, D, opt_G, opt_D, x, rng,
+                     g_term=lambda fake, x: bce(D(fake), torch.zeros(len(x))))
 
 
 @wrong("10.3", "discriminator never learns")
-def discriminator_update_removed(generator, discriminator, opt_g, opt_d, real, z):
-    return discriminator_not_trained(generator, discriminator, opt_g, opt_d, real, z)
+def discriminator_update_removed(G, D, opt_G, opt_D, x, rng):
+    return discriminator_not_trained(G, D, opt_G, opt_D, x, rng)
 
 
 @right("10.3")
-def both_labels_flipped_consistently(generator, discriminator, opt_g, opt_d, real, z):
+def both_labels_flipped_consistently(G, D, opt_G, opt_D, x, rng):
     # D calls real 0 and generated 1; G then wants its samples called 0: the same game, relabelled
     bce = nn.BCEWithLogitsLoss()
-    return _gan_step(generator, discriminator, opt_g, opt_d, real, z, d_labels=(0, 1),
-                     g_term=lambda fake, real: bce(discriminator(fake), torch.zeros(len(z))))
+    return _gan_step(G, D, opt_G, opt_D, x, rng, d_labels=(0, 1),
+                     g_term=lambda fake, x: bce(D(fake), torch.zeros(len(x))))
 
 
 class _ClampedBCE(nn.Module):
@@ -1124,103 +1105,85 @@ class _TanhBCE(nn.Module):
 
 
 @wrong("10.4", "generated mean stayed")
-def logits_clamped_into_range(generator, discriminator, opt_g, opt_d, real, z):
-    return _gan_step(generator, discriminator, opt_g, opt_d, real, z, bce=_ClampedBCE())
+def logits_clamped_into_range(G, D, opt_G, opt_D, x, rng):
+    return _gan_step(G, D, opt_G, opt_D, x, rng, bce=_ClampedBCE())
 
 
 @wrong("10.4", "raised RuntimeError")
-def tanh_instead_of_sigmoid(generator, discriminator, opt_g, opt_d, real, z):
-    return _gan_step(generator, discriminator, opt_g, opt_d, real, z, bce=_TanhBCE())
+def tanh_instead_of_sigmoid(G, D, opt_G, opt_D, x, rng):
+    return _gan_step(G, D, opt_G, opt_D, x, rng, bce=_TanhBCE())
 
 
 @wrong("10.4", "raised RuntimeError")
-def sigmoid_for_the_discriminator_only(generator, discriminator, opt_g, opt_d, real, z):
+def sigmoid_for_the_discriminator_only(G, D, opt_G, opt_D, x, rng):
     bce = nn.BCELoss()
-    fake = generator(z)
-    d_loss = (bce(torch.sigmoid(discriminator(real)), torch.ones(len(real)))
-              + bce(torch.sigmoid(discriminator(fake.detach())), torch.zeros(len(z))))
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
-    g_loss = bce(discriminator(fake), torch.ones(len(z)))
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
+    fake = G(_noise(G, x, rng))
+    d_loss = (bce(torch.sigmoid(D(x)), torch.ones(len(x)))
+              + bce(torch.sigmoid(D(fake.detach())), torch.zeros(len(x))))
+    opt_D.zero_grad(); d_loss.backward(); opt_D.step()
+    g_loss = bce(D(fake), torch.ones(len(x)))
+    opt_G.zero_grad(); g_loss.backward(); opt_G.step()
+    return {"d_loss": d_loss, "g_loss": g_loss}
 
 
 @right("10.4")
-def sigmoid_then_bce(generator, discriminator, opt_g, opt_d, real, z):
+def sigmoid_then_bce(G, D, opt_G, opt_D, x, rng):
     bce = nn.BCELoss()
-    fake = generator(z)
-    d_loss = (bce(torch.sigmoid(discriminator(real)), torch.ones(len(real)))
-              + bce(torch.sigmoid(discriminator(fake.detach())), torch.zeros(len(z))))
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
-    g_loss = bce(torch.sigmoid(discriminator(fake)), torch.ones(len(z)))
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
+    fake = G(_noise(G, x, rng))
+    d_loss = (bce(torch.sigmoid(D(x)), torch.ones(len(x)))
+              + bce(torch.sigmoid(D(fake.detach())), torch.zeros(len(x))))
+    opt_D.zero_grad(); d_loss.backward(); opt_D.step()
+    g_loss = bce(torch.sigmoid(D(fake)), torch.ones(len(x)))
+    opt_G.zero_grad(); g_loss.backward(); opt_G.step()
+    return {"d_loss": d_loss, "g_loss": g_loss}
 
 
 @wrong("10.5", ".grad held before", student=True)
-def zero_grad_after_the_step(generator, discriminator, opt_g, opt_d, real, z):
-    return _gan_step(generator, discriminator, opt_g, opt_d, real, z, zero="after")
+def zero_grad_after_the_step(G, D, opt_G, opt_D, x, rng):
+    return _gan_step(G, D, opt_G, opt_D, x, rng, zero="after")
 
 
 @wrong("10.5", ".grad held before")
-def discriminator_zeroed_only(generator, discriminator, opt_g, opt_d, real, z):
+def discriminator_zeroed_only(G, D, opt_G, opt_D, x, rng):
     bce = nn.BCEWithLogitsLoss()
-    fake = generator(z)
-    d_loss = bce(discriminator(real), torch.ones(len(real))) + bce(discriminator(fake.detach()), torch.zeros(len(z)))
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
-    g_loss = bce(discriminator(fake), torch.ones(len(z)))
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
+    fake = G(_noise(G, x, rng))
+    d_loss = bce(D(x), torch.ones(len(x))) + bce(D(fake.detach()), torch.zeros(len(x)))
+    opt_D.zero_grad(); d_loss.backward(); opt_D.step()
+    g_loss = bce(D(fake), torch.ones(len(x)))
+    g_loss.backward(); opt_G.step()
+    return {"d_loss": d_loss, "g_loss": g_loss}
 
 
 @wrong("10.5", "discriminator never learns")
-def zeroed_between_backward_and_step(generator, discriminator, opt_g, opt_d, real, z):
+def zeroed_between_backward_and_step(G, D, opt_G, opt_D, x, rng):
     bce = nn.BCEWithLogitsLoss()
-    fake = generator(z)
-    d_loss = bce(discriminator(real), torch.ones(len(real))) + bce(discriminator(fake.detach()), torch.zeros(len(z)))
-    d_loss.backward()
-    opt_d.zero_grad()
-    opt_d.step()
-    g_loss = bce(discriminator(fake), torch.ones(len(z)))
-    g_loss.backward()
-    opt_g.zero_grad()
-    opt_g.step()
-    return d_loss, g_loss
+    fake = G(_noise(G, x, rng))
+    d_loss = bce(D(x), torch.ones(len(x))) + bce(D(fake.detach()), torch.zeros(len(x)))
+    d_loss.backward(); opt_D.zero_grad(); opt_D.step()
+    g_loss = bce(D(fake), torch.ones(len(x)))
+    g_loss.backward(); opt_G.zero_grad(); opt_G.step()
+    return {"d_loss": d_loss, "g_loss": g_loss}
 
 
 @right("10.5")
-def modules_zeroed_set_to_none(generator, discriminator, opt_g, opt_d, real, z):
+def modules_zeroed_set_to_none(G, D, opt_G, opt_D, x, rng):
     bce = nn.BCEWithLogitsLoss()
-    fake = generator(z)
-    discriminator.zero_grad(set_to_none=True)
-    d_loss = bce(discriminator(real), torch.ones(len(real))) + bce(discriminator(fake.detach()), torch.zeros(len(z)))
-    d_loss.backward()
-    opt_d.step()
-    generator.zero_grad(set_to_none=True)
-    g_loss = bce(discriminator(fake), torch.ones(len(z)))
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
+    fake = G(_noise(G, x, rng))
+    D.zero_grad(set_to_none=True)
+    d_loss = bce(D(x), torch.ones(len(x))) + bce(D(fake.detach()), torch.zeros(len(x)))
+    d_loss.backward(); opt_D.step()
+    G.zero_grad(set_to_none=True)
+    g_loss = bce(D(fake), torch.ones(len(x)))
+    g_loss.backward(); opt_G.step()
+    return {"d_loss": d_loss, "g_loss": g_loss}
 
 
-def _vae_step(model, optimizer, x, loss_of):
-    logits, mu, logvar = model(x)
+def _vae_step(vae, opt, x, rng, loss_of):
+    mu, logvar = vae.encode(x)
+    logits = vae.decode(reparameterize(mu, logvar, rng))
     loss = loss_of(x, logits, mu, logvar)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss
+    opt.zero_grad(); loss.backward(); opt.step()
+    return {"loss": loss}
 
 
 def _summed_bce(x, logits):
@@ -1232,41 +1195,39 @@ def _summed_kl(mu, logvar):
 
 
 @wrong("10.6", "no KL term", student=True)
-def kl_dropped(model, optimizer, x):
-    return _vae_step(model, optimizer, x, lambda x, l, mu, lv: _summed_bce(x, l))
+def kl_dropped(vae, opt, x, rng):
+    return _vae_step(vae, opt, x, rng, lambda x, l, mu, lv: _summed_bce(x, l))
 
 
 @wrong("10.6", "weighted differently", student=True)
-def mean_bce_with_summed_kl(model, optimizer, x):
-    return _vae_step(model, optimizer, x,
+def mean_bce_with_summed_kl(vae, opt, x, rng):
+    return _vae_step(vae, opt, x, rng,
                      lambda x, l, mu, lv: F.binary_cross_entropy_with_logits(l, x) + _summed_kl(mu, lv))
 
 
 @wrong("10.6", "not a gradient step")
-def kl_with_the_log_term_flipped(model, optimizer, x):
-    return _vae_step(model, optimizer, x, lambda x, l, mu, lv: _summed_bce(x, l)
+def kl_with_the_log_term_flipped(vae, opt, x, rng):
+    return _vae_step(vae, opt, x, rng, lambda x, l, mu, lv: _summed_bce(x, l)
                      + 0.5 * (lv.exp() + mu.pow(2) - 1 + lv).sum() / len(x))
 
 
 @wrong("10.6", "climbs")
-def whole_loss_negated(model, optimizer, x):
-    return _vae_step(model, optimizer, x, lambda x, l, mu, lv: -(_summed_bce(x, l) + _summed_kl(mu, lv)))
+def whole_loss_negated(vae, opt, x, rng):
+    return _vae_step(vae, opt, x, rng, lambda x, l, mu, lv: -(_summed_bce(x, l) + _summed_kl(mu, lv)))
 
 
 @right("10.6")
-def batch_mean_of_per_example_terms(model, optimizer, x):
-    logits, mu, logvar = model(x)
+def batch_mean_of_per_example_terms(vae, opt, x, rng):
+    logits, mu, logvar = vae(x)   # the model's own draw of z, from the global generator
     log_px = -F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
     loss = -(log_px - gaussian_kl(mu, logvar)).mean()
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss
+    opt.zero_grad(); loss.backward(); opt.step()
+    return {"loss": loss}
 
 
 @right("10.6")
-def summed_over_the_batch_vae(model, optimizer, x):
-    return _vae_step(model, optimizer, x, lambda x, l, mu, lv: len(x) * (_summed_bce(x, l) + _summed_kl(mu, lv)))
+def summed_over_the_batch_vae(vae, opt, x, rng):
+    return _vae_step(vae, opt, x, rng, lambda x, l, mu, lv: len(x) * (_summed_bce(x, l) + _summed_kl(mu, lv)))
 
 
 # ---------------------------------------------------------------- 11.1

@@ -56,7 +56,8 @@ def _shapes_of_module(module) -> set[str]:
             if isinstance(n, ast.FunctionDef)}
 
 
-ANSWER_SHAPES = _shapes_of_module(answers)
+ANSWER_SHAPES = _shapes_of_module(answers) | {   # and notebook 10's fixes, made by answers._fix
+    _shape(ast.parse(inspect.getsource(getattr(answers, name))).body[0]) for name in ANSWER_NAMES}
 REFERENCE_SHAPES = {s for s in _shapes_of_module(references)
                     if len(s) > 200}   # one-line wrappers (a call of a library function) excepted
 
@@ -106,7 +107,8 @@ def test_no_function_in_the_wheel_is_an_answer_or_a_reference(wheel):
             continue
         source = archive.read(name).decode()
         for node in _function_nodes(source):
-            if isinstance(node, ast.FunctionDef) and node.name in ANSWER_NAMES:
+            if isinstance(node, ast.FunctionDef) and node.name in ANSWER_NAMES \
+                    and name != "genlib/broken_steps.py":   # notebook 10's bugs, as given
                 found.append(f"{name}: def {node.name}")
             if isinstance(node, ast.FunctionDef) and _shape(node) in ANSWER_SHAPES | REFERENCE_SHAPES:
                 found.append(f"{name}: {node.name} is an answer or a reference")

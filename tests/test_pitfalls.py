@@ -1,5 +1,8 @@
 """Every spot-the-bug self-check fails on the broken step and passes on a fix (notebook 10).
-Wrong fixes and other styles of fix, per bug, are in tests/exercise_attempts.py."""
+The fixes are instructor/answers.py's; wrong fixes and other styles of fix, per bug, are in
+tests/exercise_attempts.py."""
+import inspect
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -8,65 +11,42 @@ from torch import nn
 import instructor.answers as answers
 from genlib.exercises import ExerciseNotDone
 from genlib.pitfalls import PITFALLS, check_fix, evaluate_step, unchanged_bug
+from genlib.steps import gan_step, vae_step
+
+BUGS = list(PITFALLS.values())   # bug n is BUGS[n - 1]
 
 
-def fixed_gan_step(generator, discriminator, opt_g, opt_d, real, z):
-    """The step every GAN pitfall should become: D on real (1) vs detached fake (0), zeroed
-    gradients, then G's non-saturating loss on a fake that still carries G's graph."""
-    bce = nn.BCEWithLogitsLoss()
-    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
-    fake = generator(z)
-    d_loss = bce(discriminator(real), ones) + bce(discriminator(fake.detach()), zeros)
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
-    g_loss = bce(discriminator(fake), ones)
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
+def as_a_student_would(step, *edits):
+    """``step``'s source, with each ``(old, new)`` edit made, defined in a notebook-like
+    namespace: the check then runs it as a student's own step (genlib's are refused)."""
+    source = inspect.getsource(step)
+    for old, new in edits:
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    namespace = {"torch": torch, "nn": nn, "F": F, "__name__": "__main__"}
+    exec(source, namespace)
+    return namespace[step.__name__]
 
 
-def fixed_gan_step_with_probabilities(generator, discriminator, opt_g, opt_d, real, z):
-    """The other fix of "BCE on logits": keep nn.BCELoss and give it probabilities."""
-    bce = nn.BCELoss()
-    ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
-    fake = generator(z)
-    d_loss = (bce(torch.sigmoid(discriminator(real)), ones)
-              + bce(torch.sigmoid(discriminator(fake.detach())), zeros))
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
-    g_loss = bce(torch.sigmoid(discriminator(fake)), ones)
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return d_loss, g_loss
+def test_six_bugs_each_with_a_worked_fix():
+    assert len(PITFALLS) == 6 and [p.task for p in BUGS] == ["gan"] * 5 + ["vae"]
+    assert all(callable(getattr(answers, f"step_{n}")) for n in range(1, 7))
 
 
-def fixed_vae_step(model, optimizer, x):
-    logits, mu, logvar = model(x)
-    reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
-    kl = 0.5 * (logvar.exp() + mu.pow(2) - 1 - logvar).sum() / len(x)
-    loss = reconstruction + kl  # -ELBO: minimise it
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss
+@pytest.mark.parametrize("number", range(1, 7))
+def test_the_broken_steps_have_genlibs_step_signature_and_return_a_dict(number):
+    pitfall = BUGS[number - 1]
+    library_step = gan_step if pitfall.task == "gan" else vae_step
+    expected = list(inspect.signature(library_step).parameters)[:-1]   # less its setting
+    assert list(inspect.signature(pitfall.step).parameters) == expected
+    assert list(inspect.signature(getattr(answers, f"step_{number}")).parameters) == expected
+    returned = []
 
+    def recording(*args):
+        returned.append(getattr(answers, f"step_{number}")(*args))
 
-FIXES = {
-    "generator not in its loss": [fixed_gan_step],
-    "fake batch detached": [fixed_gan_step],
-    "labels swapped": [fixed_gan_step],
-    "BCE on logits": [fixed_gan_step, fixed_gan_step_with_probabilities],
-    "gradients never zeroed": [fixed_gan_step],
-    "KL with the wrong sign": [fixed_vae_step],
-}
-
-
-def test_every_pitfall_has_a_fix():
-    assert set(FIXES) == set(PITFALLS) and len(PITFALLS) == 6
+    evaluate_step(recording, pitfall.task, steps=1)
+    assert isinstance(returned[0], dict) and all(torch.is_tensor(v) for v in returned[0].values())
 
 
 @pytest.mark.parametrize("name", sorted(PITFALLS))
@@ -76,10 +56,11 @@ def test_broken_step_fails_its_check(name):
 
 
 @pytest.mark.parametrize("number", range(1, 7))
-def test_the_worked_fix_of_each_bug_learns(number):
-    pitfall = list(PITFALLS.values())[number - 1]
-    assert evaluate_step(getattr(answers, f"step_{number}"), pitfall.task)
-    assert unchanged_bug(pitfall.step) == number and unchanged_bug(getattr(answers, f"step_{number}")) is None
+def test_the_worked_fix_of_each_bug_learns_and_passes_check_fix(number):
+    pitfall, fix = BUGS[number - 1], getattr(answers, f"step_{number}")
+    assert evaluate_step(fix, pitfall.task)
+    assert unchanged_bug(pitfall.step) == number and unchanged_bug(fix) is None
+    assert check_fix(as_a_student_would(fix), pitfall.task, quiet=True)
 
 
 def test_check_fix_refuses_the_librarys_steps(capsys):
@@ -89,19 +70,32 @@ def test_check_fix_refuses_the_librarys_steps(capsys):
     assert all("not checked" in line and "your fix" in line for line in out)
 
 
-DISTINCT_FIXES = sorted({(PITFALLS[name].task, fix) for name, fixes in FIXES.items()
-                         for fix in fixes}, key=lambda pair: pair[1].__name__)
-
-
-@pytest.mark.parametrize("task, fix", DISTINCT_FIXES, ids=lambda v: getattr(v, "__name__", v))
-def test_fixed_step_passes_its_check(task, fix):
-    """Each fix once (the check is deterministic for a given step, task and seed)."""
-    assert check_fix(fix, task, quiet=True)
-
-
 def test_fix_passes_on_other_seeds_too():
-    assert check_fix(fixed_gan_step, "gan", seed=3, quiet=True)
-    assert check_fix(fixed_vae_step, "vae", seed=3, quiet=True)
+    assert check_fix(as_a_student_would(answers.step_1), "gan", seed=3, quiet=True)
+    assert check_fix(as_a_student_would(answers.step_6), "vae", seed=3, quiet=True)
+
+
+def test_a_fix_that_draws_from_the_global_generator_passes_too():
+    """The probe runs a step three times from one state: a step that ignores ``rng`` must
+    see the same numbers each time, or it would be told that it depends on stale gradients."""
+    gan = as_a_student_would(answers.step_1, (", generator=rng)", ")"))
+    vae = as_a_student_would(answers.step_6, (
+        "    mu, logvar = vae.encode(x)\n    z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, "
+        "generator=rng)\n    logits = vae.decode(z)\n", "    logits, mu, logvar = vae(x)\n"))
+    assert check_fix(gan, "gan", quiet=True) and check_fix(vae, "vae", quiet=True)
+
+
+def test_the_checks_leave_the_global_random_state_as_they_found_it():
+    def draws(seed, *checks):
+        torch.manual_seed(seed)
+        for check in checks:
+            check()
+        return torch.randn(3)
+
+    checks = (lambda: check_fix(as_a_student_would(answers.step_6), "vae", steps=5, quiet=True),
+              lambda: evaluate_step(BUGS[2].step, "gan", steps=5))
+    assert torch.equal(draws(1, *checks), draws(1))
+    assert not torch.equal(draws(1, *checks), draws(2, *checks))
 
 
 def test_the_check_reports_why():
@@ -116,7 +110,7 @@ def test_the_check_reports_why():
     result = evaluate_step(PITFALLS["labels swapped"].step, "gan")
     assert "generated mean stayed between" in result.message
     with pytest.raises(ValueError, match="task"):
-        check_fix(fixed_gan_step, "flow")
+        check_fix(as_a_student_would(answers.step_1), "flow")
 
 
 def test_sources_are_shown_for_the_notebook():
@@ -128,7 +122,7 @@ def test_check_runs_on_one_thread_and_restores_the_count():
     before = torch.get_num_threads()
     seen = []
 
-    def spy(generator, discriminator, opt_g, opt_d, real, z):
+    def spy(G, D, opt_G, opt_D, x, rng):
         seen.append(torch.get_num_threads())
         raise RuntimeError("stop")
 
@@ -141,7 +135,7 @@ def test_check_runs_on_one_thread_and_restores_the_count():
 
 
 def test_a_step_left_as_a_stub_is_not_done_yet(capsys):
-    def step_1(generator, discriminator, opt_g, opt_d, real, z):
+    def step_1(G, D, opt_G, opt_D, x, rng):
         raise ExerciseNotDone
     result = check_fix(step_1, "gan", name="bug 1")
     assert not result and "not done yet" in result.message

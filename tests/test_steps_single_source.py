@@ -51,7 +51,8 @@ def test_genlib_steps_are_what_the_notebooks_save():
 
 
 def test_every_step_but_the_classifiers_is_saved_from_one_notebook_cell():
-    saved = collect_steps.saved_steps()
+    saved = {name: value for name, value in collect_steps.saved_steps().items()
+             if not name.startswith("step_")}   # notebook 10's broken steps: genlib.broken_steps
     assert set(saved) == STEPS - {"classifier_step"}   # the metrics' classifier is not a lesson
     for name, (notebook, source) in saved.items():
         module = getattr(genlib.steps, name).__module__.rsplit(".", 1)[1]
@@ -60,10 +61,12 @@ def test_every_step_but_the_classifiers_is_saved_from_one_notebook_cell():
 
 
 def _copy_tree(tmp_path):
-    notebooks, steps = tmp_path / "notebooks", tmp_path / "steps"
-    shutil.copytree(ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns("*.png", "*.gif"))
-    shutil.copytree(ROOT / "genlib" / "steps", steps)
-    return notebooks, steps
+    """The notebooks and the generated part of genlib, copied to ``tmp_path``."""
+    notebooks, genlib = tmp_path / "notebooks", tmp_path / "genlib"
+    shutil.copytree(ROOT / "notebooks", notebooks)
+    shutil.copytree(ROOT / "genlib" / "steps", genlib / "steps")
+    shutil.copy(ROOT / "genlib" / "broken_steps.py", genlib / "broken_steps.py")
+    return notebooks, genlib
 
 
 def _edit_cell(path, old, new):
@@ -74,29 +77,38 @@ def _edit_cell(path, old, new):
 
 
 def test_the_check_names_the_module_an_edited_cell_changes(tmp_path):
-    notebooks, steps = _copy_tree(tmp_path)
-    assert collect_steps.differing(notebooks, steps) == []
+    notebooks, genlib = _copy_tree(tmp_path)
+    assert collect_steps.differing(notebooks, genlib) == []
     _edit_cell(notebooks / "04_wasserstein_gan.ipynb", "n_critic=5,", "n_critic=3,")
-    assert collect_steps.differing(notebooks, steps) == [steps / "wgan.py"]
-    assert "n_critic=3," in collect_steps.collect(notebooks, steps)[steps / "wgan.py"]
+    wgan = genlib / "steps" / "wgan.py"
+    assert collect_steps.differing(notebooks, genlib) == [wgan]
+    assert "n_critic=3," in collect_steps.collect(notebooks, genlib)[wgan]
+    assert collect_steps.main(["--check"]) == 0   # the committed tree, untouched
 
 
 def test_a_step_shown_again_is_rewritten_from_its_saved_cell(tmp_path):
-    notebooks, steps = _copy_tree(tmp_path)
+    notebooks, genlib = _copy_tree(tmp_path)
     repeat = notebooks / "03_dcgan_images.ipynb"
     _edit_cell(repeat, "# detach: this update moves D only", "# detach")
-    assert collect_steps.differing(notebooks, steps) == [repeat]
-    rewritten = json.loads(collect_steps.collect(notebooks, steps)[repeat])
+    assert collect_steps.differing(notebooks, genlib) == [repeat]
+    rewritten = json.loads(collect_steps.collect(notebooks, genlib)[repeat])
     assert any("# detach: this update moves D only" in "".join(c["source"])
                for c in rewritten["cells"])
 
 
 def test_a_name_the_tool_cannot_import_is_refused(tmp_path):
-    notebooks, steps = _copy_tree(tmp_path)
+    notebooks, genlib = _copy_tree(tmp_path)
     _edit_cell(notebooks / "11_from_vae_to_diffusion.ipynb", "x0 = 2 * x - 1 if rescale else x",
                "x0 = rescale_images(x) if rescale else x")
     with pytest.raises(collect_steps.StepError, match="rescale_images"):
-        collect_steps.collect(notebooks, steps)
+        collect_steps.collect(notebooks, genlib)
+
+
+def test_the_broken_steps_of_notebook_10_are_collected_too(tmp_path):
+    notebooks, genlib = _copy_tree(tmp_path)
+    _edit_cell(notebooks / "10_faq_and_pitfalls.ipynb", "loss = reconstruction - kl",
+               "loss = reconstruction - 2 * kl")
+    assert collect_steps.differing(notebooks, genlib) == [genlib / "broken_steps.py"]
 
 
 @pytest.mark.parametrize("prefix", sorted(TAUGHT))

@@ -3,6 +3,9 @@
     python tools/collect_steps.py           # write genlib/steps/<family>.py from the notebooks
     python tools/collect_steps.py --check   # exit 1, naming each file that the notebooks would change
 
+Notebook 10's broken steps (its "Spot the bug") are collected the same way, into
+``genlib/broken_steps.py``, for ``genlib.pitfalls`` to check.
+
 The notebook is where a step is written; the package is where it is collected. A code cell
 whose first line is ``#@save`` is the source of the functions it defines (it holds nothing
 else). The notebooks are read in order; each saved function goes to its family's module
@@ -26,13 +29,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-STEPS = ROOT / "genlib" / "steps"
+GENLIB = ROOT / "genlib"
 TAG = "#@save"
 HAND_WRITTEN = {"__init__.py", "classifier.py"}
 
-# the module of each family: its docstring and the functions it collects, in this order
+# each module (a path under genlib/): its docstring and the functions it collects, in this order
 MODULES = {
-    "gan": (r'''``gan_step``: one iteration of Goodfellow et al.'s Algorithm 1 (notebooks 02 and 03).
+    "steps/gan.py": (r'''``gan_step``: one iteration of Goodfellow et al.'s Algorithm 1 (notebooks 02 and 03).
 
 D outputs logits, so log D = logsigmoid(logit) and log(1 - D) = logsigmoid(-logit).
 The discriminator ascends the value function (notebook 01, "From a classifier's loss to V(D, G)")
@@ -42,7 +45,7 @@ The discriminator ascends the value function (notebook 01, "From a classifier's 
 with G fixed; then the generator descends it (``saturating=True``) or ascends E_z[log D(G(z))],
 the non-saturating loss with the same fixed point (notebook 01, "Saturating versus
 non-saturating generator loss").''', ["gan_step"]),
-    "wgan": (r'''``wgan_step``: n critic updates, then one generator update (notebook 04).
+    "steps/wgan.py": (r'''``wgan_step``: n critic updates, then one generator update (notebook 04).
 
 Kantorovich-Rubinstein: W1(p_data, p_g) = sup_{||f||_L <= 1} E_x[f(x)] - E_z[f(G(z))].
 The critic f ascends that difference under a Lipschitz constraint, either WGAN-GP's
@@ -50,7 +53,7 @@ gradient penalty lambda E[(||grad f(x_hat)||_2 - 1)^2] (Gulrajani et al. 2017, A
 or weight clipping to [-c, c] after every update (Arjovsky et al. 2017, Algorithm 1); then
 G ascends E_z[f(G(z))]. ``x`` holds ``n_critic`` real batches, one per critic update.''',
              ["wgan_step"]),
-    "vae": (r'''The VAE steps: gradient ascent on the evidence lower bound (notebooks 05-07).
+    "steps/vae.py": (r'''The VAE steps: gradient ascent on the evidence lower bound (notebooks 05-07).
 
 For a batch of grey-level images x in [0, 1], binarised afresh at every step (each pixel a
 Bernoulli draw with its grey level as probability), with q(z|x) = N(mu, diag(exp(logvar))):
@@ -70,7 +73,7 @@ z = mu + sigma * eps and the KL in closed form.
 
 Each logs the ELBO itself (beta = 1) and its two terms, in nats per image.''',
             ["vae_step", "warmup_vae_step", "free_bits_vae_step", "cvae_step"]),
-    "vaegan": (r'''``vaegan_step``: the three updates of Larsen et al. (2016), Algorithm 1
+    "steps/vaegan.py": (r'''``vaegan_step``: the three updates of Larsen et al. (2016), Algorithm 1
 (notebook 08, "The VAE-GAN").
 
 With x a real batch in [0, 1], z ~ q(z|x), x~ = Dec(z), z_p ~ N(0, I), x_p = Dec(z_p), and
@@ -90,7 +93,7 @@ networks change width; ``kl_weight`` puts the summed KL on that scale. Larsen et
 reconstructions in the discriminator's features only; with a few minutes of training those
 features are still immature when the encoder most needs a signal, so a pixel term is added
 (``pixel_weight = 0`` gives their loss).''', ["vaegan_step"]),
-    "posterior": (r'''``posterior_step``: fitting an approximate posterior q to fixed observations
+    "steps/posterior.py": (r'''``posterior_step``: fitting an approximate posterior q to fixed observations
 (notebook 09, "Experiment: a Gaussian q against an 8-layer planar flow").
 
 No encoder: every observation has its own q (non-amortised variational inference), so only
@@ -99,7 +102,7 @@ the *family* of q limits the ELBO,
     ELBO = E_{z ~ q}[log p(x, z) - log q(z)],
 
 estimated with ``n_samples`` reparameterised samples.''', ["posterior_step"]),
-    "bigan": (r'''``bigan_step``: the BiGAN / ALI game (notebook 09, "A GAN on pairs").
+    "steps/bigan.py": (r'''``bigan_step``: the BiGAN / ALI game (notebook 09, "A GAN on pairs").
 
     min_{G,E} max_D  V(D, E, G) = E_x[log D(x, E(x))] + E_z[log(1 - D(G(z), z))]
 
@@ -107,7 +110,7 @@ The discriminator takes a step on -V with E and G fixed; then E and G take a ste
 non-saturating form of their objective, each pair pushed towards the *other* label (the
 trick of notebook 01, "Saturating versus non-saturating generator loss", for both players).''',
               ["bigan_step"]),
-    "diffusion": (r'''The diffusion step: gradient descent on the noise-prediction loss (notebook 11).
+    "steps/diffusion.py": (r'''The diffusion step: gradient descent on the noise-prediction loss (notebook 11).
 
 For a batch x_0 (images mapped to 2 x - 1 with ``rescale``), one step t ~ U{1..T} and one noise
 eps ~ N(0, I) per example:
@@ -119,18 +122,24 @@ x_t from notebook 11's "The forward process: an encoder that only adds noise"; L
 "Predicting the noise is the ELBO, reweighted": the ELBO's KL terms without their weights
 beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t)).''',
                   ["ddpm_step"]),
+    "broken_steps.py": (r'''The broken training steps of notebook 10's "Spot the bug", as the notebook gives them:
+``step_n`` is bug n, for :mod:`genlib.pitfalls` to check and to recognise when it is unchanged.
+
+Five GAN steps with ``gan_step``'s signature and one VAE step with ``vae_step``'s, each with one
+bug of the kind found in tutorials. They are the exercise: their fixes are not in this package.''',
+                        [f"step_{n}" for n in range(1, 7)]),
 }
 
-# the import that binds each global name a step may use
+# the import that binds each global name a step may use (genlib's are written relative)
 IMPORTS = {
     "torch": "import torch",
     "F": "import torch.nn.functional as F",
     "nn": "from torch import nn",
-    "gradient_penalty": "from ..objectives.wasserstein import gradient_penalty",
-    "q_sample": "from ..objectives.diffusion import q_sample",
-    "bernoulli_log_likelihood": "from ..objectives.elbo import bernoulli_log_likelihood",
-    "gaussian_kl": "from ..objectives.elbo import gaussian_kl",
-    "reparameterize": "from ..objectives.elbo import reparameterize",
+    "gradient_penalty": "from genlib.objectives.wasserstein import gradient_penalty",
+    "q_sample": "from genlib.objectives.diffusion import q_sample",
+    "bernoulli_log_likelihood": "from genlib.objectives.elbo import bernoulli_log_likelihood",
+    "gaussian_kl": "from genlib.objectives.elbo import gaussian_kl",
+    "reparameterize": "from genlib.objectives.elbo import reparameterize",
 }
 
 
@@ -182,11 +191,11 @@ def saved_steps(notebooks: Path = NOTEBOOKS) -> dict[str, tuple[str, str]]:
 
 
 def module_text(module: str, saved: dict[str, tuple[str, str]]) -> str:
-    """The text of ``genlib/steps/<module>.py``: header, docstring, imports, functions."""
+    """The text of ``genlib/<module>``: header, docstring, imports, functions."""
     docstring, names = MODULES[module]
     missing = [name for name in names if name not in saved]
     if missing:
-        raise StepError(f"genlib/steps/{module}.py: no notebook has a {TAG} cell defining "
+        raise StepError(f"genlib/{module}: no notebook has a {TAG} cell defining "
                         f"{', '.join(missing)}")
     sources = [saved[name][1] for name in names]
     notebooks = sorted({saved[name][0] for name in names})
@@ -199,7 +208,8 @@ def module_text(module: str, saved: dict[str, tuple[str, str]]) -> str:
 
 
 def _imports(module: str, names: list[str], sources: list[str]) -> str:
-    """The import lines that bind every global name the functions read, torch's first."""
+    """The import lines that bind every global name the functions read, torch's first and
+    genlib's relative to ``genlib/<module>``."""
     used = set()
     for source in sources:
         function = ast.parse(source).body[0]
@@ -212,12 +222,14 @@ def _imports(module: str, names: list[str], sources: list[str]) -> str:
     used -= set(dir(builtins)) | set(names)
     unknown = sorted(used - set(IMPORTS))
     if unknown:
-        raise StepError(f"genlib/steps/{module}.py: the steps read {', '.join(unknown)}; add "
+        raise StepError(f"genlib/{module}: the steps read {', '.join(unknown)}; add "
                         f"the import of each to IMPORTS in tools/collect_steps.py")
     plain = sorted({IMPORTS[n] for n in used if IMPORTS[n].startswith("import ")})
     grouped: dict[str, set[str]] = {}
     for n in used - {n for n in used if IMPORTS[n].startswith("import ")}:
         origin = IMPORTS[n].split()[1]
+        if origin.startswith("genlib."):
+            origin = "." * len(Path(module).parts) + origin[len("genlib."):]
         grouped.setdefault(origin, set()).add(n)
     third = plain + [f"from {o} import {', '.join(sorted(v))}"
                      for o, v in sorted(grouped.items()) if not o.startswith(".")]
@@ -245,7 +257,7 @@ def repeats(saved: dict[str, tuple[str, str]], notebooks: Path = NOTEBOOKS):
                     yield path, i, name
 
 
-def collect(notebooks: Path = NOTEBOOKS, steps: Path = STEPS) -> dict[Path, str]:
+def collect(notebooks: Path = NOTEBOOKS, genlib: Path = GENLIB) -> dict[Path, str]:
     """Every file the notebooks give, with its text: the step modules, and each notebook
     whose repeated steps differ from their saved cell (its repeats rewritten)."""
     saved = saved_steps(notebooks)
@@ -253,7 +265,7 @@ def collect(notebooks: Path = NOTEBOOKS, steps: Path = STEPS) -> dict[Path, str]
     if homeless:
         raise StepError(f"{', '.join(homeless)}: saved in {saved[homeless[0]][0]} but in no "
                         f"module; add it to MODULES in tools/collect_steps.py")
-    files = {steps / f"{module}.py": module_text(module, saved) for module in MODULES}
+    files = {genlib / module: module_text(module, saved) for module in MODULES}
     for path, i, name in list(repeats(saved, notebooks)):
         nb = json.loads(files[path] if path in files else path.read_text())
         if _source(nb["cells"][i]).rstrip() != saved[name][1]:
@@ -262,10 +274,12 @@ def collect(notebooks: Path = NOTEBOOKS, steps: Path = STEPS) -> dict[Path, str]
     return files
 
 
-def differing(notebooks: Path = NOTEBOOKS, steps: Path = STEPS) -> list[Path]:
-    """The files whose committed text differs from what the notebooks give (the check)."""
-    files = collect(notebooks, steps)
-    stray = [p for p in steps.glob("*.py") if p not in files and p.name not in HAND_WRITTEN]
+def differing(notebooks: Path = NOTEBOOKS, genlib: Path = GENLIB) -> list[Path]:
+    """The files whose committed text differs from what the notebooks give (the check), and
+    any module of ``genlib/steps/`` that is neither generated nor hand-written."""
+    files = collect(notebooks, genlib)
+    stray = [p for p in (genlib / "steps").glob("*.py")
+             if p not in files and p.name not in HAND_WRITTEN]
     return sorted([p for p, text in files.items()
                    if not p.is_file() or p.read_text() != text] + stray)
 
