@@ -1,12 +1,14 @@
 r"""The reverse chain of a trained diffusion model: ancestral (DDPM) and DDIM sampling (notebook 11).
 
-Ancestral sampling (Ho et al. 2020; notebook 11, §5) starts at ``x_T ~ N(0, I)`` and steps
+Ancestral sampling (Ho et al. 2020; notebook 11, section "A DDPM on the ring of 8 Gaussians")
+starts at ``x_T ~ N(0, I)`` and steps
 
     x_0^ = (x_t - sqrt(1 - abar_t) eps_theta(x_t, t)) / sqrt(abar_t)       (clipped to [-1, 1] with ``clip``)
     x_{t-1} = mu~_t(x_t, x_0^) + sqrt(beta~_t) z,   z ~ N(0, I)   (no noise at t = 1)
 
-DDIM (Song, Meng & Ermon 2021; §7) jumps between the steps ``tau_1 > tau_2 > ...`` of a shorter
-sequence with the same trained network; with ``eta = 0`` it is deterministic:
+DDIM (Song, Meng & Ermon 2021; notebook 11, section "Fewer steps: DDIM") jumps between the steps
+``tau_1 > tau_2 > ...`` of a shorter sequence with the same trained network; with ``eta = 0`` it
+is deterministic:
 
     x_s = sqrt(abar_s) x_0^ + sqrt(1 - abar_s - sigma^2) eps_theta(x_t, t) + sigma z,
     sigma = eta sqrt((1 - abar_s) / (1 - abar_t)) sqrt(1 - abar_t / abar_s)

@@ -126,8 +126,8 @@ def _beta_vae_loss(x, logits, mu, logvar, beta):
 
 _MISTAKES_05_2 = [
     Mistake(lambda x, l, mu, lv, beta: _bce_per_example(x, l) - beta * _gaussian_kl(mu, lv),
-            "the KL term has the wrong sign (section 5.1: which sign does it take in the loss "
-            "you minimise?)"),
+            "the KL term has the wrong sign (notebook 05, section \"The $\\beta$-weighted objective, "
+            "with its sign\": which sign does it take in the loss you minimise?)"),
     Mistake(lambda x, l, mu, lv, beta: (F.binary_cross_entropy_with_logits(l, x, reduction="none")
                                         .flatten(1).mean(1) + beta * _gaussian_kl(mu, lv)),
             "the reconstruction term is averaged over the pixels; log p(x|z) is a sum over them"),

@@ -1,4 +1,5 @@
-r"""Class coverage of generated images, judged by the metrics' classifier (notebook 08, §2).
+r"""Class coverage of generated images, judged by the metrics' classifier (notebook 08,
+section "Class coverage and memorisation").
 
 A generator that drops modes makes some classes rare; one that draws ambiguous blobs makes the
 classifier unsure. With a classifier trained on the data:

@@ -1,4 +1,5 @@
-r"""The Frechet distance between two sets of features (notebook 08, §2).
+r"""The Frechet distance between two sets of features (notebook 08,
+section "Frechet distance").
 
 Fit a Gaussian to each set, N(mu_a, Sigma_a) and N(mu_b, Sigma_b); the squared 2-Wasserstein
 (Frechet) distance between them has the closed form

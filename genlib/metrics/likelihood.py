@@ -1,4 +1,5 @@
-"""Importance-weighted estimates of a VAE's test log-likelihood (notebook 06, §4).
+"""Importance-weighted estimates of a VAE's test log-likelihood (notebook 06,
+section "How good is the model? The importance-weighted bound").
 
     log p(x) >= L_K = log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x),   z_k ~ q(z|x),
 

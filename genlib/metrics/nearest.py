@@ -2,7 +2,8 @@
 
 Used for the k-NN radii of precision/recall and to ask "does the model copy its training set?":
 a generated image's distance to its nearest training image, compared with the distance of a
-*test* image to its nearest training image (notebook 08, §2).
+*test* image to its nearest training image
+(notebook 08, section "Class coverage and memorisation").
 """
 from __future__ import annotations
 

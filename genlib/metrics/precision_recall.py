@@ -7,9 +7,9 @@ point, of radius its distance to its k-th nearest neighbour in the set:
     precision = (1/|Phi_g|) sum_{phi_g}  1[phi_g in manifold(Phi_r)]   (are the samples realistic?)
     recall    = (1/|Phi_r|) sum_{phi_r}  1[phi_r in manifold(Phi_g)]   (is the data covered?)
 
-with Phi_r real and Phi_g generated features (notebook 08, §2). A mode-dropping generator keeps
-high precision and loses recall; a blurry one loses precision. Every point lies in its own
-ball, so precision and recall of a set against itself are 1.
+with Phi_r real and Phi_g generated features (notebook 08, section "Precision and recall with k-NN
+manifolds"). A mode-dropping generator keeps high precision and loses recall; a blurry one loses
+precision. Every point lies in its own ball, so precision and recall of a set against itself are 1.
 """
 from __future__ import annotations
 

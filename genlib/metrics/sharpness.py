@@ -2,9 +2,10 @@
 
     sharpness(x) = mean over pixels of (x[i+1, j] - x[i, j])^2  +  mean of (x[i, j+1] - x[i, j])^2
 
-the mean squared difference of vertical and of horizontal neighbours (notebook 10, §2): 0 for a
-flat image, larger for edges and texture. Averaging images can only lower it (the squared
-difference is convex), which is why the blurry mean a pixel-wise loss rewards scores low.
+the mean squared difference of vertical and of horizontal neighbours (notebook 10, section "The
+best single answer to an uncertain question is an average"): 0 for a flat image, larger for edges
+and texture. Averaging images can only lower it (the squared difference is convex), which is why
+the blurry mean a pixel-wise loss rewards scores low.
 """
 from __future__ import annotations
 

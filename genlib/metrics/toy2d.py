@@ -59,7 +59,8 @@ def mode_coverage(samples: torch.Tensor, modes: torch.Tensor, std: float,
 
 def same_mode_share(points: torch.Tensor, images: torch.Tensor, modes: torch.Tensor) -> float:
     """Share of the pairs ``(points[i], images[i])`` whose nearest modes are the same: how often a
-    map (a BiGAN's x -> G(E(x)), notebook 09 §5.1) keeps a point's mode. A map that forgets the
+    map (a BiGAN's x -> G(E(x)), notebook 09, section "On the ring: $E$ and $G$ become inverses")
+    keeps a point's mode. A map that forgets the
     point scores the chance level sum_k p_k q_k, with p_k the points' and q_k the images' share of
     mode k (1/K when either is uniform over K modes)."""
     points, images = torch.as_tensor(points), torch.as_tensor(images)

@@ -1,10 +1,12 @@
-"""BiGAN / ALI: a GAN that also learns an encoder (notebook 09, §4-§6).
+"""BiGAN / ALI: a GAN that also learns an encoder (notebook 09, sections "A GAN on pairs"
+to "Linear probes: whose features expose the classes?").
 
 Donahue, Krähenbühl and Darrell (2016) and Dumoulin et al. (2016): a generator G maps z to x,
 an encoder E maps x to z, and the discriminator sees *pairs*: (x, E(x)) with x from the data,
 and (G(z), z) with z from the prior. At the optimum the two joint distributions agree, so E
 inverts G. MLPs on flattened images; images in [0, 1] (the generator ends in a sigmoid). The
-same networks with ``image_shape=(2,)`` and ``squash=False`` play the game on a 2-D toy (§5.1).
+same networks with ``image_shape=(2,)`` and ``squash=False`` play the game on a 2-D toy
+(notebook 09, section "On the ring: $E$ and $G$ become inverses").
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """VAE-GAN (Larsen et al. 2016), simplified: a VAE whose decoder is also a GAN's generator
-(notebook 08, §3).
+(notebook 08, section "The VAE-GAN").
 
 * encoder  q(z|x) = N(mu(x), diag(exp(logvar(x)))): two stride-2 convolutions, a linear layer;
 * decoder  = a DCGAN generator (:class:`~genlib.models.dcgan.DCGANGenerator`), images in [0, 1];

@@ -1,19 +1,23 @@
 r"""The diffusion model's fixed encoder and its ELBO (notebook 11).
 
-The forward process adds Gaussian noise in ``T`` steps with variances ``beta_t`` (§1):
+The forward process adds Gaussian noise in ``T`` steps with variances ``beta_t``
+(notebook 11, section "The forward process: an encoder that only adds noise"):
 
     q(x_t | x_{t-1}) = N(sqrt(1 - beta_t) x_{t-1}, beta_t I),      alpha_t = 1 - beta_t
     q(x_t | x_0)     = N(sqrt(abar_t) x_0, (1 - abar_t) I),        abar_t = prod_{s<=t} alpha_s
 
-Its posterior given the data point (§2) is Gaussian too:
+Its posterior given the data point (notebook 11, section "The posterior $q(x_{t-1}\mid x_t, x_0)$")
+is Gaussian too:
 
     q(x_{t-1} | x_t, x_0) = N(mu~_t, beta~_t I),
     mu~_t   = sqrt(abar_{t-1}) beta_t / (1 - abar_t) x_0 + sqrt(alpha_t) (1 - abar_{t-1}) / (1 - abar_t) x_t
     beta~_t = (1 - abar_{t-1}) / (1 - abar_t) beta_t
 
 The ELBO of the reverse model p(x_{t-1} | x_t) = N(mu_theta(x_t, t), sigma_t^2 I) is a sum of
-KL terms (§3), and with the noise parameterisation x_0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t)
-each is a weighted squared error of the predicted noise (§4, Ho et al. 2020):
+KL terms (notebook 11, section "The ELBO as a sum of KL terms"), and with the noise
+parameterisation x_0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t) each is a weighted squared
+error of the predicted noise (Ho et al. 2020; notebook 11, section "Predicting the noise is the
+ELBO, reweighted"):
 
     L_{t-1} = beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t)) E ||eps - eps_theta(x_t, t)||^2
 
@@ -145,7 +149,8 @@ def _noise_like(noise: torch.Tensor, name: str, x: torch.Tensor) -> torch.Tensor
 
 
 def q_sample(x0: torch.Tensor, t, schedule: NoiseSchedule, noise: torch.Tensor) -> torch.Tensor:
-    r"""A draw of q(x_t | x_0) in closed form (§1):
+    r"""A draw of q(x_t | x_0) in closed form
+    (notebook 11, section "The forward process: an encoder that only adds noise"):
     ``x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) noise`` with ``noise ~ N(0, I)`` given (so the
     caller's rng draws it). ``t``: an int or one step in 1..T per example."""
     _noise_like(noise, "x0", x0)
@@ -155,7 +160,8 @@ def q_sample(x0: torch.Tensor, t, schedule: NoiseSchedule, noise: torch.Tensor) 
 
 
 def q_step(x_prev: torch.Tensor, t, schedule: NoiseSchedule, noise: torch.Tensor) -> torch.Tensor:
-    r"""One forward step q(x_t | x_{t-1}) (§1): ``sqrt(1 - beta_t) x_{t-1} + sqrt(beta_t) noise``."""
+    r"""One forward step q(x_t | x_{t-1}): ``sqrt(1 - beta_t) x_{t-1} + sqrt(beta_t) noise``
+    (notebook 11, section "The forward process: an encoder that only adds noise")."""
     _noise_like(noise, "x_prev", x_prev)
     t = _steps(t, schedule, len(x_prev), x_prev.device)
     beta = schedule.at("betas", t, x_prev)
@@ -163,7 +169,8 @@ def q_step(x_prev: torch.Tensor, t, schedule: NoiseSchedule, noise: torch.Tensor
 
 
 def q_posterior(x0: torch.Tensor, x_t: torch.Tensor, t, schedule: NoiseSchedule):
-    r"""``(mean, variance)`` of q(x_{t-1} | x_t, x_0) (§2):
+    r"""``(mean, variance)`` of q(x_{t-1} | x_t, x_0)
+    (notebook 11, section "The posterior $q(x_{t-1}\mid x_t, x_0)$"):
     ``mean = sqrt(abar_{t-1}) beta_t / (1 - abar_t) x_0 + sqrt(alpha_t) (1 - abar_{t-1}) / (1 - abar_t) x_t``,
     ``variance = beta~_t = (1 - abar_{t-1}) / (1 - abar_t) beta_t`` (broadcast over ``x0``)."""
     require_tensor("x0", x0, floating=True)
@@ -179,7 +186,9 @@ def q_posterior(x0: torch.Tensor, x_t: torch.Tensor, t, schedule: NoiseSchedule)
 
 
 def predict_x0(x_t: torch.Tensor, t, schedule: NoiseSchedule, eps: torch.Tensor) -> torch.Tensor:
-    r"""The data point the noise ``eps`` implies (§4): ``x_0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t)``."""
+    r"""The data point the noise ``eps`` implies,
+    ``x_0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t)``
+    (notebook 11, section "Predicting the noise is the ELBO, reweighted")."""
     require_tensor("x_t", x_t, floating=True)
     require_tensor("eps", eps, floating=True)
     if eps.shape != x_t.shape:
@@ -190,7 +199,8 @@ def predict_x0(x_t: torch.Tensor, t, schedule: NoiseSchedule, eps: torch.Tensor)
 
 
 def normal_kl(mean_q, var_q, mean_p, var_p) -> torch.Tensor:
-    r"""KL(N(mean_q, var_q) || N(mean_p, var_p)) per element (§3):
+    r"""KL(N(mean_q, var_q) || N(mean_p, var_p)) per element
+    (notebook 11, section "The ELBO as a sum of KL terms"):
     ``1/2 [log(var_p / var_q) + (var_q + (mean_q - mean_p)^2) / var_p - 1]``."""
     tensors = torch.broadcast_tensors(*(torch.as_tensor(v) for v in (mean_q, var_q, mean_p, var_p)))
     mean_q, var_q, mean_p, var_p = tensors
@@ -200,7 +210,8 @@ def normal_kl(mean_q, var_q, mean_p, var_p) -> torch.Tensor:
 
 
 def elbo_weights(schedule: NoiseSchedule, sigma2: torch.Tensor | None = None) -> torch.Tensor:
-    r"""``w_t = beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t))`` for t = 1..T (§4): the factor that
+    r"""``w_t = beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t))`` for t = 1..T
+    (notebook 11, section "Predicting the noise is the ELBO, reweighted"): the factor that
     turns ``||eps - eps_theta||^2`` into the KL term ``L_{t-1}``; ``sigma2`` defaults to beta~_t
     (at t = 1, where beta~_1 = 0, to beta_1)."""
     _precise(schedule.betas.dtype, "the schedule")

@@ -20,8 +20,8 @@ from ..checks import (require_nonempty, require_number, require_same_shape, requ
 def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     r"""KL( N(mu, diag(exp(logvar))) || N(0, I) ) = 1/2 sum_j (sigma_j^2 + mu_j^2 - 1 - log sigma_j^2)
 
-    summed over the last dimension: one value per example (notebook 05, §3). ``mu`` and
-    ``logvar`` are tensors of the same shape (batch x latent dimensions).
+    summed over the last dimension: one value per example (notebook 05, section "The KL term in
+    closed form"). ``mu`` and ``logvar`` are tensors of the same shape (batch x latent dimensions).
     """
     require_tensor("mu", mu, floating=True)
     require_tensor("logvar", logvar, floating=True)
@@ -31,7 +31,8 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
 
 def bernoulli_log_likelihood(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
     r"""log p(x|z) = sum_i x_i log p_i + (1 - x_i) log(1 - p_i),  p = sigmoid(logits):
-    minus the binary cross-entropy, summed over all but the batch dimension (notebook 05, §5).
+    minus the binary cross-entropy, summed over all but the batch dimension (notebook 05,
+    section "What the "reconstruction loss" is").
     For x in {0, 1} this is a true log-probability (<= 0); ``x`` and ``logits`` have one shape."""
     require_same_shape("x", x, "logits", logits)
     bce = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
@@ -60,7 +61,8 @@ def diagonal_gaussian_log_prob(z: torch.Tensor, mu: torch.Tensor, logvar: torch.
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor,
                    rng: torch.Generator | None = None) -> torch.Tensor:
     r"""z = mu + sigma * eps with eps ~ N(0, I), sigma = exp(logvar / 2): a sample of
-    q(z|x) that gradients flow through (the reparameterisation trick, notebook 05, §4).
+    q(z|x) that gradients flow through (notebook 05, section "The
+    reparameterisation trick").
     ``rng`` (on the device of ``mu``) makes the draw reproducible; ``logvar`` has the
     shape of ``mu``."""
     require_same_shape("mu", mu, "logvar", logvar)
@@ -77,7 +79,8 @@ class ElboTerms(NamedTuple):
 
 def elbo(x: torch.Tensor, decoder_output: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
          likelihood: str = "bernoulli", beta: float = 1.0, sigma: float = 1.0) -> ElboTerms:
-    r"""One-sample estimate of the (beta-weighted) evidence lower bound (notebook 05, §2-§5):
+    r"""One-sample estimate of the (beta-weighted) evidence lower bound (notebook 05, sections
+    "The evidence lower bound, derived twice" to "What the "reconstruction loss" is"):
 
         ELBO(x) = E_{q(z|x)}[log p(x|z)] - beta KL(q(z|x) || p(z)),
 
@@ -111,7 +114,8 @@ def elbo(x: torch.Tensor, decoder_output: torch.Tensor, mu: torch.Tensor, logvar
 
 
 def iwae_bound(log_weights: torch.Tensor) -> torch.Tensor:
-    r"""L_K = log (1/K) sum_k w_k,  w_k = p(x, z_k) / q(z_k|x),  z_k ~ q(z|x)   (notebook 06, §4).
+    r"""L_K = log (1/K) sum_k w_k,  w_k = p(x, z_k) / q(z_k|x),  z_k ~ q(z|x)
+    (notebook 06, section "How good is the model? The importance-weighted bound").
 
     ``log_weights`` has the K samples on dimension 0; computed with logsumexp. K = 1 gives the
     one-sample ELBO estimate; L_K increases with K towards log p(x) (Burda et al. 2016).

@@ -14,7 +14,8 @@ from ..checks import require_distribution, require_finite, require_nonempty, req
 
 
 def optimal_discriminator(p_data: torch.Tensor, p_model: torch.Tensor) -> torch.Tensor:
-    r"""D*(x) = p_data(x) / (p_data(x) + p_g(x))   (notebook 01, section 2).
+    r"""D*(x) = p_data(x) / (p_data(x) + p_g(x))
+    (notebook 01, section "The optimal discriminator").
 
     Elementwise, from maximising a log y + b log(1 - y) over y in (0, 1) at each x,
     with a = p_data(x), b = p_g(x). Where both densities are 0, D* is undefined (any
@@ -36,7 +37,8 @@ def optimal_discriminator(p_data: torch.Tensor, p_model: torch.Tensor) -> torch.
 
 
 def js_divergence(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
-    r"""JSD(p || q) = 1/2 KL(p || m) + 1/2 KL(q || m),  m = (p + q)/2,  in nats (notebook 01, §3).
+    r"""JSD(p || q) = 1/2 KL(p || m) + 1/2 KL(q || m),  m = (p + q)/2,  in nats
+    (notebook 01, section "Substituting $D^*$: the generator minimises a Jensen-Shannon divergence").
 
     ``p`` and ``q`` are probability vectors over the last dimension (each sums to 1).
     Terms with p_i = 0 contribute exactly 0 (0 log 0 = 0), so disjoint supports give log 2.
@@ -57,7 +59,8 @@ def js_divergence(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
 
 
 def gan_value(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    r"""Monte Carlo estimate of the value function (notebook 01, §1)
+    r"""Monte Carlo estimate of the value function
+    (notebook 01, section "From a classifier's loss to $V(D, G)$")
 
         V(D, G) = E_{x ~ p_data}[log D(x)] + E_{z ~ p_z}[log(1 - D(G(z)))],
 
@@ -71,12 +74,14 @@ def gan_value(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Ten
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     r"""-V(D, G): the binary cross-entropy of a classifier with label 1 for real, 0 for fake.
-    Minimising it maximises V over D (notebook 01, §1)."""
+    Minimising it maximises V over D
+    (notebook 01, section "From a classifier's loss to $V(D, G)$")."""
     return -gan_value(real_logits, fake_logits)
 
 
 def generator_loss(fake_logits: torch.Tensor, kind: str = "non-saturating") -> torch.Tensor:
-    r"""The generator's loss on a generated batch (notebook 01, §5; notebook 04 for "wasserstein").
+    r"""The generator's loss on a generated batch (notebook 01, section "Saturating
+    versus non-saturating generator loss"; notebook 04 for "wasserstein").
 
     * ``"saturating"``:      E_z[log(1 - D(G(z)))], the minimax term itself. Its gradient
       vanishes when D confidently rejects the fakes (D(G(z)) -> 0), early in training.

@@ -12,7 +12,8 @@ from ..checks import require_nonempty, require_tensor
 
 def critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
     r"""E_{p_g}[f(x)] - E_{p_data}[f(x)]: minimising it pushes the critic towards the
-    supremum in the dual form of W1 (notebook 04, §2). Each batch holds at least one score."""
+    supremum in the dual form of W1 (notebook 04, section "Kantorovich-Rubinstein duality and the
+    1-Lipschitz critic"). Each batch holds at least one score."""
     for name, scores in (("real_scores", real_scores), ("fake_scores", fake_scores)):
         require_tensor(name, scores, floating=True)
         require_nonempty(name, scores, "scores (an empty batch has no mean)")
@@ -22,12 +23,13 @@ def critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.T
 def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor,
                      rng: torch.Generator | None = None,
                      one_sided: bool = False) -> torch.Tensor:
-    r"""WGAN-GP's penalty (Gulrajani et al. 2017; notebook 04, §3)
+    r"""WGAN-GP's penalty (Gulrajani et al. 2017; notebook 04, section
+    "Kantorovich-Rubinstein duality and the 1-Lipschitz critic")
 
         E_{x_hat}[(||grad_x f(x_hat)||_2 - 1)^2],   x_hat = eps x + (1 - eps) x~,  eps ~ U[0, 1],
 
     or with ``one_sided=True`` E_{x_hat}[max(0, ||grad_x f(x_hat)||_2 - 1)^2] (Petzka et al. 2018;
-    notebook 04, §3: only slopes above 1 cost),
+    notebook 04, same section: only slopes above 1 cost),
 
     with one eps per example, x real and x~ generated; ``rng`` (on the device of
     ``real``) draws eps. The graph is kept
