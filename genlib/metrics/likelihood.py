@@ -6,6 +6,10 @@ section "How good is the model? The importance-weighted bound").
 L_1 is the ELBO and L_K increases with K towards log p(x) (Burda et al. 2016). The test
 negative log-likelihood reported in papers is -L_K with K = 5000 or 1000, in nats per image,
 on a *fixed* binarisation of the test set: :func:`fixed_binarization` makes one.
+
+Randomness: the two measurements that must give the same numbers on every run
+(:func:`fixed_binarization`, :func:`iwae_estimate`) take an int ``seed``; the pieces a caller
+draws with (:func:`vae_elbo`, :func:`iwae_log_weights`) take ``rng``, a ``torch.Generator``.
 """
 from __future__ import annotations
 
