@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import secrets
@@ -32,10 +31,12 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 
 from . import Section, TargetCheck, fmt, markdown_table, write_part
 from .notebooks import PEAK_MEMORY_TARGET_GB, peak_rss_bytes
@@ -197,114 +198,102 @@ class StudentRun:
 
 
 class Hub:
-    """The REST and websocket calls of the run, over the proxy on loopback."""
+    """The REST and websocket calls of the run, through the proxy on loopback."""
 
     def __init__(self, port: int, token: str, hub_pid: int):
-        from tornado.httpclient import AsyncHTTPClient
+        self.base, self.token, self.hub_pid = f"127.0.0.1:{port}", token, hub_pid
 
-        self.hub_pid = hub_pid
-        self.base = f"http://127.0.0.1:{port}"
-        self.headers = {"Authorization": f"token {token}"}
-        self.http = AsyncHTTPClient(max_clients=64)
-
-    async def call(self, method: str, path: str, body=None, ok=(200, 201, 202, 204),
-                   timeout: float = 60):
-        from tornado.httpclient import HTTPClientError
-
+    def call(self, method: str, path: str, body=None, ok=()):
+        request = urllib.request.Request(
+            f"http://{self.base}{path}", method=method, headers={"Authorization": f"token {self.token}"},
+            data=None if body is None else json.dumps(body).encode())
         try:
-            reply = await self.http.fetch(
-                self.base + path, method=method, headers=self.headers,
-                body=None if body is None and method == "GET" else json.dumps(body or {}),
-                request_timeout=timeout, allow_nonstandard_methods=True)
-        except HTTPClientError as exc:
+            with urllib.request.urlopen(request, timeout=60) as reply:
+                text = reply.read()
+        except urllib.error.HTTPError as exc:
             if exc.code in ok:
                 return None
-            text = exc.response.body.decode()[:500] if exc.response else ""
-            raise RuntimeError(f"{method} {path}: {exc.code} {text}") from exc
-        return json.loads(reply.body) if reply.body else None
+            raise RuntimeError(f"{method} {path}: {exc.code} {exc.read()[:500]!r}") from exc
+        return json.loads(text) if text else None
 
-    async def wait_up(self, timeout: float) -> float:
+    def wait_up(self, timeout: float) -> float:
         start = time.monotonic()
         while True:
             try:
-                await self.call("GET", "/hub/api/", timeout=5)
+                self.call("GET", "/hub/api/")
                 return time.monotonic() - start
-            except Exception:
+            except (OSError, RuntimeError):
                 if time.monotonic() > start + timeout:
                     raise
-                await asyncio.sleep(0.5)
+                time.sleep(0.5)
 
-    async def spawn(self, run: StudentRun, timeout: float) -> None:
+    def spawn(self, run: StudentRun, timeout: float = 300) -> None:
         start = time.perf_counter()
-        await self.call("POST", f"/hub/api/users/{run.user}/server", body={})
-        while not ((await self.call("GET", f"/hub/api/users/{run.user}")).get("servers") or {}) \
+        self.call("POST", f"/hub/api/users/{run.user}/server", body={})
+        while not (self.call("GET", f"/hub/api/users/{run.user}").get("servers") or {}) \
                 .get("", {}).get("ready"):
             if time.perf_counter() - start > timeout:
                 raise RuntimeError(f"{run.user}'s server not ready after {timeout:.0f} s")
-            await asyncio.sleep(0.5)
+            time.sleep(0.5)
         run.spawn_s = time.perf_counter() - start
 
-    async def run_notebook(self, run: StudentRun, cells: list[str], cell_timeout: float) -> None:
-        from tornado.httpclient import HTTPRequest
-        from tornado.websocket import websocket_connect
+    def run_notebook(self, run: StudentRun, cells: list[str], cell_timeout: float) -> None:
+        """The cells in a new kernel of ``run.user``'s server, over the kernel's websocket."""
+        import websocket  # websocket-client, a dependency of jupyter_server
 
         start = time.perf_counter()
-        kernel = await self.call("POST", f"/user/{run.user}/api/kernels", body={"name": "python3"})
-        url = (self.base.replace("http", "ws", 1)
-               + f"/user/{run.user}/api/kernels/{kernel['id']}/channels")
-        ws = await websocket_connect(HTTPRequest(url, headers=self.headers),
-                                     max_message_size=256 * 2**20)
-        session = uuid.uuid4().hex
+        kernel = self.call("POST", f"/user/{run.user}/api/kernels", body={"name": "python3"})
+        ws = websocket.create_connection(
+            f"ws://{self.base}/user/{run.user}/api/kernels/{kernel['id']}/channels",
+            header=[f"Authorization: token {self.token}"], timeout=cell_timeout)
         try:
             for index, code in enumerate([ENV_PROBE] + cells):
-                await self._execute(ws, session, run, code, index, cell_timeout)
+                execute(ws, run, code, index)
                 run.cells += index > 0
                 if index == 0:
                     run.under_hub = under_hub(run.env.get("pid"), self.hub_pid)
                 if run.errors:
                     break
+        except websocket.WebSocketTimeoutException:
+            run.errors.append(f"cell {run.cells}: no reply after {cell_timeout:.0f} s")
         finally:
             ws.close()
-            await self.call("DELETE", f"/user/{run.user}/api/kernels/{kernel['id']}")
+            self.call("DELETE", f"/user/{run.user}/api/kernels/{kernel['id']}")
         run.notebook_s = time.perf_counter() - start
         run.finished = not run.errors and run.cells == len(cells)
 
-    async def _execute(self, ws, session, run: StudentRun, code: str, index: int,
-                       timeout: float) -> None:
-        msg_id = uuid.uuid4().hex
-        await ws.write_message(json.dumps({
-            "header": {"msg_id": msg_id, "username": run.user, "session": session,
-                       "msg_type": "execute_request", "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-            "content": {"code": code, "silent": False, "store_history": True,
-                        "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}}))
-        replied = idle = False
-        end = time.monotonic() + timeout
-        while not (replied and idle):
-            if time.monotonic() >= end:
-                return run.errors.append(f"cell {index}: no reply after {timeout:.0f} s")
-            raw = await asyncio.wait_for(ws.read_message(), end - time.monotonic())
-            if raw is None:
-                return run.errors.append(f"cell {index}: the kernel's websocket closed")
-            msg = {} if isinstance(raw, bytes) else json.loads(raw)
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind, content = msg["msg_type"], msg.get("content", {})
-            if kind == "error":
-                run.errors.append(f"cell {index}: {content.get('ename')}: "
-                                  f"{str(content.get('evalue'))[:200]}")
-            elif kind == "stream":
-                text = content.get("text", "")
-                for line in text.splitlines():
-                    if line.startswith("BENCH-ENV "):
-                        run.env = json.loads(line[len("BENCH-ENV "):])
-                run.loaded_from_shared += text.count("loaded from the shared cache")
-            elif kind == "execute_reply":
-                replied = True
-                if content.get("status") == "error" and not run.errors:
-                    run.errors.append(f"cell {index}: {content.get('ename')}")
-            elif kind == "status" and content.get("execution_state") == "idle":
-                idle = True
+
+def execute(ws, run: StudentRun, code: str, index: int) -> None:
+    """Send ``code`` to the kernel; read its replies until it is idle again."""
+    msg_id = uuid.uuid4().hex
+    ws.send(json.dumps({
+        "header": {"msg_id": msg_id, "username": run.user, "session": run.user,
+                   "msg_type": "execute_request", "version": "5.3"},
+        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+        "content": {"code": code, "silent": False, "store_history": True,
+                    "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}}))
+    replied = idle = False
+    while not (replied and idle):
+        raw = ws.recv()
+        msg = json.loads(raw) if isinstance(raw, str) and raw else {}
+        if msg.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        kind, content = msg["msg_type"], msg.get("content", {})
+        if kind == "error":
+            run.errors.append(f"cell {index}: {content.get('ename')}: "
+                              f"{str(content.get('evalue'))[:200]}")
+        elif kind == "stream":
+            text = content.get("text", "")
+            for line in text.splitlines():
+                if line.startswith("BENCH-ENV "):
+                    run.env = json.loads(line[len("BENCH-ENV "):])
+            run.loaded_from_shared += text.count("loaded from the shared cache")
+        elif kind == "execute_reply":
+            replied = True
+            if content.get("status") == "error" and not run.errors:
+                run.errors.append(f"cell {index}: {content.get('ename')}")
+        elif kind == "status" and content.get("execution_state") == "idle":
+            idle = True
 
 
 def under_hub(pid: int | None, hub_pid: int) -> bool:
@@ -318,36 +307,37 @@ def under_hub(pid: int | None, hub_pid: int) -> bool:
         return False
 
 
-async def _drive(hub: Hub, runs: list[StudentRun], cells: list[str],
-                 cell_timeout: float) -> tuple[float, float, float]:
-    up_s = await hub.wait_up(120)
+def drive(hub: Hub, runs: list[StudentRun], cells: list[str],
+          cell_timeout: float) -> tuple[float, float, float]:
+    """Every server at once, then the notebook in every kernel at once; the wall times."""
+    up_s = hub.wait_up(120)
     print(f"[hub] up in {up_s:.1f} s; starting {len(runs)} servers", file=sys.stderr, flush=True)
-    await hub.call("POST", "/hub/api/users", body={"usernames": [r.user for r in runs]},
-                   ok=(200, 201, 409))
-    start = time.perf_counter()
-    await asyncio.gather(*(hub.spawn(r, 300) for r in runs))
-    spawned = time.perf_counter()
-    results = await asyncio.gather(*(hub.run_notebook(r, cells, cell_timeout) for r in runs),
-                                   return_exceptions=True)
-    for run, result in zip(runs, results):
-        if isinstance(result, BaseException):
-            run.errors.append(f"driver: {type(result).__name__}: {str(result)[:200]}")
-    done = time.perf_counter()
-    await asyncio.gather(*(hub.call("DELETE", f"/hub/api/users/{r.user}/server")
-                           for r in runs), return_exceptions=True)
+    hub.call("POST", "/hub/api/users", body={"usernames": [r.user for r in runs]}, ok=(409,))
+    with ThreadPoolExecutor(len(runs)) as pool:
+        start = time.perf_counter()
+        list(pool.map(hub.spawn, runs))
+        spawned = time.perf_counter()
+
+        def student(run):
+            try:
+                hub.run_notebook(run, cells, cell_timeout)
+            except Exception as exc:  # noqa: BLE001 - reported in the student's row
+                run.errors.append(f"driver: {type(exc).__name__}: {str(exc)[:200]}")
+        list(pool.map(student, runs))
+        done = time.perf_counter()
+        list(pool.map(lambda r: hub.call("DELETE", f"/hub/api/users/{r.user}/server"), runs))
     return up_s, spawned - start, done - spawned
 
 
-def run_hub(users: int, proxy: str | None = None, fresh_cache: bool = False,
-            cell_timeout: float = 300) -> SimpleNamespace:
-    """Prepare the shared cache, start the hub, run the notebook for ``users`` students at once."""
+def run_class(users: int, proxy: str | None = None, fresh_cache: bool = False,
+              cell_timeout: float = 300) -> Section:
+    """Prepare the shared cache, start the hub, run the notebook for ``users`` students at
+    once; the RESULTS.md section of the run."""
     import nbformat
-    import psutil  # noqa: F401  (fail early: the memory figures need it)
+    import psutil
 
-    begin = time.perf_counter()
     WORK.mkdir(parents=True, exist_ok=True)
-    proxy = find_proxy(proxy)
-    shared, home = WORK / "shared", WORK / "home"
+    proxy, shared, home = find_proxy(proxy), WORK / "shared", WORK / "home"
     print("[hub] the teacher pretrains (quick mode) into the shared cache", file=sys.stderr)
     pretrain_s = pretrain(shared, fresh_cache)
     shutil.rmtree(home, ignore_errors=True)
@@ -360,11 +350,9 @@ def run_hub(users: int, proxy: str | None = None, fresh_cache: bool = False,
         " (root without setpriv: not enforced)" if os.geteuid() == 0 else "")
     before = snapshot(shared)
     runs = [StudentRun(f"student{i + 1}") for i in range(users)]
-    token = secrets.token_hex(32)
-    config = WORK / "jupyterhub_config.py"
+    token, port, config = secrets.token_hex(32), free_port(), WORK / "jupyterhub_config.py"
     config.touch(mode=0o600)
     os.chmod(config, 0o600)  # it holds the service token
-    port = free_port()
     config.write_text(hub_config(port, free_port(), free_port(), proxy, token,
                                  [r.user for r in runs], shared, drop_caps))
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENLIB_")}
@@ -377,21 +365,69 @@ def run_hub(users: int, proxy: str | None = None, fresh_cache: bool = False,
                                     start_new_session=True)
         memory = MemorySampler(hub_proc.pid).start()
         try:
-            up_s, spawn_s, notebooks_s = asyncio.run(
-                _drive(Hub(port, token, hub_proc.pid), runs, cells, cell_timeout))
+            up_s, spawn_s, notebooks_s = drive(Hub(port, token, hub_proc.pid), runs, cells,
+                                               cell_timeout)
         finally:
             memory.stopped.set()
             _stop_hub(hub_proc, memory.seen)
     caches = {r.user: home / r.user / ".cache" / "genlib" for r in runs}
-    new_files = {user: sorted(p.relative_to(c).as_posix() for p in c.rglob("*") if p.is_file())
-                 if c.exists() else [] for user, c in caches.items()}
-    return SimpleNamespace(
-        users=users, runs=runs, pretrain_s=pretrain_s, hub_start_s=up_s, spawn_all_s=spawn_s,
-        notebooks_all_s=notebooks_s, total_s=time.perf_counter() - begin, memory=memory,
-        new_files=new_files, shared_unchanged=before == snapshot(shared),
-        read_only_by=read_only_by, proxy=proxy, finished=sum(r.finished for r in runs),
-        new_checkpoints=sum(f.endswith(".pt") for files in new_files.values() for f in files),
-        hub_log_tail="\n".join((WORK / "hub.log").read_text().splitlines()[-30:]))
+    own = {user: [p for p in c.rglob("*") if p.is_file()] if c.exists() else []
+           for user, c in caches.items()}
+    trained = sum(p.suffix == ".pt" for files in own.values() for p in files)
+    finished = sum(r.finished for r in runs)
+    print(json.dumps({"finished": f"{finished}/{users}", "trained": trained,
+                      "errors": {r.user: r.errors for r in runs if r.errors}}), file=sys.stderr)
+    if finished < users:
+        print("[hub] hub log tail:\n" + "\n".join(
+            (WORK / "hub.log").read_text().splitlines()[-30:]), file=sys.stderr)
+
+    gb, kernels = 1e9, sorted(memory.kernel_hwm.values())
+    checks = [
+        TargetCheck(f"hub: {NOTEBOOK.name} finished without an error output, of {users} students "
+                    "at once", finished, users, "notebooks", higher_is_better=True),
+        TargetCheck("hub: checkpoints trained into per-user caches", trained, 0, "files",
+                    higher_is_better=False),
+        TargetCheck("hub: peak memory of one student's kernel", kernels[-1] / gb if kernels
+                    else float("nan"), PEAK_MEMORY_TARGET_GB, "GB", higher_is_better=False)]
+    own_env = sum(r.env.get("JUPYTERHUB_USER") == r.user and bool(r.env.get("GENLIB_SHARED_CACHE"))
+                  and r.env.get("GENLIB_CACHE") == "~/.cache/genlib" for r in runs)
+    summary = [
+        ["machine", f"{os.cpu_count()} vCPU, {psutil.virtual_memory().total / 2**30:.0f} GiB "
+                    "memory, shared with other jobs (load average in the line above)"],
+        ["kernels whose parent is their user's single-user server, a child of the hub",
+         f"{sum(r.under_hub for r in runs)}/{users}"],
+        ["kernels with the hub's environment (their JUPYTERHUB_USER, GENLIB_SHARED_CACHE, "
+         "GENLIB_CACHE)", f"{own_env}/{users}"],
+        ["files in per-user caches after the run", str(sum(map(len, own.values())))],
+        ["shared cache unchanged (every file's size, mtime, mode)",
+         "yes" if before == snapshot(shared) else "**no**"],
+        ["wall time (s): teacher's pretrain (quick mode; loads what is there), hub start, all "
+         "servers started, the notebook in every kernel at once",
+         ", ".join(fmt(t) for t in (pretrain_s, up_s, spawn_s, notebooks_s))],
+        ["peak of summed RSS; of summed PSS (shared pages split), servers + kernels",
+         f"{fmt(memory.peak_rss / gb)} GB; {fmt(memory.peak_pss / gb)} GB"],
+        ["peak RSS (VmHWM) of one kernel",
+         f"{fmt(kernels[0] / gb)} to {fmt(kernels[-1] / gb)} GB" if kernels else "not measured"]]
+    rows = [[r.user, fmt(r.spawn_s), fmt(r.notebook_s), r.cells, r.loaded_from_shared,
+             len(own[r.user]), "yes" if r.finished else "; ".join(r.errors)[:200] or "no"]
+            for r in runs]
+    env = {k: v for k, v in (runs[0].env if runs else {}).items() if k != "pid"}
+    text = [
+        f"{users} students on one JupyterHub (`jupyterhub` {_output([str(VENV_BIN / 'jupyterhub'), '--version'])}, "
+        f"configurable-http-proxy {_output([proxy, '--version'])} (node), DummyAuthenticator, "
+        f"SimpleLocalProcessSpawner, loopback) run `{NOTEBOOK.name}` at the same time, each in a "
+        "kernel its own single-user server started (via the servers' kernels API and "
+        "websocket). The shared cache was filled beforehand by `GENLIB_QUICK=1 python -m "
+        f"genlib.zoo`; read-only during the run: {read_only_by}. Every kernel's environment, as "
+        f"the hub's spawner set it (student1's): `{json.dumps(env)}`.", "",
+        markdown_table(["figure", "value"], summary), "",
+        markdown_table(["student", "server start (s)", "notebook (s)", "cells",
+                        "models loaded from the shared cache", "files in own cache",
+                        "finished"], rows), "",
+        "Re-run: `.venv/bin/pip install -e '.[hub]'`, then `.venv/bin/python -m bench.hub` "
+        "(`--users N`, `--fresh-cache`)."]
+    return Section("A class on one server: JupyterHub with a shared read-only cache",
+                   "\n".join(text), checks)
 
 
 def _stop_hub(hub_proc: subprocess.Popen, started: dict) -> None:
@@ -419,72 +455,6 @@ def _stop_hub(hub_proc: subprocess.Popen, started: dict) -> None:
             pass
 
 
-def section(result: SimpleNamespace) -> Section:
-    """The RESULTS.md section of a run."""
-    import psutil
-
-    gb, n = 1e9, result.users
-    kernels = sorted(result.memory.kernel_hwm.values())
-    checks = [
-        TargetCheck(f"hub: {NOTEBOOK.name} finished without an error output, of {n} students at "
-                    "once", result.finished, n, "notebooks", higher_is_better=True),
-        TargetCheck("hub: checkpoints trained into per-user caches", result.new_checkpoints, 0,
-                    "files", higher_is_better=False),
-        TargetCheck("hub: peak memory of one student's kernel", kernels[-1] / gb if kernels
-                    else float("nan"), PEAK_MEMORY_TARGET_GB, "GB", higher_is_better=False)]
-    env = result.runs[0].env if result.runs else {}
-    own_env = sum(r.env.get("JUPYTERHUB_USER") == r.user and bool(r.env.get("GENLIB_SHARED_CACHE"))
-                  and r.env.get("GENLIB_CACHE") == "~/.cache/genlib" for r in result.runs)
-    summary = [
-        ["machine", f"{os.cpu_count()} vCPU, {psutil.virtual_memory().total / 2**30:.0f} GiB "
-                    "memory, shared with other jobs (load average in the line above)"],
-        ["students (hub users, one server and one kernel each)", str(n)],
-        ["kernels whose parent is their user's single-user server, a child of the hub",
-         f"{sum(r.under_hub for r in result.runs)}/{n}"],
-        ["kernels with the hub's environment (their JUPYTERHUB_USER, GENLIB_SHARED_CACHE, "
-         "GENLIB_CACHE)", f"{own_env}/{n}"],
-        ["notebooks finished, no error output", f"{result.finished}/{n}"],
-        ["trained (new checkpoint files in per-user caches)", str(result.new_checkpoints)],
-        ["files in per-user caches after the run", str(sum(map(len, result.new_files.values())))],
-        ["shared cache unchanged (every file's size, mtime, mode)",
-         "yes" if result.shared_unchanged else "**no**"],
-        ["wall time: hub start; all servers started through the hub API",
-         f"{fmt(result.hub_start_s)} s; {fmt(result.spawn_all_s)} s"],
-        ["wall time: the notebook in every kernel at once (kernel start to last cell)",
-         f"{fmt(result.notebooks_all_s)} s"],
-        ["wall time: whole run (pretrain check, hub, spawns, notebooks, shutdown)",
-         f"{fmt(result.total_s)} s"],
-        ["teacher's pretrain into the shared cache (quick mode; loads only if already there)",
-         f"{fmt(result.pretrain_s)} s"],
-        ["peak of summed RSS, servers + kernels (sampled every 0.5 s)",
-         f"{fmt(result.memory.peak_rss / gb)} GB"],
-        ["peak of summed PSS, servers + kernels (shared pages split; every 5 s)",
-         f"{fmt(result.memory.peak_pss / gb)} GB"],
-        ["peak RSS (VmHWM) of one kernel",
-         f"{fmt(kernels[0] / gb)} to {fmt(kernels[-1] / gb)} GB" if kernels else "not measured"],
-        ["processes counted at the peak", str(result.memory.peak_processes)]]
-    rows = [[r.user, fmt(r.spawn_s), fmt(r.notebook_s), r.cells, r.loaded_from_shared,
-             len(result.new_files[r.user]), "yes" if r.finished else "; ".join(r.errors)[:200]
-             or "no"] for r in result.runs]
-    versions = [_output([str(VENV_BIN / "jupyterhub"), "--version"]), _output([result.proxy, "--version"])]
-    text = [
-        f"{n} students on one JupyterHub (`jupyterhub` {versions[0]}, configurable-http-proxy "
-        f"{versions[1]} (node), DummyAuthenticator, SimpleLocalProcessSpawner, loopback) run "
-        f"`{NOTEBOOK.name}` at the same time, each in a kernel its own single-user server started "
-        "(via the servers' kernels API and websocket). The shared cache was filled beforehand by "
-        "`GENLIB_QUICK=1 python -m genlib.zoo`; read-only during the run: "
-        f"{result.read_only_by}. Every kernel's environment, as the hub's spawner set it "
-        f"(student1's): `{json.dumps({k: v for k, v in env.items() if k != 'pid'})}`.", "",
-        markdown_table(["figure", "value"], summary), "",
-        markdown_table(["student", "server start (s)", "notebook (s)", "cells",
-                        "models loaded from the shared cache", "files in own cache",
-                        "finished"], rows), "",
-        "Re-run: `.venv/bin/pip install -e '.[hub]'`, then `.venv/bin/python -m bench.hub` "
-        "(`--users N`, `--fresh-cache`)."]
-    return Section("A class on one server: JupyterHub with a shared read-only cache",
-                   "\n".join(text), checks)
-
-
 def _output(command: list[str]) -> str:
     try:
         return subprocess.run(command, capture_output=True, text=True,
@@ -502,16 +472,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", type=Path, default=None, help="default bench/RESULTS.md")
     args = parser.parse_args(argv)
     start, load = time.monotonic(), os.getloadavg()
-    result = run_hub(args.users, args.proxy, args.fresh_cache)
-    print(json.dumps({"finished": f"{result.finished}/{args.users}",
-                      "new_checkpoints": result.new_checkpoints,
-                      "shared_unchanged": result.shared_unchanged,
-                      "errors": {r.user: r.errors for r in result.runs if r.errors}}),
-          file=sys.stderr, flush=True)
-    if result.finished < args.users:
-        print(f"[hub] hub log tail:\n{result.hub_log_tail}", file=sys.stderr)
+    section = run_class(args.users, args.proxy, args.fresh_cache)
     command = " ".join(["python -m bench.hub"] + (argv if argv is not None else sys.argv[1:]))
-    write_part("hub", [section(result)], command, load, time.monotonic() - start,
+    write_part("hub", [section], command, load, time.monotonic() - start,
                *([args.output] if args.output else []))
 
 
