@@ -136,6 +136,35 @@ def test_a_step_with_a_lambda_default_keeps_its_key_in_a_new_kernel():
     assert key(cells[0], "squash = lambda v: v.clamp(-1, 1)\n", cells[2]) != key(*cells)
 
 
+IPYTHON_KERNEL = """
+import sys
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+for cell in sys.stdin.read().split("# -- next cell --\\n"):
+    assert shell.run_cell(cell).success
+shell.run_cell("from genlib.zoo.fingerprint import code_fingerprint; print(code_fingerprint(fit_step))")
+"""
+
+
+def test_ipython_cells_key_alike_in_two_kernels():
+    """The real thing: IPython keeps each cell's source where `inspect` finds it."""
+    pytest.importorskip("IPython")
+
+    def ipython(*cells):
+        done = subprocess.run([sys.executable, "-c", IPYTHON_KERNEL], text=True, timeout=300,
+                              input="# -- next cell --\n".join(cells), capture_output=True,
+                              check=True)
+        return done.stdout.strip().splitlines()[-1]
+
+    cells = (IMPORTS + "class Half(torch.nn.Module):\n    def forward(self, x):\n"
+             "        return x / 2\n", HELPER,
+             STEP.replace("weight=1.0", "weight=1.0, act=lambda v: Half()(v)"))
+    first = ipython(*cells)
+    assert first.startswith("fit_step:") and ipython(*cells) == first == key(*cells)
+    assert ipython(cells[0], HELPER.replace("** 2", "** 4"), cells[2]) != first
+    assert ipython(cells[0].replace("x / 2", "x / 3"), *cells[1:]) != first
+
+
 def _notebook_imports(module) -> str:
     """The import lines a notebook cell would write for what ``module`` imports (absolute)."""
     lines = []

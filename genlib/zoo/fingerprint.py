@@ -45,7 +45,7 @@ import torch
 
 __all__ = ["code_fingerprint", "describe_code", "source_of", "stable_repr"]
 
-_READS = {"LOAD_GLOBAL", "LOAD_NAME"}
+_READS = {"LOAD_GLOBAL", "LOAD_NAME", "LOAD_FROM_DICT_OR_GLOBALS"}  # the last: Python 3.12+
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _CLASS_NOISE = {"__dict__", "__weakref__", "__module__", "__qualname__"}
 
@@ -184,7 +184,10 @@ class _Walk:
             return f"{_qualified_name(type(value))}({self.value(value.state_dict())})"
         kind = type(value)
         if kind.__repr__ is not object.__repr__:
-            return _ADDRESS.sub(" at 0x?", repr(value))
+            try:
+                return _ADDRESS.sub(" at 0x?", repr(value))
+            except Exception:  # a repr that fails describes nothing: the type's name, below
+                pass
         state = self.value(vars(value)) if hasattr(value, "__dict__") else ""
         return f"{self.value(kind)} instance {state}".rstrip()
 
