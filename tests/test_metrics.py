@@ -33,9 +33,10 @@ def test_classifier_rejects_odd_sizes():
 def test_training_learns_digits():
     images, labels = load_images("digits", "train")
     model = SmallClassifier(8, channels=8, feature_dim=32)
-    history = train(classifier_step, {"classifier": model}, {"opt": adam(model.parameters(), 3e-3)},
-                    (images, labels), steps=8 * (len(images) // 64), batch_size=64, log_every=1,
-                    progress=False)
+    opt = adam(model.parameters(), 3e-3)
+    history = train(lambda batch, rng, t: classifier_step(model, opt, *batch, rng), (images, labels),
+                    models=[model], optimizers=[opt], steps=8 * (len(images) // 64), batch_size=64,
+                    log_every=1, progress=False)
     assert not model.training
     test_images, test_labels = load_images("digits", "test")
     accuracy = (classifier_probabilities(model, test_images).argmax(1) == test_labels)
