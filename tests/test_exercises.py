@@ -329,36 +329,38 @@ def _attempt(key, name):
     return found
 
 
-# (exercise, attempt, should it pass, the verdict must say, the verdict must not say)
-STUDENT_VERDICTS = [
-    ("00.1", "naive_exp_mean", False, "NaN or Inf", "factor"),
-    ("01.2", "mixture_not_halved", False, "does not sum to 1", "factor"),
-    ("01.2", "summed_over_everything", False, "shape", None),
-    ("01.3", "sign_inside_logsigmoid", False, "log(1 - D(G(z)))", "factor"),
-    ("02.2", "exponential_approximation", False, "not the right one", "factor"),
-    ("02.3", "min_share_ignored", False, "min_share = 0.001", None),
-    ("02.3", "strictly_more_than_the_share", False, "exactly the minimum share", None),
-    ("03.1", "angle_not_normalised", False, "arccos", "log of 0?"),
-    ("03.1", "no_fallback_for_equal_codes", False, "two equal codes", None),
-    ("06.1", "largest_weight_only", False, "values differ", "missing constant"),
-    ("04.1", "unsorted", False, "not the right one", "factor"),
-    ("04.1", "a_guess", False, "not the right one", "factor"),
-    ("04.2", "without_create_graph", False, "create_graph=True", None),
-    ("04.2", "one_eps_per_batch", False, "one eps per example", None),
-    ("04.2", "at_real_points", False, "real examples only", None),
-    ("04.2", "one_sided", False, "norm below 1", None),
-    ("05.2", "kl_subtracted", False, "wrong sign", None),
-    ("05.3", "guess_one", False, "not the right one", "factor"),
-    ("06.2", "own_generator_like_cell_13", True, "right!", None),
-    ("07.2", "clamp_per_example", False, "clamp the KL of each example", "factor"),
-    ("08.1", "mean_term_forgotten", False, "not the right one", "factor"),
-    ("09.2", "pairs_not_swapped", False, "discriminator's own loss", "factor"),
-    ("09.2", "saturating_form", False, "sign flipped", "factor"),
-    ("10.1", "moment_matching", False, "does not depend on the discriminator", None),
-    ("10.5", "zero_grad_after_the_step", False, "zero the gradients before each backward()", None),
-    ("10.6", "kl_dropped", False, "no KL term", None),
-    ("10.6", "mean_bce_with_summed_kl", False, "weighted differently", None),
-]
+# exercise | attempt | passes or fails | the verdict must say | the verdict must not say (- none)
+STUDENT_VERDICTS = [(key, name, verdict == "passes", says, None if never == "-" else never)
+                    for key, name, verdict, says, never in (
+                        [cell.strip() for cell in line.split("|")] for line in """
+00.1 | naive_exp_mean               | fails  | NaN or Inf                                | factor
+01.2 | mixture_not_halved           | fails  | does not sum to 1                         | factor
+01.2 | summed_over_everything       | fails  | shape                                     | -
+01.3 | sign_inside_logsigmoid       | fails  | log(1 - D(G(z)))                          | factor
+02.2 | exponential_approximation    | fails  | not the right one                         | factor
+02.3 | min_share_ignored            | fails  | min_share = 0.001                         | -
+02.3 | strictly_more_than_the_share | fails  | exactly the minimum share                 | -
+03.1 | angle_not_normalised         | fails  | arccos                                    | log of 0?
+03.1 | no_fallback_for_equal_codes  | fails  | two equal codes                           | -
+06.1 | largest_weight_only          | fails  | values differ                             | missing constant
+04.1 | unsorted                     | fails  | not the right one                         | factor
+04.1 | a_guess                      | fails  | not the right one                         | factor
+04.2 | without_create_graph         | fails  | create_graph=True                         | -
+04.2 | one_eps_per_batch            | fails  | one eps per example                       | -
+04.2 | at_real_points               | fails  | real examples only                        | -
+04.2 | one_sided                    | fails  | norm below 1                              | -
+05.2 | kl_subtracted                | fails  | wrong sign                                | -
+05.3 | guess_one                    | fails  | not the right one                         | factor
+06.2 | own_generator_like_cell_13   | passes | right!                                    | -
+07.2 | clamp_per_example            | fails  | clamp the KL of each example              | factor
+08.1 | mean_term_forgotten          | fails  | not the right one                         | factor
+09.2 | pairs_not_swapped            | fails  | discriminator's own loss                  | factor
+09.2 | saturating_form              | fails  | sign flipped                              | factor
+10.1 | moment_matching              | fails  | does not depend on the discriminator      | -
+10.5 | zero_grad_after_the_step     | fails  | zero the gradients before each backward() | -
+10.6 | kl_dropped                   | fails  | no KL term                                | -
+10.6 | mean_bce_with_summed_kl      | fails  | weighted differently                      | -
+""".strip().splitlines())]
 
 
 @pytest.mark.parametrize("key, name, passes, says, never", STUDENT_VERDICTS,
