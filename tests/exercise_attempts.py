@@ -966,24 +966,33 @@ def softplus_pairs(real_pair_logits, fake_pair_logits):
 
 # ---------------------------------------------------------------- 10: fixes of the broken steps
 def _gan_step(G, D, opt_G, opt_D, x, rng, *, g_term=None, d_labels=(1, 0), zero="before",
-              bce=None):
-    """A GAN step with one choice changed, for writing the wrong fixes below briefly."""
+              bce=None, fake_of=None, detach=True, retain_graph=False):
+    """A GAN step with one choice changed, for writing the wrong fixes below briefly:
+    ``fake_of`` changes G's batch, ``detach=False`` hands it to D's loss undetached, ``zero``
+    (one for both players, or a pair D, G) says where zero_grad() stands: see _update."""
     bce = bce or nn.BCEWithLogitsLoss()
+    zero_D, zero_G = (zero, zero) if isinstance(zero, str) else zero
     label = {1: torch.ones(len(x)), 0: torch.zeros(len(x))}
     fake = G(torch.randn(len(x), G.latent_dim, generator=rng))
-    d_loss = bce(D(x), label[d_labels[0]]) + bce(D(fake.detach()), label[d_labels[1]])
-    if zero == "before":
-        opt_D.zero_grad()
-    d_loss.backward(); opt_D.step()
-    if zero == "after":
-        opt_D.zero_grad()
+    fake = fake_of(fake) if fake_of else fake
+    d_loss = (bce(D(x), label[d_labels[0]])
+              + bce(D(fake.detach() if detach else fake), label[d_labels[1]]))
+    _update(d_loss, opt_D, zero_D, retain_graph)
     g_loss = g_term(fake, x) if g_term else bce(D(fake), label[1])
-    if zero == "before":
-        opt_G.zero_grad()
-    g_loss.backward(); opt_G.step()
-    if zero == "after":
-        opt_G.zero_grad()
+    _update(g_loss, opt_G, zero_G)
     return {"d_loss": d_loss, "g_loss": g_loss}
+
+
+def _update(loss, opt, zero, retain_graph=False):
+    """backward() and step(), with zero_grad() "before", "between" or "after" them, or "never"."""
+    if zero == "before":
+        opt.zero_grad()
+    loss.backward(retain_graph=retain_graph)
+    if zero == "between":
+        opt.zero_grad()
+    opt.step()
+    if zero == "after":
+        opt.zero_grad()
 
 
 def _noise(G, x, rng):
@@ -1031,24 +1040,13 @@ def non_saturating_from_library(G, D, opt_G, opt_D, x, rng):
 
 @wrong("10.2", "raised RuntimeError")
 def detach_removed_everywhere(G, D, opt_G, opt_D, x, rng):
-    bce = nn.BCEWithLogitsLoss()
-    fake = G(_noise(G, x, rng))
-    d_loss = bce(D(x), torch.ones(len(x))) + bce(D(fake), torch.zeros(len(x)))
-    opt_D.zero_grad(); d_loss.backward(); opt_D.step()
-    g_loss = bce(D(fake), torch.ones(len(x)))
-    opt_G.zero_grad(); g_loss.backward(); opt_G.step()
-    return {"d_loss": d_loss, "g_loss": g_loss}
+    return _gan_step(G, D, opt_G, opt_D, x, rng, detach=False)
 
 
 @wrong("10.2", "no gradient reaches the generator")
 def requires_grad_on_the_detached_batch(G, D, opt_G, opt_D, x, rng):
-    bce = nn.BCEWithLogitsLoss()
-    fake = G(_noise(G, x, rng)).detach().requires_grad_(True)
-    d_loss = bce(D(x), torch.ones(len(x))) + bce(D(fake), torch.zeros(len(x)))
-    opt_D.zero_grad(); d_loss.backward(); opt_D.step()
-    g_loss = bce(D(fake), torch.ones(len(x)))
-    opt_G.zero_grad(); g_loss.backward(); opt_G.step()
-    return {"d_loss": d_loss, "g_loss": g_loss}
+    return _gan_step(G, D, opt_G, opt_D, x, rng,
+                     fake_of=lambda fake: fake.detach().requires_grad_(True), detach=False)
 
 
 @wrong("10.2", "no gradient reaches the generator")
@@ -1060,13 +1058,7 @@ def detached_again_for_the_generator(G, D, opt_G, opt_D, x, rng):
 
 @right("10.2")
 def retain_graph_instead_of_detach(G, D, opt_G, opt_D, x, rng):
-    bce = nn.BCEWithLogitsLoss()
-    fake = G(_noise(G, x, rng))
-    d_loss = bce(D(x), torch.ones(len(x))) + bce(D(fake), torch.zeros(len(x)))
-    opt_D.zero_grad(); d_loss.backward(retain_graph=True); opt_D.step()
-    g_loss = bce(D(fake), torch.ones(len(x)))
-    opt_G.zero_grad(); g_loss.backward(); opt_G.step()
-    return {"d_loss": d_loss, "g_loss": g_loss}
+    return _gan_step(G, D, opt_G, opt_D, x, rng, detach=False, retain_graph=True)
 
 
 @wrong("10.3", "generated mean stayed")
@@ -1076,9 +1068,7 @@ def only_the_real_label_fixed(G, D, opt_G, opt_D, x, rng):
 
 @wrong("10.3", "generated mean stayed")
 def swap_moved_to_the_generator(G, D, opt_G, opt_D, x, rng):
-    bce = nn.BCEWithLogitsLoss()
-    return _gan_step(G, D, opt_G, opt_D, x, rng,
-                     g_term=lambda fake, x: bce(D(fake), torch.zeros(len(x))))
+    return generator_wants_fake_label(G, D, opt_G, opt_D, x, rng)  # the same wrong G term
 
 
 @wrong("10.3", "discriminator never learns")
@@ -1104,6 +1094,11 @@ class _TanhBCE(nn.Module):
         return F.binary_cross_entropy(torch.tanh(logits), target)
 
 
+class _SigmoidBCE(nn.Module):
+    def forward(self, logits, target):
+        return F.binary_cross_entropy(torch.sigmoid(logits), target)
+
+
 @wrong("10.4", "generated mean stayed")
 def logits_clamped_into_range(G, D, opt_G, opt_D, x, rng):
     return _gan_step(G, D, opt_G, opt_D, x, rng, bce=_ClampedBCE())
@@ -1116,26 +1111,13 @@ def tanh_instead_of_sigmoid(G, D, opt_G, opt_D, x, rng):
 
 @wrong("10.4", "raised RuntimeError")
 def sigmoid_for_the_discriminator_only(G, D, opt_G, opt_D, x, rng):
-    bce = nn.BCELoss()
-    fake = G(_noise(G, x, rng))
-    d_loss = (bce(torch.sigmoid(D(x)), torch.ones(len(x)))
-              + bce(torch.sigmoid(D(fake.detach())), torch.zeros(len(x))))
-    opt_D.zero_grad(); d_loss.backward(); opt_D.step()
-    g_loss = bce(D(fake), torch.ones(len(x)))
-    opt_G.zero_grad(); g_loss.backward(); opt_G.step()
-    return {"d_loss": d_loss, "g_loss": g_loss}
+    return _gan_step(G, D, opt_G, opt_D, x, rng, bce=_SigmoidBCE(),
+                     g_term=lambda fake, x: F.binary_cross_entropy(D(fake), torch.ones(len(x))))
 
 
 @right("10.4")
 def sigmoid_then_bce(G, D, opt_G, opt_D, x, rng):
-    bce = nn.BCELoss()
-    fake = G(_noise(G, x, rng))
-    d_loss = (bce(torch.sigmoid(D(x)), torch.ones(len(x)))
-              + bce(torch.sigmoid(D(fake.detach())), torch.zeros(len(x))))
-    opt_D.zero_grad(); d_loss.backward(); opt_D.step()
-    g_loss = bce(torch.sigmoid(D(fake)), torch.ones(len(x)))
-    opt_G.zero_grad(); g_loss.backward(); opt_G.step()
-    return {"d_loss": d_loss, "g_loss": g_loss}
+    return _gan_step(G, D, opt_G, opt_D, x, rng, bce=_SigmoidBCE())
 
 
 @wrong("10.5", ".grad held before", student=True)
@@ -1145,24 +1127,12 @@ def zero_grad_after_the_step(G, D, opt_G, opt_D, x, rng):
 
 @wrong("10.5", ".grad held before")
 def discriminator_zeroed_only(G, D, opt_G, opt_D, x, rng):
-    bce = nn.BCEWithLogitsLoss()
-    fake = G(_noise(G, x, rng))
-    d_loss = bce(D(x), torch.ones(len(x))) + bce(D(fake.detach()), torch.zeros(len(x)))
-    opt_D.zero_grad(); d_loss.backward(); opt_D.step()
-    g_loss = bce(D(fake), torch.ones(len(x)))
-    g_loss.backward(); opt_G.step()
-    return {"d_loss": d_loss, "g_loss": g_loss}
+    return _gan_step(G, D, opt_G, opt_D, x, rng, zero=("before", "never"))
 
 
 @wrong("10.5", "discriminator never learns")
 def zeroed_between_backward_and_step(G, D, opt_G, opt_D, x, rng):
-    bce = nn.BCEWithLogitsLoss()
-    fake = G(_noise(G, x, rng))
-    d_loss = bce(D(x), torch.ones(len(x))) + bce(D(fake.detach()), torch.zeros(len(x)))
-    d_loss.backward(); opt_D.zero_grad(); opt_D.step()
-    g_loss = bce(D(fake), torch.ones(len(x)))
-    g_loss.backward(); opt_G.zero_grad(); opt_G.step()
-    return {"d_loss": d_loss, "g_loss": g_loss}
+    return _gan_step(G, D, opt_G, opt_D, x, rng, zero="between")
 
 
 @right("10.5")
