@@ -1,6 +1,6 @@
 """One yardstick for the benchmarks' image samples: the classifier-feature Frechet distance, the
 confident share over the real images' and the rarest class's share, against the first
-``n`` test images (used by dcgan_pilots, anchors and showcase)."""
+``n`` test images (used by anchors and showcase)."""
 from __future__ import annotations
 
 import torch
