@@ -226,15 +226,18 @@ def run_ours(name: str, budget: float, every: float, threads: int) -> Path:
     torch.manual_seed(cfg["seed"])
     if name == "dcgan":
         G, D = DCGANGenerator(cfg["latent_dim"], cfg["width"]), DCGANDiscriminator(cfg["width"])
-        models = {"G": G, "D": D}
-        opts = {"opt_G": adam(G.parameters(), cfg["lr_g"], tuple(cfg["betas"])),
-                "opt_D": adam(D.parameters(), cfg["lr_d"], tuple(cfg["betas"]))}
-        step, generator, latent = gan_step, G, cfg["latent_dim"]
+        opt_G = adam(G.parameters(), cfg["lr_g"], tuple(cfg["betas"]))
+        opt_D = adam(D.parameters(), cfg["lr_d"], tuple(cfg["betas"]))
+        models, opts = [G, D], [opt_G, opt_D]
+        update = lambda x, rng, t: gan_step(G, D, opt_G, opt_D, x, rng)
+        generator, latent = G, cfg["latent_dim"]
         generate = G
     else:
         vae = ConvVAE(28, 1, cfg["latent_dim"], cfg["width"], cfg["hidden"])
-        models, opts = {"vae": vae}, {"opt": adam(vae.parameters(), lr=cfg["lr"])}
-        step, generator, latent = vae_step, vae, cfg["latent_dim"]
+        opt = adam(vae.parameters(), lr=cfg["lr"])
+        models, opts = [vae], [opt]
+        update = lambda x, rng, t: vae_step(vae, opt, x, rng)
+        generator, latent = vae, cfg["latent_dim"]
         generate = vae.generate
     os.environ.update(ANCHOR_BUDGET_S=str(budget), ANCHOR_EVERY_S=str(every), ANCHOR_OUT=str(out))
     clock = {"os": os, "torch": torch}
@@ -256,8 +259,9 @@ def run_ours(name: str, budget: float, every: float, threads: int) -> Path:
     # The recipe's step count is far beyond any budget here, so the loop ends on the budget.
     steps = 1000 * (len(images) // cfg["batch_size"])
     try:
-        train(step, models, opts, images, steps=steps, batch_size=cfg["batch_size"],
-              seed=cfg["seed"], callback=watch, callback_every=1, progress=False)
+        train(update, images, models=models, optimizers=opts, steps=steps,
+              batch_size=cfg["batch_size"], seed=cfg["seed"], callback=watch, callback_every=1,
+              progress=False)
     except OverBudget:
         pass
     return out

@@ -82,7 +82,8 @@ def clipped_critic_figures() -> dict:
     from genlib import zoo
     from genlib.data import toy2d
     from genlib.steps import wgan_step
-    models, history = zoo.toy_wgan(step=wgan_step, gp_weight=0.0, clip=0.01)
+    models, history = zoo.toy_wgan(step=wgan_step, settings=dict(gp_weight=0.0, clip=0.01),
+                                   optimizer="rmsprop", lr=5e-5, decay_lr=False)
     c, critic = history.config["clip"], models["discriminator"]
     layers = [p.detach().flatten() for name, p in critic.named_parameters() if name.endswith("weight")]
     points = toy2d.get(history.config["data"]).sample(

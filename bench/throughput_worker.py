@@ -35,11 +35,11 @@ def toy_gan(n_steps, critic=False):
     torch.manual_seed(0)
     G, D, ring = MLPGenerator(2, 128, 3), MLPDiscriminator(hidden=128, depth=3), toy2d.get("ring8")
     if NEW:
-        step, settings = (steps.wgan_step, {}) if critic else (steps.gan_step, {})
-        names = ({"f": D, "G": G}, {"opt_f": adam(D.parameters()), "opt_G": adam(G.parameters())}) \
-            if critic else ({"G": G, "D": D}, {"opt_G": adam(G.parameters()), "opt_D": adam(D.parameters())})
-        train(step, *names, ring, steps=n_steps, batch_size=512 * (5 if critic else 1),
-              settings=settings, progress=False)
+        opt_G, opt_D = adam(G.parameters()), adam(D.parameters())
+        update = (lambda x, rng, t: steps.wgan_step(D, G, opt_D, opt_G, x, rng)) if critic else \
+            (lambda x, rng, t: steps.gan_step(G, D, opt_G, opt_D, x, rng))
+        train(update, ring, models=[G, D], optimizers=[opt_G, opt_D],
+              steps=n_steps, batch_size=512 * (5 if critic else 1), progress=False)
     else:
         train_gan(G, D, real_sampler(ring, 512), n_steps, loss="wgan-gp" if critic else "non-saturating",
                   d_steps=5 if critic else 1, progress=False)
@@ -50,9 +50,9 @@ def dcgan(n_steps):
     torch.manual_seed(0)
     G, D, x = DCGANGenerator(64, 32), DCGANDiscriminator(32), images(64 * n_steps)
     if NEW:
-        train(steps.gan_step, {"G": G, "D": D}, {"opt_G": adam(G.parameters(), 4e-4, (0.5, 0.999)),
-                                                 "opt_D": adam(D.parameters(), 1e-4, (0.5, 0.999))},
-              x, steps=n_steps, batch_size=64, progress=False)
+        opt_G, opt_D = adam(G.parameters(), 4e-4, (0.5, 0.999)), adam(D.parameters(), 1e-4, (0.5, 0.999))
+        train(lambda x, rng, t: steps.gan_step(G, D, opt_G, opt_D, x, rng), x, models=[G, D],
+              optimizers=[opt_G, opt_D], steps=n_steps, batch_size=64, progress=False)
     else:
         train_gan(G, D, real_sampler(x * 2 - 1, 64), n_steps,
                   optimizers=make_gan_optimizers(G, D, 4e-4, 1e-4), progress=False)
@@ -65,7 +65,8 @@ def vae(n_steps, conv):
     x = images(128 * n_steps)
     if NEW:
         opt = adam(model.parameters())
-        train(steps.vae_step, {"vae": model}, {"opt": opt}, x, steps=n_steps, batch_size=128,
+        train(lambda x, rng, t: steps.vae_step(model, opt, x, rng), x, models=[model],
+              optimizers=[opt], steps=n_steps, batch_size=128,
               schedulers=[torch.optim.lr_scheduler.CosineAnnealingLR(opt, n_steps)], progress=False)
     else:
         train_vae(model, x, epochs=1, batch_size=128, cosine_lr=True, progress=False)
@@ -76,9 +77,9 @@ def vaegan(n_steps):
     torch.manual_seed(0)
     enc, dec, dis, x = VAEGANEncoder(64, 32), DCGANGenerator(64, 32), DCGANDiscriminator(32), images(64 * n_steps)
     if NEW:
-        train(steps.vaegan_step, {"enc": enc, "dec": dec, "dis": dis},
-              {f"opt_{k}": adam(m.parameters(), 2e-4, (0.5, 0.999)) for k, m in (("enc", enc), ("dec", dec), ("dis", dis))},
-              x, steps=n_steps, batch_size=64, progress=False)
+        opts = [adam(m.parameters(), 2e-4, (0.5, 0.999)) for m in (enc, dec, dis)]
+        train(lambda x, rng, t: steps.vaegan_step(enc, dec, dis, *opts, x, rng), x,
+              models=[enc, dec, dis], optimizers=opts, steps=n_steps, batch_size=64, progress=False)
     else:
         train_vaegan(enc, dec, dis, x, epochs=1, batch_size=64)
     return 64 * n_steps
@@ -90,10 +91,11 @@ def bigan(n_steps):
     E, G, D = BiGANEncoder(shape, 32, 512), BiGANGenerator(shape, 32, 512), BiGANDiscriminator(shape, 32, 512)
     x = images(128 * n_steps)
     if NEW:
-        train(steps.bigan_step, {"E": E, "G": G, "D": D},
-              {"opt_D": adam(D.parameters(), 2e-4, (0.5, 0.999)),
-               "opt_EG": adam([*E.parameters(), *G.parameters()], 2e-4, (0.5, 0.999))},
-              x, steps=n_steps, batch_size=128, progress=False)
+        opt_D = adam(D.parameters(), 2e-4, (0.5, 0.999))
+        opt_EG = adam([*E.parameters(), *G.parameters()], 2e-4, (0.5, 0.999))
+        train(lambda x, rng, t: steps.bigan_step(E, G, D, opt_D, opt_EG, x, rng), x,
+              models=[E, G, D], optimizers=[opt_D, opt_EG], steps=n_steps, batch_size=128,
+              progress=False)
     else:
         train_bigan(E, G, D, x, epochs=1, batch_size=128)
     return 128 * n_steps

@@ -133,7 +133,7 @@ def test_a_model_missing_from_the_cache_is_named(tmp_path, monkeypatch):
     monkeypatch.setenv("GENLIB_QUICK", "1")
     monkeypatch.setenv("GENLIB_CACHE", str(tmp_path))
     monkeypatch.delenv("GENLIB_SHARED_CACHE", raising=False)
-    missing = r"toy_wgan\(\) -> toy_wgan_gp-[0-9a-f]{12}\.pt.*make pretrain"
+    missing = r"toy_wgan\(\) -> toy_wgan-[0-9a-f]{12}\.pt.*make pretrain"
     with pytest.raises(BundleError, match=missing):
         make_bundle(tmp_path / "dist", plan=[(zoo.toy_wgan, {})], progress=False)
     assert not (tmp_path / "checkpoints").exists()  # nothing was trained

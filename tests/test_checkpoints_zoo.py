@@ -109,17 +109,148 @@ def test_concurrent_callers_train_once(cache_dir):
     assert sorted(h.from_cache for h in histories) == [False, True]
 
 
-def test_configure_splits_step_settings_from_the_recipe_and_checks_names():
-    from genlib.steps import vae_step
-
-    cfg, settings = zoo.configure({"epochs": 2, "lr": 1e-3}, vae_step, {}, {"beta": 4, "epochs": 3})
-    assert cfg == {"epochs": 3, "lr": 1e-3} and settings == {"beta": 4.0}
-    assert isinstance(settings["beta"], float)  # beta=4 and beta=4.0 are one model
-    assert zoo.configure({"epochs": 2}, vae_step, {}, {})[1] == {"beta": 1.0}
-    with pytest.raises(KeyError, match="no setting 'depth'"):
-        zoo.configure({"epochs": 2}, vae_step, {}, {"depth": 2})
+def test_configure_and_step_settings_check_every_name_and_value():
+    cfg = zoo.configure("r", {"epochs": 2, "lr": 1e-3}, {"epochs": 3, "lr": 1})
+    assert cfg == {"epochs": 3, "lr": 1.0} and isinstance(cfg["lr"], float)
+    assert zoo.configure("r", {"epochs": 2}, {}) == {"epochs": 2}
+    with pytest.raises(TypeError, match="r has no configuration key 'depth'"):
+        zoo.configure("r", {"epochs": 2}, {"depth": 2})
+    with pytest.raises(ValueError, match="epochs must be positive"):
+        zoo.configure("r", {"epochs": 2}, {"epochs": 0})
+    settings = zoo.step_settings("r", {"beta": 4}, {}, optional={"beta": 1.0})
+    assert settings == {"beta": 4.0} and isinstance(settings["beta"], float)  # one model
+    assert zoo.step_settings("r", None, {"clip": 0.0}) == {"clip": 0.0}
+    assert zoo.step_settings("r", {"clip": 0.01}, {"clip": 0.0, "n_critic": 5}) == {
+        "clip": 0.01, "n_critic": 5}
+    with pytest.raises(TypeError, match="r's step takes no setting 'bta'"):
+        zoo.step_settings("r", {"bta": 4.0}, {}, optional={"beta": 1.0})
     with pytest.raises(TypeError, match="beta must be a number"):
-        zoo.configure({"epochs": 2}, vae_step, {}, {"beta": "4"})
+        zoo.step_settings("r", {"beta": "4"}, {}, optional={"beta": 1.0})
+    with pytest.raises(TypeError, match="settings must be a dict"):
+        zoo.step_settings("r", [("beta", 4.0)], {}, optional={"beta": 1.0})
+
+
+def test_cached_leaves_the_global_rng_grad_mode_and_default_dtype_as_found(cache_dir):
+    def build():
+        torch.manual_seed(5)
+        torch.set_grad_enabled(False)
+        torch.set_default_dtype(torch.float64)
+        return {"net": torch.nn.Linear(2, 1)}
+
+    def fit(models):
+        torch.randn(10)
+        h = History("t"); h.log(0, loss=0.0)
+        return h
+
+    for _ in range(2):   # trained, then loaded
+        torch.manual_seed(3)
+        zoo.cached("_test_state", {"seed": 0}, regression_step, {}, build, fit)
+        assert torch.is_grad_enabled() and torch.get_default_dtype() == torch.float32
+        drawn = torch.randn(3)
+        torch.manual_seed(3)
+        assert torch.equal(drawn, torch.randn(3))
+
+
+def test_a_recipe_leaves_the_global_rng_grad_mode_and_default_dtype_as_found(cache_dir,
+                                                                            quick_mode):
+    """torch.manual_seed(s); zoo.toy_gan(); torch.randn(3) draws what torch.randn(3) would:
+    the recipe neither reseeds nor advances the student's global RNG (trained or loaded)."""
+    drawn = {}
+    for s in (1, 2):
+        torch.manual_seed(s)
+        zoo.toy_gan(steps=3)            # s = 1 trains it, s = 2 loads it
+        drawn[s] = torch.randn(3)
+        torch.manual_seed(s)
+        assert torch.equal(drawn[s], torch.randn(3))
+    assert not torch.equal(drawn[1], drawn[2])
+    with torch.no_grad():
+        zoo.toy_gan(steps=3)
+        assert not torch.is_grad_enabled()
+    assert torch.is_grad_enabled() and torch.get_default_dtype() == torch.float32
+
+
+class _Called(Exception):
+    """What the spy step raises once it has seen its arguments: nothing trains further."""
+
+
+def spy_step(*args, **kwargs):
+    SEEN.append((args, kwargs))
+    raise _Called
+
+
+SEEN = []
+
+
+def _described(args) -> list[str]:
+    """Each argument's type; an optimiser with the position of the model it updates."""
+    out = []
+    for arg in args:
+        if isinstance(arg, torch.optim.Optimizer):
+            first = arg.param_groups[0]["params"][0]
+            owner = next(i for i, m in enumerate(args) if isinstance(m, torch.nn.Module)
+                         and any(p is first for p in m.parameters()))
+            out.append(f"{type(arg).__name__}({owner})")
+        else:
+            out.append(type(arg).__name__)
+    return out
+
+
+ADAM = "Adam"
+BINDINGS = [   # recipe, its configuration and settings, the step's arguments, its keywords
+    ("toy_gan", {"steps": 3}, ["MLPGenerator", "MLPDiscriminator", "Adam(0)", "Adam(1)",
+                               "Tensor", "Generator"], {"saturating": False}),
+    ("toy_wgan", {"steps": 3}, ["MLPDiscriminator", "MLPGenerator", "Adam(0)", "Adam(1)",
+                                "Tensor", "Generator"],
+     {"n_critic": 5, "gp_weight": 10.0, "clip": 0.0}),
+    ("toy_wgan", {"steps": 3, "settings": {"gp_weight": 0.0, "clip": 0.01},
+                  "optimizer": "rmsprop", "lr": 5e-5, "decay_lr": False},
+     ["MLPDiscriminator", "MLPGenerator", "RMSprop(0)", "RMSprop(1)", "Tensor", "Generator"],
+     {"n_critic": 5, "gp_weight": 0.0, "clip": 0.01}),
+    ("dcgan", {"settings": {"saturating": True}}, ["DCGANGenerator", "DCGANDiscriminator",
+                                                    "Adam(0)", "Adam(1)", "Tensor", "Generator"],
+     {"saturating": True}),
+    ("mlp_vae", {"settings": {"beta": 4}}, ["MLPVAE", "Adam(0)", "Tensor", "Generator"],
+     {"beta": 4.0}),
+    ("mlp_vae", {"preset": "vae_2d"}, ["MLPVAE", "Adam(0)", "Tensor", "Generator"], {}),
+    ("warmup_vae", {}, ["MLPVAE", "Adam(0)", "Tensor", "Generator", "int"],
+     {"warmup_steps": 40}),
+    ("conv_vae", {}, ["ConvVAE", "Adam(0)", "Tensor", "Generator"], {}),
+    ("cvae", {}, ["ConditionalVAE", "Adam(0)", "Tensor", "Tensor", "Generator"], {}),
+    ("vaegan", {"dataset": "fashion-mnist", "settings": {"gamma": 0.5}},
+     ["VAEGANEncoder", "DCGANGenerator", "DCGANDiscriminator", "Adam(0)", "Adam(1)", "Adam(2)",
+      "Tensor", "Generator"], {"gamma": 0.5}),
+    ("bigan", {}, ["BiGANEncoder", "BiGANGenerator", "BiGANDiscriminator", "Adam(2)", "Adam(0)",
+                   "Tensor", "Generator"], {}),
+    ("toy_bigan", {}, ["BiGANEncoder", "BiGANGenerator", "BiGANDiscriminator", "Adam(2)",
+                       "Adam(0)", "Tensor", "Generator"], {}),
+    ("toy_ddpm", {}, ["MLPDenoiser", "NoiseSchedule", "Adam(0)", "Tensor", "Generator"], {}),
+    ("ddpm", {}, ["ConvDenoiser", "NoiseSchedule", "Adam(0)", "Tensor", "Generator"],
+     {"rescale": True}),
+    ("classifier", {}, ["SmallClassifier", "Adam(0)", "Tensor", "Tensor", "Generator"], {}),
+]
+
+
+@pytest.mark.parametrize("recipe, kwargs, arguments, keywords", BINDINGS,
+                         ids=[f"{b[0]}-{i}" for i, b in enumerate(BINDINGS)])
+def test_each_recipe_binds_its_networks_optimisers_and_settings_to_the_step(
+        recipe, kwargs, arguments, keywords, cache_dir, quick_mode, monkeypatch):
+    """The recipe's update hands the step its networks and optimisers in the step's order, the
+    batch, the rng (and t for the warm-up), and its settings as keywords; nothing else."""
+    import genlib.zoo.diffusion
+    import genlib.zoo.images
+
+    def images(name, split, limit=None):
+        return torch.rand(256, 1, 28, 28), torch.randint(10, (256,))
+
+    monkeypatch.setattr(genlib.zoo.images, "load_images", images)
+    monkeypatch.setattr(genlib.zoo.diffusion, "load_images", images)
+    monkeypatch.setenv("GENLIB_DATASET", "fashion-mnist")
+    SEEN.clear()
+    with pytest.raises(_Called):
+        getattr(zoo, recipe)(step=spy_step, **kwargs)
+    (args, seen_keywords), = SEEN
+    assert _described(args) == arguments and seen_keywords == keywords
+    assert not list((cache_dir / "checkpoints").glob("*.pt"))
 
 
 STEP_MODULE = """
@@ -184,23 +315,29 @@ def test_pretrain_plan_holds_every_model_the_notebooks_load(monkeypatch):
         assert len(set(plan)) == len(plan)  # each model once
         keys.clear()
         budget = zoo.same_budget_settings()
+        beta_vae = {"step": vae_step, "preset": "beta_vae"}
         wanted = [(zoo.toy_gan, {"step": gan_step}),
                   (zoo.toy_gan, {"step": gan_step, "data": "ring8", "snapshots": True}),
-                  (zoo.toy_gan, {"step": gan_step, "data": "ring8", "saturating": True,
-                                 "snapshots": True}),
-                  (zoo.toy_gan, {"step": gan_step, "data": "grid25", "saturating": False,
-                                 "snapshots": True}),
+                  (zoo.toy_gan, {"step": gan_step, "data": "ring8", "snapshots": True,
+                                 "settings": {"saturating": True}}),
+                  (zoo.toy_gan, {"step": gan_step, "data": "grid25", "snapshots": True,
+                                 "settings": {"saturating": False}}),
                   (zoo.toy_wgan, {"step": wgan_step}),
-                  (zoo.toy_wgan, {"step": wgan_step, "gp_weight": 0.0, "clip": 0.01}),
+                  (zoo.toy_wgan, {"step": wgan_step, "settings": {"gp_weight": 0.0, "clip": 0.01},
+                                  "optimizer": "rmsprop", "lr": 5e-5, "decay_lr": False}),
                   (zoo.dcgan, {"step": gan_step}), (zoo.dcgan, budget), (zoo.conv_vae, budget),
                   (zoo.classifier, {}), (zoo.conv_vae, {"step": vae_step}),
-                  (zoo.mlp_vae, {"step": vae_step}), (zoo.vae_2d, {"step": vae_step}),
+                  (zoo.mlp_vae, {"step": vae_step}),
+                  (zoo.mlp_vae, {"step": vae_step, "preset": "vae_2d"}),
                   (zoo.cvae, {}), (zoo.vaegan, {}), (zoo.bigan, {}),
-                  (zoo.beta_vae, {"step": vae_step, "latent_dim": 32}),
-                  (zoo.beta_vae, {"step": warmup_vae_step, "latent_dim": 32,
-                                  "warmup_steps": zoo.warmup_steps()}),
-                  (zoo.beta_vae, {"step": free_bits_vae_step, "latent_dim": 32, "free_bits": 0.5})]
-        wanted += [(zoo.beta_vae, {"step": vae_step, "beta": beta}) for beta in zoo.BETA_SWEEP]
+                  (zoo.mlp_vae, {**beta_vae, "latent_dim": 32}),
+                  (zoo.warmup_vae, {"step": warmup_vae_step, "preset": "beta_vae",
+                                    "latent_dim": 32,
+                                    "settings": {"warmup_steps": zoo.warmup_steps()}}),
+                  (zoo.mlp_vae, {**beta_vae, "step": free_bits_vae_step, "latent_dim": 32,
+                                 "settings": {"free_bits": 0.5}})]
+        wanted += [(zoo.mlp_vae, {**beta_vae, "settings": {"beta": beta}})
+                   for beta in zoo.BETA_SWEEP]
         for recipe, kwargs in wanted:
             recipe(**kwargs)
             assert keys[-1] in plan, (recipe.__name__, kwargs)

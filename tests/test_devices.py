@@ -9,15 +9,16 @@ from genlib import config, steps, zoo
 
 
 def spying(step, seen):
-    """``step`` that records the device of every model, batch and generator it is called with."""
+    """``step`` that records the device of every model, batch and generator it is called with
+    (each by its kind: a model by its class, ``Tensor``, ``Generator``)."""
     @functools.wraps(step)
-    def spy(**kwargs):
-        for name, value in kwargs.items():
+    def spy(*args, **kwargs):
+        for value in (*args, *kwargs.values()):
             if isinstance(value, torch.nn.Module):
-                seen.update((name, p.device) for p in value.parameters())
+                seen.update((type(value).__name__, p.device) for p in value.parameters())
             elif isinstance(value, (torch.Tensor, torch.Generator)):
-                seen.add((name, value.device))
-        return step(**kwargs)
+                seen.add((type(value).__name__, value.device))
+        return step(*args, **kwargs)
     return spy
 
 
@@ -26,8 +27,9 @@ RECIPES = [  # each family's recipe with its step, cut down to a few iterations
     (zoo.toy_wgan, steps.wgan_step, {"steps": 2}),
     (zoo.dcgan, steps.gan_step, {"train_images": 128}),
     (zoo.conv_vae, steps.vae_step, {"train_images": 256}),
-    (zoo.beta_vae, steps.warmup_vae_step, {"train_images": 256, "warmup_steps": 2}),
-    (zoo.beta_vae, steps.free_bits_vae_step, {"train_images": 256}),
+    (zoo.warmup_vae, steps.warmup_vae_step, {"train_images": 256,
+                                             "settings": {"warmup_steps": 2}}),
+    (zoo.mlp_vae, steps.free_bits_vae_step, {"train_images": 256, "preset": "beta_vae"}),
     (zoo.cvae, steps.cvae_step, {"train_images": 256}),
     (zoo.vaegan, steps.vaegan_step, {"train_images": 128}),
     (zoo.bigan, steps.bigan_step, {"train_images": 256, "epochs": 1}),
@@ -46,5 +48,5 @@ def test_every_family_trains_on_the_configured_device(recipe, step, overrides, q
     models, history = recipe(step=spying(step, seen), **overrides)
     assert history.finished and asked
     assert {d for _, d in seen} == {device}, seen
-    assert {"rng", "x"} <= {name for name, _ in seen}
+    assert {"Generator", "Tensor"} <= {kind for kind, _ in seen}
     assert all(not m.training for m in models.values())  # returned in eval mode

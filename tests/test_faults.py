@@ -460,9 +460,16 @@ def image_step(net, opt, x, rng):
 
 
 def train_images(data, net=None, step=image_step, **options):
+    """``train`` of ``step`` on ``data``, bound as a recipe binds it: ``step(net, opt, x, rng)``,
+    or ``step(net, opt, x, y, rng)`` for a pair (images, labels)."""
     net = net if net is not None else nn.Linear(16, 1)
-    return train(step, {"net": net}, {"opt": adam(net.parameters())}, data, steps=2,
-                 batch_size=4, progress=False, **options)
+    opt = adam(net.parameters())
+    if isinstance(data, tuple):
+        update = lambda xy, rng, t: step(net, opt, *xy, rng)
+    else:
+        update = lambda x, rng, t: step(net, opt, x, rng)
+    return train(update, data, models=[net], optimizers=[opt], steps=2, batch_size=4,
+                 progress=False, **options)
 
 
 def pixels(dtype=torch.float32, scale=1.0, shift=0.0, shape=(8, 1, 4, 4)):
@@ -494,7 +501,7 @@ def pixels(dtype=torch.float32, scale=1.0, shift=0.0, shape=(8, 1, 4, 4)):
 def test_train_refuses_data_it_cannot_train_on(what, data, net, error, says):
     labelled = what.endswith("labels, float32 model")
 
-    def step(net, opt, x, rng, y=None):
+    def step(net, opt, x, y, rng):
         return image_step(net, opt, x, rng)
     expect_error(lambda: train_images(data(), net() if net else None,
                                       step=step if labelled else image_step), error, says)
@@ -562,24 +569,29 @@ def test_a_numpy_integer_seed_works(where):
     expect_result(lambda: SEED_CALLS[where](np.int64(3)), lambda result: result is not None)
 
 
-def breaks_d_at_the_end(G, D, opt_G, opt_D, x, rng, t):
+def updates_of(opt):
+    """How many updates ``opt`` (Adam) has made."""
+    return int(next(iter(opt.state.values()))["step"])
+
+
+def breaks_d_at_the_end(G, D, opt_G, opt_D, x, rng, saturating=False):
     loss = D(x).mean()
     opt_D.zero_grad()
     loss.backward()
     opt_D.step()
-    if t == 2:  # the very last update breaks the weights, after the loss was computed
+    if updates_of(opt_D) == 3:  # the last of 3 updates breaks the weights, after the loss
         with torch.no_grad():
             next(D.parameters()).fill_(float("inf"))
     return {"d_loss": loss.item()}
 
 
-def breaks_g_at_the_end(G, D, opt_G, opt_D, x, rng, t):
+def breaks_g_at_the_end(G, D, opt_G, opt_D, x, rng, saturating=False):
     z = torch.randn(len(x), G.latent_dim, generator=rng)
     loss = -D(G(z)).mean()
     opt_G.zero_grad()
     loss.backward()
     opt_G.step()
-    if t == 2:
+    if updates_of(opt_G) == 3:
         with torch.no_grad():
             next(G.parameters()).fill_(float("nan"))
     return {"g_loss": loss.item()}

@@ -70,8 +70,9 @@ def test_flow_posterior_tightens_the_elbo():
     for layers in (0, 8):
         torch.manual_seed(0)
         q = FlowPosterior(2, layers, batch_shape=(2,))
-        train(posterior_step, {"q": q}, {"opt": adam(q.parameters(), 1e-2)}, steps=300,
-              settings={"log_joint": lambda z: model.log_joint(z, x)}, progress=False)
+        opt = adam(q.parameters(), 1e-2)
+        train(lambda batch, rng, t: posterior_step(q, opt, rng, lambda z: model.log_joint(z, x)),
+              models=[q], optimizers=[opt], steps=300, progress=False)
         with torch.no_grad():
             elbos[layers] = elbo_estimate(q, lambda z: model.log_joint(z, x), 4000)
     _, log_evidence, _ = model.posterior_grid(x)

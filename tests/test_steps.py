@@ -52,10 +52,10 @@ def counting(optimizer):
 def test_gan_step_moves_the_generator_onto_a_gaussian(saturating):
     G, D = small_gan()
     target = Gaussian2D([2.0, -1.0])
-    history = train(gan_step, {"G": G, "D": D},
-                    {"opt_G": adam(G.parameters(), 2e-3, (0.5, 0.999)),
-                     "opt_D": adam(D.parameters(), 2e-3, (0.5, 0.999))},
-                    target, steps=300, batch_size=128, settings={"saturating": saturating},
+    opt_G = adam(G.parameters(), 2e-3, (0.5, 0.999))
+    opt_D = adam(D.parameters(), 2e-3, (0.5, 0.999))
+    history = train(lambda x, rng, t: gan_step(G, D, opt_G, opt_D, x, rng, saturating=saturating),
+                    target, models=[G, D], optimizers=[opt_G, opt_D], steps=300, batch_size=128,
                     progress=False)
     assert history.finished and set(history.keys()) == {"d_loss", "g_loss", "d_real", "d_fake"}
     with torch.no_grad():
@@ -132,6 +132,19 @@ def vae_elbo_of(vae, x):
                         rng=torch.Generator().manual_seed(1)).elbo.mean().item()
 
 
+def vae_update(step, vae, opt, settings):
+    """The recipes' binding of a VAE step (the warm-up's also takes the iteration t)."""
+    if step is warmup_vae_step:
+        return lambda x, rng, t: step(vae, opt, x, rng, t, **settings)
+    return lambda x, rng, t: step(vae, opt, x, rng, **settings)
+
+
+def train_vae(step, vae, x, settings, lr=1e-3, **kwargs):
+    opt = adam(vae.parameters(), lr)
+    return train(vae_update(step, vae, opt, settings), x, models=[vae], optimizers=[opt],
+                 progress=False, **kwargs)
+
+
 @pytest.mark.parametrize("step, settings", [(vae_step, {}), (vae_step, {"beta": 0.5}),
                                             (warmup_vae_step, {"warmup_steps": 20}),
                                             (free_bits_vae_step, {"free_bits": 0.2})])
@@ -139,8 +152,7 @@ def test_vae_steps_raise_the_elbo_and_log_its_terms(images, step, settings):
     torch.manual_seed(0)
     vae = MLPVAE((1, 8, 8), latent_dim=4, hidden=(32,))
     start = vae_elbo_of(vae, images[0])
-    h = train(step, {"vae": vae}, {"opt": adam(vae.parameters(), 3e-3)}, images[0], steps=60,
-              batch_size=32, settings=settings, log_every=10, progress=False)
+    h = train_vae(step, vae, images[0], settings, lr=3e-3, steps=60, batch_size=32, log_every=10)
     assert vae_elbo_of(vae, images[0]) > start + 5
     assert torch.allclose(torch.tensor(h["elbo"]), torch.tensor(h["log_likelihood"])
                           - torch.tensor(h["kl"]), atol=1e-4)
@@ -149,8 +161,8 @@ def test_vae_steps_raise_the_elbo_and_log_its_terms(images, step, settings):
 
 def test_warmup_ramps_beta_from_zero_to_one(images):
     vae = MLPVAE((1, 8, 8), latent_dim=4, hidden=(16,))
-    h = train(warmup_vae_step, {"vae": vae}, {"opt": adam(vae.parameters())}, images[0],
-              steps=8, batch_size=32, settings={"warmup_steps": 4}, log_every=1, progress=False)
+    h = train_vae(warmup_vae_step, vae, images[0], {"warmup_steps": 4}, steps=8, batch_size=32,
+                  log_every=1)
     assert h["beta"] == [0.25, 0.5, 0.75, 1.0, 1.0, 1.0, 1.0, 1.0]
 
 
@@ -158,9 +170,8 @@ def test_free_bits_keep_more_information_than_a_large_beta(images):
     def kl_after(step, settings):
         torch.manual_seed(0)
         vae = MLPVAE((1, 8, 8), latent_dim=4, hidden=(32,))
-        return train(step, {"vae": vae}, {"opt": adam(vae.parameters(), 3e-3)}, images[0],
-                     steps=80, batch_size=32, settings=settings, log_every=80,
-                     progress=False).last("kl")
+        return train_vae(step, vae, images[0], settings, lr=3e-3, steps=80, batch_size=32,
+                         log_every=80).last("kl")
     assert kl_after(free_bits_vae_step, {"free_bits": 1.0}) > kl_after(vae_step, {"beta": 8.0})
 
 
@@ -180,12 +191,10 @@ def test_beta_weights_only_the_kl(images):
 def test_cvae_step_uses_the_labels(images):
     torch.manual_seed(0)
     vae = ConditionalVAE((1, 8, 8), 10, latent_dim=2, hidden=(32,))
-    h = train(cvae_step, {"vae": vae}, {"opt": adam(vae.parameters(), 3e-3)}, images, steps=40,
-              batch_size=32, log_every=40, progress=False)
+    opt = adam(vae.parameters(), 3e-3)
+    h = train(lambda xy, rng, t: cvae_step(vae, opt, *xy, rng), images, models=[vae],
+              optimizers=[opt], steps=40, batch_size=32, log_every=40, progress=False)
     assert h.finished and h.last("kl") >= 0
-    with pytest.raises(ValueError, match=r"cvae_step needs \['y'\]"):
-        train(cvae_step, {"vae": vae}, {"opt": adam(vae.parameters())}, images[0], steps=1,
-              batch_size=8, progress=False)
 
 
 def small_vaegan(seed=0):
@@ -243,8 +252,8 @@ def test_posterior_step_tightens_the_elbo():
     model, x = ProductLatentModel(), torch.tensor([1.5, -0.5])
     torch.manual_seed(0)
     q = FlowPosterior(2, n_layers=2, batch_shape=(2,))
-    h = train(posterior_step, {"q": q}, {"opt": adam(q.parameters(), 1e-2)}, steps=200,
-              settings={"log_joint": lambda z: model.log_joint(z, x)}, log_every=50,
-              progress=False)
+    opt = adam(q.parameters(), 1e-2)
+    h = train(lambda batch, rng, t: posterior_step(q, opt, rng, lambda z: model.log_joint(z, x)),
+              models=[q], optimizers=[opt], steps=200, log_every=50, progress=False)
     _, log_px, _ = model.posterior_grid(x)
     assert h["elbo"][-1] > h["elbo"][0] and h["elbo"][-1] <= log_px.mean().item() + 0.05

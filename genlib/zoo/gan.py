@@ -116,7 +116,7 @@ def _snapshot_steps(cfg: dict) -> tuple[int, tuple]:
 
 def toy_gan(step=gan_step, *, settings: dict | None = None, retrain: bool = False, **config):
     """An MLP GAN on a 2-D toy (ring of 8 Gaussians by default), Adam for both players.
-    ``settings``: the step's ``saturating`` (default False)."""
+    ``settings``: the step's ``saturating`` (default False), passed to every step."""
     cfg = configure("toy_gan", toy_config(), config)
     settings = step_settings("toy_gan", settings, {"saturating": False})
     every, snapshot_steps = _snapshot_steps(cfg)
@@ -187,7 +187,7 @@ def dcgan_config() -> dict:
     return {
         "dataset": resolve_dataset("auto", verbose=False),
         "latent_dim": 64,
-        "width": 48,  # of the recipe families piloted (bench/dcgan_pilots.py), the wider networks led
+        "width": 48,  # of the widths tried, the wider networks gave the better samples
         "epochs": choose(quick=1, full=5),
         "train_images": choose(quick=1024, full=None),  # None: the whole train split
         "batch_size": 64,
@@ -203,7 +203,7 @@ def dcgan_config() -> dict:
 
 def dcgan(step=gan_step, *, settings: dict | None = None, retrain: bool = False, **config):
     """A DCGAN on the image data set, with a grid of samples after every epoch.
-    ``settings``: the step's ``saturating`` (default False)."""
+    ``settings``: the step's ``saturating`` (default False), passed to every step."""
     cfg = configure("dcgan", dcgan_config(), config)
     settings = step_settings("dcgan", settings, {"saturating": False})
 
