@@ -223,9 +223,10 @@ def train(update: Callable[[object, torch.Generator, int], dict], data=None, *,
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be a function of the step number, got "
                         f"{type(callback).__name__}")
-    for name, value in (("steps", steps), ("log_every", log_every)) + (
-            (("callback_every", callback_every),) if callback_every is not None else ()):
-        require_positive(name, value, integer=True)
+    require_positive("steps", steps, integer=True)
+    require_positive("log_every", log_every, integer=True)
+    if callback_every is not None:
+        require_positive("callback_every", callback_every, integer=True)
     start = history.last_step() + 1 if history is not None else 0
     seed = require_seed("seed", seed) + start   # a continued history draws new numbers
     run = TrainingRun(steps, models, optimizers, desc=desc or "training", history=history,
