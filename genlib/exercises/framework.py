@@ -1,9 +1,10 @@
 """The checking framework of the exercises: test cases, verdicts and the comparison of an
 answer's results with the right ones (the exercises themselves are in ``notebookNN.py``).
 
-A verdict names the case that failed, in words, and the kind of mistake (:mod:`genlib.exercise_results`),
-never a value from which the right result could be recovered; an answer runs in an
-:func:`genlib.exercise_state.answer_session`, so what it changes in the session is put back and named.
+A verdict names the case that failed, in words, and the kind of mistake
+(:mod:`genlib.exercise_results`), never a value from which the right result could be recovered;
+an answer runs in an :func:`genlib.exercise_state.answer_session`, so what it changes in the
+session is put back and named.
 """
 from __future__ import annotations
 
@@ -220,4 +221,5 @@ def coded(key: str, title: str, name: str, cases: Callable[[], Iterable[Case]] |
           checker: Callable | None = None, atol: float = 1e-5, rtol: float = 1e-4) -> Exercise:
     """A coded exercise: the student writes the function ``name``; ``checker`` tests its
     behaviour, or else its results on ``cases`` are compared with the stored ones."""
-    return Exercise(key, "code", title, name, checker or stored_check(key, cases, atol, rtol), cases)
+    checker = checker or stored_check(key, cases, atol, rtol)
+    return Exercise(key, "code", title, name, checker, cases)

@@ -1,4 +1,5 @@
-"""The exercises of notebook 00 (the latent-variable picture): the test cases whose right results are stored."""
+"""The exercises of notebook 00 (the latent-variable picture): the test cases whose right results
+are stored."""
 from __future__ import annotations
 
 import torch
@@ -18,6 +19,6 @@ def _cases_00_1():
 
 
 EXERCISES = [
-    coded('00.1', 'the naive estimator', 'my_naive_log_marginal', _cases_00_1),
+    coded("00.1", "the naive estimator", "my_naive_log_marginal", _cases_00_1),
     Exercise('00.2', "think", 'how many prior samples'),
 ]

@@ -1,4 +1,5 @@
-"""The exercises of notebook 01 (the GAN value function): the test cases whose right results are stored."""
+"""The exercises of notebook 01 (the GAN value function): the test cases whose right results are
+stored."""
 from __future__ import annotations
 
 import torch
@@ -38,7 +39,7 @@ def _cases_01_3():
 
 
 EXERCISES = [
-    coded('01.1', 'optimal discriminator', 'my_optimal_discriminator', _cases_01_1),
-    coded('01.2', 'Jensen-Shannon divergence with zeros', 'my_js_divergence', _cases_01_2),
-    coded('01.3', 'a value function that never says -inf', 'my_gan_value', _cases_01_3),
+    coded("01.1", "optimal discriminator", "my_optimal_discriminator", _cases_01_1),
+    coded("01.2", "Jensen-Shannon divergence with zeros", "my_js_divergence", _cases_01_2),
+    coded("01.3", "a value function that never says -inf", "my_gan_value", _cases_01_3),
 ]

@@ -1,4 +1,5 @@
-"""The exercises of notebook 02 (GAN training dynamics): the test cases whose right results are stored."""
+"""The exercises of notebook 02 (GAN training dynamics): the test cases whose right results are
+stored."""
 from __future__ import annotations
 
 import torch
@@ -46,7 +47,8 @@ def _cases_02_3():
 
 
 EXERCISES = [
-    coded('02.1', 'the high-quality share', 'my_high_quality_share', _cases_02_1),
-    coded('02.2', 'how fast the simultaneous game spirals out', 'my_simultaneous_radius', _cases_02_2, atol=1e-05, rtol=1e-06),
-    coded('02.3', 'modes covered', 'my_modes_covered', _cases_02_3),
+    coded("02.1", "the high-quality share", "my_high_quality_share", _cases_02_1),
+    coded("02.2", "how fast the simultaneous game spirals out", "my_simultaneous_radius",
+          _cases_02_2, atol=1e-05, rtol=1e-06),
+    coded("02.3", "modes covered", "my_modes_covered", _cases_02_3),
 ]

@@ -24,6 +24,6 @@ def _cases_03_2():
 
 
 EXERCISES = [
-    coded('03.1', 'spherical interpolation', 'my_slerp', _cases_03_1),
-    coded('03.2', 'transposed convolution size', 'my_transposed_size', _cases_03_2),
+    coded("03.1", "spherical interpolation", "my_slerp", _cases_03_1),
+    coded("03.2", "transposed convolution size", "my_transposed_size", _cases_03_2),
 ]

@@ -1,4 +1,5 @@
-"""The exercises of notebook 04 (the Wasserstein GAN): the test cases whose right results are stored, and the checks that test behaviour."""
+"""The exercises of notebook 04 (the Wasserstein GAN): the test cases whose right results are
+stored, and the checks that test behaviour."""
 from __future__ import annotations
 
 from typing import Callable
@@ -165,6 +166,6 @@ def _gradient_penalty_behaviour(answer, rng) -> str | None:
 
 
 EXERCISES = [
-    coded('04.1', 'W1 of two samples', 'my_w1_samples', _cases_04_1),
-    coded('04.2', 'the gradient penalty', 'my_gradient_penalty', _cases_04_2, checker=_check_04_2),
+    coded("04.1", "W1 of two samples", "my_w1_samples", _cases_04_1),
+    coded("04.2", "the gradient penalty", "my_gradient_penalty", _cases_04_2, checker=_check_04_2),
 ]

@@ -35,8 +35,9 @@ def _cases_05_3():
 
 
 EXERCISES = [
-    coded('05.1', 'the Gaussian KL', 'my_gaussian_kl', _cases_05_1),
-    coded('05.2', 'the beta-VAE loss', 'my_beta_vae_loss', _cases_05_2),
-    coded('05.3', 'the variance a mean squared error implies', 'implied_variance', _cases_05_3, atol=1e-05, rtol=1e-06),
+    coded("05.1", "the Gaussian KL", "my_gaussian_kl", _cases_05_1),
+    coded("05.2", "the beta-VAE loss", "my_beta_vae_loss", _cases_05_2),
+    coded("05.3", "the variance a mean squared error implies", "implied_variance",
+          _cases_05_3, atol=1e-05, rtol=1e-06),
     Exercise('05.4', "think", 'a shared variance'),
 ]

@@ -1,4 +1,5 @@
-"""The exercises of notebook 06 (VAEs on images): the test cases whose right results are stored, and the checks that test behaviour."""
+"""The exercises of notebook 06 (VAEs on images): the test cases whose right results are stored,
+and the checks that test behaviour."""
 from __future__ import annotations
 
 import torch
@@ -115,7 +116,7 @@ def _check_06_2(answer, name, vae=None, x=None):
 
 
 EXERCISES = [
-    coded('06.1', 'the importance-weighted bound', 'my_iwae_bound', _cases_06_1),
-    coded('06.2', 'samples of the posterior', 'posterior_samples', None, checker=_check_06_2),
+    coded("06.1", "the importance-weighted bound", "my_iwae_bound", _cases_06_1),
+    coded("06.2", "samples of the posterior", "posterior_samples", None, checker=_check_06_2),
     Exercise('06.3', "think", 'the border between two classes'),
 ]

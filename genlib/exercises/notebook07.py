@@ -1,4 +1,5 @@
-"""The exercises of notebook 07 (beta-VAE and the conditional VAE): the test cases whose right results are stored."""
+"""The exercises of notebook 07 (beta-VAE and the conditional VAE): the test cases whose right
+results are stored."""
 from __future__ import annotations
 
 import torch
@@ -33,7 +34,7 @@ def _cases_07_2():
 
 
 EXERCISES = [
-    coded('07.1', 'active units', 'my_active_units', _cases_07_1),
-    coded('07.2', 'the free-bits penalty', 'my_free_bits_penalty', _cases_07_2),
+    coded("07.1", "active units", "my_active_units", _cases_07_1),
+    coded("07.2", "the free-bits penalty", "my_free_bits_penalty", _cases_07_2),
     Exercise('07.3', "think", 'a minus sign, and beta = 8'),
 ]

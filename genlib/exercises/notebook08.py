@@ -36,6 +36,7 @@ def _cases_08_2():
 
 
 EXERCISES = [
-    coded('08.1', 'the Frechet distance of two diagonal Gaussians', 'diagonal_frechet', _cases_08_1),
-    coded('08.2', 'precision', 'my_precision', _cases_08_2),
+    coded("08.1", "the Frechet distance of two diagonal Gaussians", "diagonal_frechet",
+          _cases_08_1),
+    coded("08.2", "precision", "my_precision", _cases_08_2),
 ]

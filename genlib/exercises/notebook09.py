@@ -1,4 +1,5 @@
-"""The exercises of notebook 09 (flows and adversarial features): the test cases whose right results are stored."""
+"""The exercises of notebook 09 (flows and adversarial features): the test cases whose right
+results are stored."""
 from __future__ import annotations
 
 import torch
@@ -28,6 +29,6 @@ def _cases_09_2():
 
 
 EXERCISES = [
-    coded('09.1', 'the log-determinant of a planar map', 'planar_log_det', _cases_09_1),
-    coded('09.2', "the encoder and generator's loss", 'encoder_generator_loss', _cases_09_2),
+    coded("09.1", "the log-determinant of a planar map", "planar_log_det", _cases_09_1),
+    coded("09.2", "the encoder and generator's loss", "encoder_generator_loss", _cases_09_2),
 ]

@@ -1,6 +1,6 @@
-"""The exercises of notebook 10 (spot the bug): the broken training steps, checked by :func:`genlib.pitfalls.check_fix`."""
+"""The exercises of notebook 10 (spot the bug): the broken training steps, checked by
+:func:`genlib.pitfalls.check_fix`."""
 from __future__ import annotations
-
 
 from .framework import Exercise
 

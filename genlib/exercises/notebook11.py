@@ -1,4 +1,5 @@
-"""The exercises of notebook 11 (from the VAE to diffusion): the test cases whose right results are stored."""
+"""The exercises of notebook 11 (from the VAE to diffusion): the test cases whose right results are
+stored."""
 from __future__ import annotations
 
 import torch
@@ -41,8 +42,8 @@ def _cases_11_3():
 
 
 EXERCISES = [
-    coded('11.1', 'the posterior mean', 'my_posterior_mean', _cases_11_1),
-    coded('11.2', 'denoising with the score', 'my_tweedie_x0', _cases_11_2),
-    coded('11.3', 'a DDIM step', 'my_ddim_step', _cases_11_3),
+    coded("11.1", "the posterior mean", "my_posterior_mean", _cases_11_1),
+    coded("11.2", "denoising with the score", "my_tweedie_x0", _cases_11_2),
+    coded("11.3", "a DDIM step", "my_ddim_step", _cases_11_3),
     Exercise('11.4', "think", 'why the weights can go'),
 ]
