@@ -2,7 +2,8 @@
 
 ``python -m bench`` (``make bench``) measures throughput, slider latency and the notebooks and
 writes ``bench/RESULTS.md``; ``--quick`` (``make bench-quick``) is a smoke run of the same code.
-``python -m bench.anchors``, ``bench.showcase`` and ``bench.hub`` each write their own part.
+``python -m bench.anchors`` and ``bench.showcase`` each write their own part, and so does
+``tools/hub_check.py`` (part ``hub``).
 Benchmarks, not timed tests: the machines are shared and noisy, so every figure is a median over
 repeats, and comparisons are ratios measured in the same run. This module holds what they share:
 the report (:class:`TargetCheck`, :class:`Section`, :func:`write_part`) and :func:`run_process`.

@@ -1,10 +1,12 @@
-"""bench/hub.py's pieces that run without a JupyterHub: the hub's configuration, and the reading
-of a kernel's replies (errors, the environment probe, models loaded from the shared cache)."""
+"""tools/hub_check.py's pieces that run without a JupyterHub: the hub's configuration, and the
+reading of a kernel's replies (errors, the environment probe, models loaded from the shared cache)."""
 import ast
 import json
+import sys
 from pathlib import Path
 
-from bench import hub
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import hub_check as hub  # noqa: E402  (tools/hub_check.py)
 
 
 def test_the_configuration_is_python_and_sets_the_guides_environment():

@@ -1,8 +1,9 @@
 """A class on one server: a real JupyterHub, N students, one read-only shared cache.
 
-``python -m bench.hub [--users N] [--fresh-cache]`` (needs ``pip install -e '.[hub]'`` and
+``python tools/hub_check.py [--users N] [--fresh-cache]`` (needs ``pip install -e '.[hub]'`` and
 ``configurable-http-proxy``: on the PATH, ``--proxy``, or installed here with npm under
-``bench/artifacts/node``) writes part ``hub`` of bench/RESULTS.md:
+``bench/artifacts/node``) writes part ``hub`` of bench/RESULTS.md. A deployment check a teacher
+runs, not a benchmark of the models:
 
 1. the teacher fills a shared cache (``GENLIB_QUICK=1 python -m genlib.zoo``, into
    ``<tmp>/genlib-bench-hub/shared``, kept between runs) and makes it read-only;
@@ -38,12 +39,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import Section, TargetCheck, fmt, markdown_table, write_part
-from .notebooks import PEAK_MEMORY_TARGET_GB, peak_rss_bytes
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: bench's report helpers, from the checkout
+from bench import Section, TargetCheck, fmt, markdown_table, write_part  # noqa: E402
+from bench.notebooks import PEAK_MEMORY_TARGET_GB, peak_rss_bytes  # noqa: E402
 
 WORK = Path(tempfile.gettempdir()) / "genlib-bench-hub"  # outside the tree: configs, homes, cache
-NODE_PREFIX = Path(__file__).resolve().parent / "artifacts" / "node"
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "03_dcgan_images.ipynb"
+NODE_PREFIX = ROOT / "bench" / "artifacts" / "node"
+NOTEBOOK = ROOT / "notebooks" / "03_dcgan_images.ipynb"
 VENV_BIN = Path(sys.executable).parent
 DROP_CAPS = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner"]
 ENV_PROBE = ("import json, os\nprint('BENCH-ENV ' + json.dumps({k: os.environ.get(k) for k in "
@@ -59,7 +62,7 @@ def free_port() -> int:
 
 
 def find_proxy(given: str | None) -> str:
-    """``given``, the PATH's ``configurable-http-proxy``, or bench's npm folder's (installed)."""
+    """``given``, the PATH's ``configurable-http-proxy``, or the one in ``NODE_PREFIX`` (installed)."""
     local = NODE_PREFIX / "node_modules" / ".bin" / "configurable-http-proxy"
     found = given or shutil.which("configurable-http-proxy") or (str(local) if local.exists() else None)
     if not found:
@@ -92,10 +95,10 @@ def pretrain(shared: Path, fresh: bool) -> float:
     shared.mkdir(parents=True, exist_ok=True)
     set_writable(shared, True)
     env = dict(os.environ, GENLIB_QUICK="1", GENLIB_CACHE=str(shared), OMP_WAIT_POLICY="PASSIVE",
-               PYTHONPATH=str(NOTEBOOK.parents[1]))
+               PYTHONPATH=str(ROOT))
     env.pop("GENLIB_SHARED_CACHE", None)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "genlib.zoo"], cwd=NOTEBOOK.parents[1], env=env,
+    done = subprocess.run([sys.executable, "-m", "genlib.zoo"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=1200)
     if done.returncode:
         raise RuntimeError(f"pretraining failed:\n{done.stderr[-3000:]}")
@@ -110,7 +113,7 @@ def hub_config(port: int, api_port: int, hub_port: int, proxy: str, token: str,
     environment = {"GENLIB_SHARED_CACHE": str(shared), "GENLIB_CACHE": "~/.cache/genlib",
                    "GENLIB_DATA": str(shared), "GENLIB_QUICK": "1", "GENLIB_THREADS": "1",
                    "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
-    return f"""# written by bench/hub.py
+    return f"""# written by tools/hub_check.py
 c = get_config()  # noqa
 c.JupyterHub.bind_url = "http://127.0.0.1:{port}"
 c.JupyterHub.hub_ip = "127.0.0.1"
@@ -424,7 +427,7 @@ def run_class(users: int, proxy: str | None = None, fresh_cache: bool = False,
         markdown_table(["student", "server start (s)", "notebook (s)", "cells",
                         "models loaded from the shared cache", "files in own cache",
                         "finished"], rows), "",
-        "Re-run: `.venv/bin/pip install -e '.[hub]'`, then `.venv/bin/python -m bench.hub` "
+        "Re-run: `.venv/bin/pip install -e '.[hub]'`, then `.venv/bin/python tools/hub_check.py` "
         "(`--users N`, `--fresh-cache`)."]
     return Section("A class on one server: JupyterHub with a shared read-only cache",
                    "\n".join(text), checks)
@@ -464,7 +467,7 @@ def _output(command: list[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.hub", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python tools/hub_check.py", description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--proxy", default=None, help="the configurable-http-proxy command")
     parser.add_argument("--fresh-cache", action="store_true",
@@ -473,7 +476,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     start, load = time.monotonic(), os.getloadavg()
     section = run_class(args.users, args.proxy, args.fresh_cache)
-    command = " ".join(["python -m bench.hub"] + (argv if argv is not None else sys.argv[1:]))
+    command = " ".join(["python tools/hub_check.py"] + (argv if argv is not None else sys.argv[1:]))
     write_part("hub", [section], command, load, time.monotonic() - start,
                *([args.output] if args.output else []))
 
