@@ -1,12 +1,9 @@
-"""Benchmarks of the collection: speed, quality and run time, measured side by side.
+"""Benchmarks of the collection: speed, quality and run time (``python -m bench``).
 
-``python -m bench`` (``make bench``) measures throughput, slider latency and the notebooks and
-writes ``bench/RESULTS.md``; ``--quick`` (``make bench-quick``) is a smoke run of the same code.
-``python -m bench.anchors`` and ``bench.showcase`` each write their own part, and so does
-``tools/hub_check.py`` (part ``hub``).
 Benchmarks, not timed tests: the machines are shared and noisy, so every figure is a median over
-repeats, and comparisons are ratios measured in the same run. This module holds what they share:
-the report (:class:`TargetCheck`, :class:`Section`, :func:`write_part`) and :func:`run_process`.
+repeats and comparisons are ratios measured in the same run. This module holds what the parts of
+``bench/RESULTS.md`` share: the report (:class:`TargetCheck`, :class:`Section`, :func:`write_part`)
+and :func:`run_process`.
 """
 from __future__ import annotations
 
@@ -67,8 +64,8 @@ class TargetCheck:
                        else f"missed: {ratio - 1:.0%} over the target")
             verdict += f"; {self.limited_by}" if self.limited_by else ""
         sign = ">=" if self.higher_is_better else "<="
-        return [self.figure, f"{fmt(self.measured)} {self.unit}",
-                f"{sign} {fmt(self.target)} {self.unit}", fmt(ratio, 2), verdict]
+        return [self.figure, f"{fmt(self.measured)} {self.unit}".rstrip(),
+                f"{sign} {fmt(self.target)} {self.unit}".rstrip(), fmt(ratio, 2), verdict]
 
 
 @dataclass
@@ -144,29 +141,23 @@ def write_part(name: str, sections: list[Section], command: str, load_start: tup
 
 
 # ----------------------------------------------------------------------------- processes
-@dataclass
-class ProcessResult:
-    returncode: int | None  # None: stopped at the time limit
-    stdout: str
-    stderr: str
-
-
 _RUNNING: set[int] = set()  # process groups started by run_process and not finished yet
 
 
-def run_process(command: list[str], env: dict[str, str], timeout_s: float) -> ProcessResult:
+def run_process(command: list[str], env: dict[str, str],
+                timeout_s: float) -> subprocess.CompletedProcess:
     """Run ``command`` from the repository root in a new process group; at the time limit,
-    stop it together with everything it started (kernels, worker processes)."""
+    stop it with everything it started (kernels, workers) and return ``returncode`` None."""
     child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, start_new_session=True)
     _RUNNING.add(child.pid)
     try:
         out, err = child.communicate(timeout=timeout_s)
-        return ProcessResult(child.returncode, out, err)
+        return subprocess.CompletedProcess(command, child.returncode, out, err)
     except subprocess.TimeoutExpired:
         os.killpg(child.pid, signal.SIGKILL)
         out, err = child.communicate()
-        return ProcessResult(None, out, err)
+        return subprocess.CompletedProcess(command, None, out, err)
     finally:
         _RUNNING.discard(child.pid)
 

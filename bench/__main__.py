@@ -1,13 +1,8 @@
-"""``python -m bench``: measure the collection and update ``bench/RESULTS.md``.
+"""``python -m bench``: measure the collection and update ``bench/RESULTS.md`` part by part.
 
-Parts (``--only`` picks some; each replaces its own part of RESULTS.md and leaves the others,
-which keep the date and commit they were measured at): ``throughput`` (every family's training
-images/s, this checkout against ``--before REV``), ``widgets`` (slider latency,
-``bench/bench_widgets.py``), ``notebooks`` (nbval in quick mode; each notebook in full mode with
-the cache warm, or with ``--cold`` from an empty cache). ``make bench`` runs
-``OMP_WAIT_POLICY=PASSIVE GENLIB_QUICK=0 python -m bench`` after ``make pretrain``; ``--quick``
-is the harness's smoke run (tiny chunks, a three-cell notebook), written to a temporary file
-unless ``--output`` says otherwise.
+Each part (``--only``) replaces its own part and leaves the others with their date and commit.
+``make bench`` runs it in full mode after ``make pretrain``; ``--quick`` is the harness's smoke
+run (tiny chunks, a three-cell notebook), written to a temporary file unless ``--output``.
 """
 from __future__ import annotations
 
@@ -26,7 +21,7 @@ PARTS = ("throughput", "widgets", "notebooks")
 
 
 def widgets_section(quick: bool, timeout_s: float) -> Section:
-    command = [sys.executable, str(ROOT / "bench" / "bench_widgets.py")] + (["--quick"] * quick)
+    command = [sys.executable, "-m", "bench.bench_widgets"] + (["--quick"] * quick)
     result = run_process(command, dict(os.environ, PYTHONPATH=str(ROOT)), timeout_s)
     body = result.stdout.strip() or f"(no output; exit {result.returncode})\n\n{result.stderr[-2000:]}"
     return Section("Slider latency", body)

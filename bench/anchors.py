@@ -1,21 +1,11 @@
 """The notebooks' DCGAN and conv VAE against pytorch/examples' dcgan/main.py and vae/main.py.
 
-``python -m bench.anchors [--budget S] [--every S]`` trains four models in one interleaved run,
-each for the same wall-clock budget on Fashion-MNIST: pytorch/examples' DCGAN, ours, our conv
-VAE, theirs (in that order, so a drift in the machine's load falls on both sides). Every
-``--every`` seconds of training (the clock paused while scoring) each run saves 2000 samples from
-one fixed batch of noise, generated in eval mode; they are scored here against 2000 test images
-in the features of the collection's classifier (Frechet distance, confident share over the real
-images', smallest class share). Part ``anchors`` of bench/RESULTS.md gets the curves.
-
-Their scripts are run as published (``ANCHORS``, read-only, never copied into this repository),
-in a separate virtual environment with torchvision (``.bench-venv``: ``python3 -m venv
-.bench-venv && .bench-venv/bin/pip install torch==2.13.0 torchvision==0.28.0``), with only the
-changes a measurement needs, applied as text substitutions when the bench runs and listed in
-RESULTS.md: Fashion-MNIST instead of MNIST, the DCGAN's networks cut from 64 x 64 to 28 x 28
-(their three layers nearest the image, the deepest ones dropped, the first kernel 7 x 7), the
-time budget, and the snapshots. Everything else (their widths, nz = 100, learning rate 2e-4 for
-both players, BCELoss on a sigmoid, [-1, 1] images, their data loader) is theirs.
+``python -m bench.anchors [--budget S] [--every S]`` trains four models one after the other, each
+for the same wall-clock budget on Fashion-MNIST (theirs DCGAN, ours, our conv VAE, theirs, so a
+drift in the machine's load falls on both sides); every ``--every`` seconds each saves samples
+from one fixed noise, scored afterwards with :class:`bench.sample_quality.SampleQuality`. Their
+scripts run as published (``ANCHORS``, never copied here) in ``.bench-venv``, with only the
+changes a measurement needs (``DCGAN_PATCHES``, ``VAE_PATCHES``, listed in RESULTS.md).
 """
 from __future__ import annotations
 
@@ -228,25 +218,21 @@ def run_ours(name: str, budget: float, every: float, threads: int) -> Path:
         G, D = DCGANGenerator(cfg["latent_dim"], cfg["width"]), DCGANDiscriminator(cfg["width"])
         opt_G = adam(G.parameters(), cfg["lr_g"], tuple(cfg["betas"]))
         opt_D = adam(D.parameters(), cfg["lr_d"], tuple(cfg["betas"]))
-        models, opts = [G, D], [opt_G, opt_D]
+        models, opts, generate = [G, D], [opt_G, opt_D], G
         update = lambda x, rng, t: gan_step(G, D, opt_G, opt_D, x, rng)
-        generator, latent = G, cfg["latent_dim"]
-        generate = G
     else:
         vae = ConvVAE(28, 1, cfg["latent_dim"], cfg["width"], cfg["hidden"])
         opt = adam(vae.parameters(), lr=cfg["lr"])
-        models, opts = [vae], [opt]
+        models, opts, generate = [vae], [opt], vae.generate
         update = lambda x, rng, t: vae_step(vae, opt, x, rng)
-        generator, latent = vae, cfg["latent_dim"]
-        generate = vae.generate
     os.environ.update(ANCHOR_BUDGET_S=str(budget), ANCHOR_EVERY_S=str(every), ANCHOR_OUT=str(out))
     clock = {"os": os, "torch": torch}
     exec(SNAPSHOT_CODE, clock)  # the clock and snapshots of their runs, called after each step
 
     def sample(rng):
-        generator.eval()
-        images = generate(torch.randn(N_SAMPLES, latent, generator=rng))
-        generator.train()
+        models[0].eval()
+        images = generate(torch.randn(N_SAMPLES, cfg["latent_dim"], generator=rng))
+        models[0].train()
         return images
 
     class OverBudget(Exception):
@@ -281,34 +267,26 @@ def score(folder: Path) -> list[dict]:
 def write_results(results: dict, run: dict) -> None:
     """Part ``anchors`` of RESULTS.md; ``run`` is the provenance of the training runs (when,
     commit, threads, budget, load, minutes), kept in ``run.json`` beside the snapshots."""
-    from . import markdown_table, update_results
-    budget, threads, load, minutes = run["budget"], run["threads"], run["load"], run["minutes"]
-    rows = []
-    for label, curve in results.items():
-        for r in curve:
-            rows.append([label, f"{r['seconds']:.0f}", r["iterations"], r["frechet"],
-                         r["confident_ratio"], r["min_class_share"]])
+    from . import RESULTS, Section, markdown_table, render_part, update_results
+    rows = [[label, f"{r['seconds']:.0f}", r["iterations"], r["frechet"], r["confident_ratio"],
+             r["min_class_share"]] for label, curve in results.items() for r in curve]
     table = markdown_table(["model", "seconds of training", "steps", "Frechet distance",
                             "confident share / real", "smallest class share"], rows)
     changes = "; ".join(f"`{script}`: " + ", ".join(dict.fromkeys(why for _, _, why in patches))
                         for script, patches in (("dcgan/main.py", DCGAN_PATCHES),
                                                 ("vae/main.py", VAE_PATCHES)))
-    last = {label: curve[-1] for label, curve in results.items() if curve}
+    last = {label: curve[-1]["frechet"] for label, curve in results.items() if curve}
 
     def ratio(ours, theirs):
-        if ours in last and theirs in last:
-            return f"{last[theirs]['frechet'] / last[ours]['frechet']:.2f}"
-        return "n/a"
+        return f"{last[theirs] / last[ours]:.2f}" if ours in last and theirs in last else "n/a"
 
-    line = (f"*`python -m bench.anchors --budget {budget:.0f}`, {run['finished']} UTC, "
-            f"commit {run['commit']}; {threads} thread(s) per run, the four runs one after the other "
-            f"(theirs DCGAN, ours DCGAN, ours VAE, theirs VAE), load average "
-            f"{', '.join(f'{x:.2f}' for x in load)} at the start, {minutes:.1f} min; other jobs "
-            f"running; one seed each; 2000 samples (eval mode) against 2000 test images in the "
-            f"classifier's features.*")
-    text = "\n".join([
-        "<!-- part: anchors -->", line, "",
-        "### The notebooks' DCGAN and conv VAE against pytorch/examples, equal wall-clock", "",
+    line = (f"*`python -m bench.anchors --budget {run['budget']:.0f}`, {run['finished']} UTC, "
+            f"commit {run['commit']}; {run['threads']} thread(s) per run, the four runs one after "
+            f"the other (theirs DCGAN, ours DCGAN, ours VAE, theirs VAE), load average "
+            f"{', '.join(f'{x:.2f}' for x in run['load'])} at the start, {run['minutes']:.1f} min; "
+            "other jobs running; one seed each; 2000 samples (eval mode) against 2000 test images "
+            "in the classifier's features.*")
+    text = (
         "pytorch/examples' `dcgan/main.py` and `vae/main.py` (commit 77f55b9, as published, run "
         "in `.bench-venv` with torchvision 0.28.0) with only these changes, applied by the bench: "
         + changes + ". torchvision's wheel is built for the CUDA build of torch, so the bench "
@@ -318,9 +296,9 @@ def write_results(results: dict, run: dict) -> None:
         "reader would run. Quality at each minute of training; a lower Frechet distance "
         f"is better. At the end of the budget, their Frechet distance over ours: DCGAN "
         f"{ratio('ours DCGAN', 'pytorch/examples DCGAN')}, VAE {ratio('ours conv VAE', 'pytorch/examples VAE')} "
-        "(above 1: ours is better).", "",
-        table, ""]) + "<!-- end of part -->\n"
-    update_results(ROOT / "bench" / "RESULTS.md", {"anchors": text})
+        "(above 1: ours is better).\n\n" + table)
+    title = "The notebooks' DCGAN and conv VAE against pytorch/examples, equal wall-clock"
+    update_results(RESULTS, {"anchors": render_part("anchors", [Section(title, text)], line)})
 
 
 def main(argv=None) -> None:

@@ -1,29 +1,12 @@
-"""Benchmark of genlib.widgets: latency from a slider's value change to new image bytes.
+"""Slider latency of genlib.widgets: from a slider's value change to the image's new bytes.
 
-Run (from the repository root; results go to stdout as a markdown table)::
-
-    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/bench_widgets.py [--quick] [--no-kernel]
-
-Decoders: the convolutional VAE decoder (:class:`genlib.models.conv_vae.ConvVAE`, default
-sizes, ``generate``) and the DCGAN generator
-(:class:`genlib.models.dcgan.DCGANGenerator`, default sizes, ``generate``), both at
-28x28, in eval mode, with their initial weights (the cost of a forward pass does not depend
-on the weights' values), in a ``latent_sliders`` view at ``scale=4``.
-
-Two measurements per decoder, ``--changes`` slider changes each (200 by default, 60 with
-``--quick``) after 20 warm-up changes, sweeping the slider back and forth like a drag:
-
-(a) *in process*: ``slider.set_state({"value": v})`` -- exactly what the kernel does with an
-    update message from the browser (echo, property lock, observers) -- until
-    ``image.value`` holds the new PNG bytes. This is the widget's own latency; target
-    median <= 30 ms and 95th percentile <= 60 ms on a 2-core CPU.
-(b) *through a kernel*: a real ipykernel started with jupyter_client; the benchmark plays the
-    browser's part, sending each ``comm_msg`` update for the slider and timing until the
-    kernel's update message carrying the image's new bytes arrives (ZeroMQ, serialisation,
-    the kernel's message loop included; the browser's own drawing not), then waiting for
-    the kernel to report idle before the next change, as ipywidgets' front-end throttle does.
-
-Figures: part ``widgets`` of bench/RESULTS.md (``python -m bench --only widgets``).
+``python -m bench.bench_widgets [--quick]`` (part ``widgets`` of ``python -m bench``) prints a
+markdown table. Decoders: notebook 06's conv VAE and notebook 03's DCGAN generator, default sizes
+and initial weights, in a ``latent_sliders`` view at ``scale=4``; each slider swept back and forth
+like a drag, after ``WARMUP`` changes. (a) *in process*: ``slider.set_state`` as the kernel does
+with a browser's update, until ``image.value`` holds the new PNG; (b) *through a kernel*: this
+script plays the browser, sending each ``comm_msg`` update to a real ipykernel and timing until
+the image's update arrives, then waiting for idle as ipywidgets' front-end throttle does.
 """
 from __future__ import annotations
 
@@ -31,17 +14,12 @@ import argparse
 import math
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
 import torch  # noqa: E402
 
-from bench import markdown_table  # noqa: E402
+from . import ROOT, markdown_table  # noqa: E402
 
 WARMUP = 20
 TARGET_MEDIAN_MS, TARGET_P95_MS = 30.0, 60.0
@@ -112,7 +90,8 @@ w = latent_sliders(decoder, torch.randn(latent_dim, generator=torch.Generator().
 print(w.sliders[0].model_id, w.image.model_id)
 """
         out: list[str] = []
-        reply = kc.execute_interactive(code, timeout=120, output_hook=_collect(out))
+        reply = kc.execute_interactive(code, timeout=120, output_hook=lambda msg: out.append(
+            msg["content"]["text"]) if msg["msg_type"] == "stream" else None)
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"kernel setup failed: {reply['content']}")
         slider_id, image_id = "".join(out).split()
@@ -143,27 +122,14 @@ print(w.sliders[0].model_id, w.image.model_id)
         km.shutdown_kernel(now=True)
 
 
-def _collect(out: list):
-    def hook(msg):
-        if msg["msg_type"] == "stream":
-            out.append(msg["content"]["text"])
-    return hook
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="60 changes per measurement")
-    parser.add_argument("--changes", type=int, default=None, help="changes per measurement")
-    parser.add_argument("--no-kernel", action="store_true", help="skip measurement (b)")
-    args = parser.parse_args(argv)
-    changes = args.changes or (60 if args.quick else 200)
-
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="60 changes per measurement, not 200")
+    changes = 60 if parser.parse_args(argv).quick else 200
     rows = []
     for name in DECODERS:
         stats, parameters = bench_in_process(name, changes)
-        measured = [("in process", stats)] + (
-            [] if args.no_kernel else [("through a kernel", bench_kernel(name, changes))])
-        for path, s in measured:
+        for path, s in [("in process", stats), ("through a kernel", bench_kernel(name, changes))]:
             ok = s["median"] <= TARGET_MEDIAN_MS and s["p95"] <= TARGET_P95_MS
             rows.append([name, f"{parameters / 1e6:.2f} M", path,
                          *(f"{s[k]:.1f}" for k in ("median", "p95", "max")), "yes" if ok else "NO"])
@@ -174,8 +140,7 @@ def main(argv=None) -> int:
                           "target met"], rows))
     print(f"\ntargets: median <= {TARGET_MEDIAN_MS:.0f} ms, p95 <= {TARGET_P95_MS:.0f} ms "
           "(a benchmark, not a test: a missed target shows as NO, the exit status stays 0)")
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,26 +1,12 @@
-"""The models the notebooks show, measured in one run from the checkpoint cache (full mode).
-
-``GENLIB_QUICK=0 python -m bench.showcase`` loads (or trains) the notebooks' models and writes
-part ``showcase`` of bench/RESULTS.md:
-
-* the DCGAN of notebook 03 (``zoo.dcgan``): classifier-feature Frechet distance, confident share
-  over the real images', rarest class, against the aims (at most 12, at least 0.70, 5%);
-* notebook 08's table at its budget (``zoo.same_budget_contenders``, the notebook's own function)
-  with notebook 10's pixel sharpness of 500 samples of each model;
-* notebook 09's BiGAN: on the ring (round trip x -> G(E(x)) in the mode of x, corr(z, E(G(z))),
-  modes covered) and on images (linear probe against an untrained encoder, class of x kept by
-  G(E(x)));
-* notebook 04's weight-clipped critic on the ring: weights pinned at +-c and its largest slope.
-"""
+"""``GENLIB_QUICK=0 python -m bench.showcase``: the models notebooks 03, 04, 08 and 09 show,
+loaded (or trained) from the checkpoint cache and measured against their aims in one run; part
+``showcase`` of bench/RESULTS.md."""
 from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 import torch
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def dcgan_figures() -> dict:
@@ -94,52 +80,47 @@ def clipped_critic_figures() -> dict:
             "modes": history.last("modes_covered"), "high_quality": history.last("high_quality")}
 
 
-def write_results(dcgan, table, bigan, clipped, minutes, load) -> None:
-    from . import git_revision, markdown_table, update_results
-    line = (f"*`GENLIB_QUICK=0 python -m bench.showcase`, {time.strftime('%Y-%m-%d %H:%M')} UTC, "
-            f"commit {git_revision()}; models from the checkpoint cache; load average "
-            f"{', '.join(f'{x:.2f}' for x in load)} at the start; {minutes:.1f} min.*")
-    aims = markdown_table(["figure", "measured", "aim", "verdict"], [
-        ["03 DCGAN: Frechet distance (2000 samples, 2000 test images)", f"{dcgan['frechet']:.1f}",
-         "<= 12", "met" if dcgan["frechet"] <= 12 else f"missed by a factor {dcgan['frechet'] / 12:.2f}"],
-        ["03 DCGAN: confident share / real images'", f"{dcgan['confident_ratio']:.2f}", ">= 0.70",
-         "met" if dcgan["confident_ratio"] >= 0.7 else f"missed by {0.7 - dcgan['confident_ratio']:.2f}"],
-        ["03 DCGAN: rarest class share", f"{dcgan['min_class_share']:.3f}", ">= 0.05",
-         "met" if dcgan["min_class_share"] >= 0.05 else "missed"],
-        ["08 VAE-GAN sharper than the conv VAE (sharpness)",
-         f"{table['VAE-GAN']['sharpness']:.4f} vs {table['conv VAE']['sharpness']:.4f}", "greater",
-         "met" if table["VAE-GAN"]["sharpness"] > table["conv VAE"]["sharpness"] else "missed"],
-        ["08 VAE-GAN Frechet distance below the conv VAE's",
-         f"{table['VAE-GAN']['frechet']:.1f} vs {table['conv VAE']['frechet']:.1f}", "lower",
-         "met" if table["VAE-GAN"]["frechet"] < table["conv VAE"]["frechet"] else "missed"],
-        ["09 BiGAN images: linear probe, trained minus untrained encoder",
-         f"{100 * (bigan['probe']['BiGAN E(x)'] - bigan['probe']['untrained encoder']):+.1f} points",
-         ">= +3 points", "met" if bigan["probe"]["BiGAN E(x)"] - bigan["probe"]["untrained encoder"] >= 0.03
-         else "missed (stated limitation; the ring below)"],
-        ["09 BiGAN images: class of x kept by G(E(x))", f"{bigan['image_kept_class']:.1%}", ">= 50%",
-         "met" if bigan["image_kept_class"] >= 0.5 else "missed (stated limitation; the ring below)"],
-        ["09 BiGAN ring: G(E(x)) in the mode of x (chance 12.5%)", f"{bigan['ring_kept_mode']:.1%}",
-         "E, G inverses", "shown"],
-        ["09 BiGAN ring: corr(z, E(G(z))), smaller coordinate", f"{bigan['ring_corr']:.2f}", "", ""],
-        ["09 BiGAN ring: modes covered by G", f"{bigan['ring_modes']}/8", "", ""],
+def write_results(dcgan, table, bigan, clipped, seconds, load) -> None:
+    from . import Section, TargetCheck, markdown_table, write_part
+    probe = bigan["probe"]["BiGAN E(x)"] - bigan["probe"]["untrained encoder"]
+    vaegan, conv = table["VAE-GAN"], table["conv VAE"]
+    limitation = "a stated limitation; the ring below"
+    checks = [
+        TargetCheck("03 DCGAN: Frechet distance (2000 samples, 2000 test images)",
+                    dcgan["frechet"], 12, "", higher_is_better=False),
+        TargetCheck("03 DCGAN: confident share / real images'", dcgan["confident_ratio"], 0.7,
+                    "", higher_is_better=True),
+        TargetCheck("03 DCGAN: rarest class share", dcgan["min_class_share"], 0.05, "",
+                    higher_is_better=True),
+        TargetCheck("08 VAE-GAN sharpness / the conv VAE's", vaegan["sharpness"] / conv["sharpness"],
+                    1, "x", higher_is_better=True),
+        TargetCheck("08 VAE-GAN Frechet distance / the conv VAE's", vaegan["frechet"] / conv["frechet"],
+                    1, "x", higher_is_better=False),
+        TargetCheck("09 BiGAN images: linear probe, trained minus untrained encoder", 100 * probe, 3,
+                    "points", higher_is_better=True, limited_by=limitation),
+        TargetCheck("09 BiGAN images: class of x kept by G(E(x))", 100 * bigan["image_kept_class"],
+                    50, "%", higher_is_better=True, limited_by=limitation)]
+    shown = markdown_table(["figure", "measured"], [
+        ["09 BiGAN ring: G(E(x)) in the mode of x (chance 12.5%)", f"{bigan['ring_kept_mode']:.1%}"],
+        ["09 BiGAN ring: corr(z, E(G(z))), smaller coordinate", f"{bigan['ring_corr']:.2f}"],
+        ["09 BiGAN ring: modes covered by G", f"{bigan['ring_modes']}/8"],
         ["04 clipped critic: weights within 1% of +-c, layer by layer",
-         ", ".join(f"{s:.0%}" for s in clipped["pinned_by_layer"]), "explained", "shown in 04"],
-        ["04 clipped critic: largest slope at 2000 data points", f"{clipped['largest_slope']:.2g}", "", ""],
+         ", ".join(f"{s:.0%}" for s in clipped["pinned_by_layer"])],
+        ["04 clipped critic: largest slope at 2000 data points", f"{clipped['largest_slope']:.2g}"],
         ["04 clipped WGAN: modes, high-quality share",
-         f"{clipped['modes']:.0f}/8, {clipped['high_quality']:.0%}", "", ""],
-    ])
+         f"{clipped['modes']:.0f}/8, {clipped['high_quality']:.0%}"]])
     keys = ["frechet", "precision", "recall", "confident", "min_class_share", "sharpness",
             "train_seconds"]
     budget = markdown_table(["model"] + keys, [
         [name] + [("" if row.get(k) is None else f"{row[k]:.3g}") for k in keys]
         for name, row in table.items()])
     text = "\n".join([
-        "<!-- part: showcase -->", line, "",
-        "### The models the notebooks show (03, 04, 08, 09)", "", aims, "",
+        "Models from the checkpoint cache. Shown, without an aim:", "", shown, "",
         "Notebook 08's table at its budget (two passes over the training images each; "
         "sharpness: notebook 10's measure on 500 samples; training seconds as the cached "
-        "models' histories recorded them, on a shared machine):", "", budget, ""]) + "<!-- end of part -->\n"
-    update_results(ROOT / "bench" / "RESULTS.md", {"showcase": text})
+        "models' histories recorded them, on a shared machine):", "", budget])
+    write_part("showcase", [Section("The models the notebooks show (03, 04, 08, 09)", text, checks)],
+               "GENLIB_QUICK=0 python -m bench.showcase", load, seconds)
 
 
 def main() -> None:
@@ -156,7 +137,7 @@ def main() -> None:
     table = budget_table(classifier, test, labels, train)
     bigan = bigan_figures(test, labels, train, train_labels, classifier)
     clipped = clipped_critic_figures()
-    write_results(dcgan, table, bigan, clipped, (time.perf_counter() - start) / 60, load)
+    write_results(dcgan, table, bigan, clipped, time.perf_counter() - start, load)
     print(dcgan, {k: (v["frechet"], v.get("sharpness")) for k, v in table.items()}, bigan, clipped)
 
 
