@@ -151,8 +151,8 @@ def _gan_models(seed: int, discriminators: int = 1):
                 *[MLPDiscriminator(data_dim=1, hidden=32, depth=2) for _ in range(discriminators)])
 
 
-def _real_batch(data: torch.Generator) -> torch.Tensor:
-    return REAL_MEAN + REAL_STD * torch.randn(128, 1, generator=data)
+def _real_batch(data_rng: torch.Generator) -> torch.Tensor:
+    return REAL_MEAN + REAL_STD * torch.randn(128, 1, generator=data_rng)
 
 
 def _gan_probe(step_fn, seed: int) -> str | None:
@@ -206,7 +206,7 @@ def _vae_probe(step_fn, seed: int) -> str | None:
     x = train[:64].clone()
     params = list(vae.parameters())
     opt = _Recorder(params)
-    with _seeded(seed):   # a step drawing from the global generator draws the same eps
+    with _seeded(seed):   # a step drawing from the global RNG draws the same eps
         step_fn(vae, opt, x.clone(), _rng(seed))
     if not _has_gradient(opt.seen):
         return "no gradient reaches the model's weights when its optimiser steps"
@@ -244,12 +244,12 @@ def _gan_task(step_fn, steps: int, seed: int) -> CheckResult:
     opt_G = torch.optim.Adam(generator.parameters(), lr=5e-3, betas=(0.5, 0.999))
     opt_D = torch.optim.Adam(discriminator.parameters(), lr=5e-3, betas=(0.5, 0.999))
     before = [p.detach().clone() for p in generator.parameters()]
-    data, z_eval = _rng(seed), torch.randn(2000, 1, generator=_rng(seed + 1))
+    data_rng, z_eval = _rng(seed), torch.randn(2000, 1, generator=_rng(seed + 1))
     means, stds = [], []  # of the generated samples, every 25 steps in the second half
     with _seeded(seed + 2):   # the step's draws: from its rng, or the same from the global one
         rng = _rng(seed + 2)
         for i in range(steps):
-            step_fn(generator, discriminator, opt_G, opt_D, _real_batch(data), rng)
+            step_fn(generator, discriminator, opt_G, opt_D, _real_batch(data_rng), rng)
             if i + 1 == UNCHANGED_AFTER and _unchanged(before, generator):
                 break  # a generator that no step has moved yet never will: stop early
             if i >= steps // 2 and (i + 1) % 25 == 0:

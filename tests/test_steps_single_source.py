@@ -120,3 +120,20 @@ def test_each_training_notebook_writes_its_steps_and_trains_with_them(prefix):
         use = re.compile(rf"(step=|train\(){name}\b|\b{name}\(")
         assert any(use.search(cell) for cell in cells[defined[name] + 1:]), \
             f"{path.name} defines {name} but no later cell trains with it"
+
+
+def test_each_module_docstring_comes_from_collect_steps_md_and_lands_in_its_module(tmp_path):
+    modules = collect_steps.read_modules()
+    assert set(modules) == {f"steps/{m}.py" for m in
+                            ("gan", "wgan", "vae", "vaegan", "posterior", "bigan", "diffusion")
+                            } | {"broken_steps.py"}
+    assert modules["steps/vae.py"][1] == ["vae_step", "warmup_vae_step", "free_bits_vae_step",
+                                          "cvae_step"]
+    for module, (docstring, _) in modules.items():
+        assert docstring and f'r"""{docstring}\n"""' in (ROOT / "genlib" / module).read_text(), module
+    edited = tmp_path / "modules.md"
+    edited.write_text("## steps/gan.py: gan_step\n\nA new first line.\n\nMore.\n\n"
+                      "## broken_steps.py: step_1, step_2\n\nBugs.\n")
+    assert collect_steps.read_modules(edited) == {
+        "steps/gan.py": ("A new first line.\n\nMore.", ["gan_step"]),
+        "broken_steps.py": ("Bugs.", ["step_1", "step_2"])}

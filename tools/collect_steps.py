@@ -9,8 +9,8 @@ Notebook 10's broken steps (its "Spot the bug") are collected the same way, into
 The notebook is where a step is written; the package is where it is collected. A code cell
 whose first line is ``#@save`` is the source of the functions it defines (it holds nothing
 else). The notebooks are read in order; each saved function goes to its family's module
-(``MODULES`` below), after a generated header, the module's docstring (the maths, kept here
-and nowhere else) and the imports its functions use (``IMPORTS``), exactly as the cell writes
+(``tools/collect_steps.md``), after a generated header, the module's docstring (the maths, kept
+there and nowhere else) and the imports its functions use (``IMPORTS``), exactly as the cell writes
 it. A later notebook may show a saved step again in a cell of its own (notebook 03 shows
 notebook 02's ``gan_step``): such a repeat is rewritten from the saved cell, so a step is
 edited in one place only.
@@ -33,102 +33,27 @@ GENLIB = ROOT / "genlib"
 TAG = "#@save"
 HAND_WRITTEN = {"__init__.py", "classifier.py"}
 
+MODULES_FILE = Path(__file__).with_name("collect_steps.md")
+
+
+def read_modules(path: Path = MODULES_FILE) -> dict[str, tuple[str, list[str]]]:
+    """``{module: (docstring, function names)}`` from ``tools/collect_steps.md``: a heading
+    ``## <path under genlib/>: name, name`` per module, its docstring below it."""
+    modules, heading, lines = {}, None, []
+    for line in path.read_text().splitlines() + ["## end"]:
+        if line.startswith("## "):
+            if heading is not None:
+                module, names = heading.split(":", 1)
+                modules[module.strip()] = ("\n".join(lines).strip("\n"),
+                                           [n.strip() for n in names.split(",")])
+            heading, lines = line[3:], []
+        elif heading is not None:
+            lines.append(line)
+    return modules
+
+
 # each module (a path under genlib/): its docstring and the functions it collects, in this order
-MODULES = {
-    "steps/gan.py": (r'''``gan_step``: one iteration of Goodfellow et al.'s Algorithm 1 (notebooks 02 and 03).
-
-D outputs logits, so log D = logsigmoid(logit) and log(1 - D) = logsigmoid(-logit).
-The discriminator ascends the value function (notebook 01, "From a classifier's loss to V(D, G)")
-
-    V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]
-
-with G fixed; then the generator descends it (``saturating=True``) or ascends E_z[log D(G(z))],
-the non-saturating loss with the same fixed point (notebook 01, "Saturating versus
-non-saturating generator loss").''', ["gan_step"]),
-    "steps/wgan.py": (r'''``wgan_step``: n critic updates, then one generator update (notebook 04).
-
-Kantorovich-Rubinstein: W1(p_data, p_g) = sup_{||f||_L <= 1} E_x[f(x)] - E_z[f(G(z))].
-The critic f ascends that difference under a Lipschitz constraint, either WGAN-GP's
-gradient penalty lambda E[(||grad f(x_hat)||_2 - 1)^2] (Gulrajani et al. 2017, Algorithm 1)
-or weight clipping to [-c, c] after every update (Arjovsky et al. 2017, Algorithm 1); then
-G ascends E_z[f(G(z))]. ``x`` holds ``n_critic`` real batches, one per critic update.''',
-             ["wgan_step"]),
-    "steps/vae.py": (r'''The VAE steps: gradient ascent on the evidence lower bound (notebooks 05-07).
-
-For a batch of grey-level images x in [0, 1], binarised afresh at every step (each pixel a
-Bernoulli draw with its grey level as probability), with q(z|x) = N(mu, diag(exp(logvar))):
-
-    ELBO(x) = E_{q(z|x)}[log p(x|z)] - KL(q(z|x) || N(0, I))
-
-(notebook 05, "The evidence lower bound, derived twice"), estimated with one reparameterised
-z = mu + sigma * eps and the KL in closed form.
-
-* ``vae_step``            the ELBO, or the beta-VAE objective with ``beta`` != 1
-                          (notebook 07, "Rate and distortion")
-* ``warmup_vae_step``     KL warm-up: beta ramps from 0 to 1 over ``warmup_steps``
-                          (notebook 07, "Remedies: KL warm-up, and free bits")
-* ``free_bits_vae_step``  each latent dimension's KL counts as at least ``free_bits`` (same section)
-* ``cvae_step``           the conditional ELBO with q(z|x, y) and p(x|z, y)
-                          (notebook 07, "The conditional VAE")
-
-Each logs the ELBO itself (beta = 1) and its two terms, in nats per image.''',
-            ["vae_step", "warmup_vae_step", "free_bits_vae_step", "cvae_step"]),
-    "steps/vaegan.py": (r'''``vaegan_step``: the three updates of Larsen et al. (2016), Algorithm 1
-(notebook 08, "The VAE-GAN").
-
-With x a real batch in [0, 1], z ~ q(z|x), x~ = Dec(z), z_p ~ N(0, I), x_p = Dec(z_p), and
-Dis_l the discriminator's last hidden layer (``Dis.features``):
-
-    L_prior = KL(q(z|x) || p(z))
-    L_like  = 1/2 ||Dis_l(x~) - Dis_l(x)||^2 / n_l        (a Gaussian in feature space)
-    L_pixel = 1/2 ||x~ - x||^2 / n_pixels                  (our addition, below)
-    L_GAN   = log Dis(x) + log(1 - Dis(x~)) + log(1 - Dis(x_p))
-
-    Dis  maximises  L_GAN
-    Enc  minimises  kl_weight L_prior + L_like + pixel_weight L_pixel
-    Dec  minimises  gamma (L_like + pixel_weight L_pixel) - log Dis(x~) - log Dis(x_p)
-
-L_like and L_pixel are means over features and pixels, so gamma keeps its meaning when the
-networks change width; ``kl_weight`` puts the summed KL on that scale. Larsen et al. compare
-reconstructions in the discriminator's features only; with a few minutes of training those
-features are still immature when the encoder most needs a signal, so a pixel term is added
-(``pixel_weight = 0`` gives their loss).''', ["vaegan_step"]),
-    "steps/posterior.py": (r'''``posterior_step``: fitting an approximate posterior q to fixed observations
-(notebook 09, "Experiment: a Gaussian q against an 8-layer planar flow").
-
-No encoder: every observation has its own q (non-amortised variational inference), so only
-the *family* of q limits the ELBO,
-
-    ELBO = E_{z ~ q}[log p(x, z) - log q(z)],
-
-estimated with ``n_samples`` reparameterised samples.''', ["posterior_step"]),
-    "steps/bigan.py": (r'''``bigan_step``: the BiGAN / ALI game (notebook 09, "A GAN on pairs").
-
-    min_{G,E} max_D  V(D, E, G) = E_x[log D(x, E(x))] + E_z[log(1 - D(G(z), z))]
-
-The discriminator takes a step on -V with E and G fixed; then E and G take a step on the
-non-saturating form of their objective, each pair pushed towards the *other* label (the
-trick of notebook 01, "Saturating versus non-saturating generator loss", for both players).''',
-              ["bigan_step"]),
-    "steps/diffusion.py": (r'''The diffusion step: gradient descent on the noise-prediction loss (notebook 11).
-
-For a batch x_0 (images mapped to 2 x - 1 with ``rescale``), one step t ~ U{1..T} and one noise
-eps ~ N(0, I) per example:
-
-    x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps
-    L_simple = E ||eps - eps_theta(x_t, t)||^2                (Ho et al. 2020)
-
-x_t from notebook 11's "The forward process: an encoder that only adds noise"; L_simple from its
-"Predicting the noise is the ELBO, reweighted": the ELBO's KL terms without their weights
-beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t)).''',
-                  ["ddpm_step"]),
-    "broken_steps.py": (r'''The broken training steps of notebook 10's "Spot the bug", as the notebook gives them:
-``step_n`` is bug n, for :mod:`genlib.pitfalls` to check and to recognise when it is unchanged.
-
-Five GAN steps with ``gan_step``'s signature and one VAE step with ``vae_step``'s, each with one
-bug of the kind found in tutorials. They are the exercise: their fixes are not in this package.''',
-                        [f"step_{n}" for n in range(1, 7)]),
-}
+MODULES = read_modules()
 
 # the import that binds each global name a step may use (genlib's are written relative)
 IMPORTS = {
@@ -264,7 +189,7 @@ def collect(notebooks: Path = NOTEBOOKS, genlib: Path = GENLIB) -> dict[Path, st
     homeless = sorted(set(saved) - {n for _, names in MODULES.values() for n in names})
     if homeless:
         raise StepError(f"{', '.join(homeless)}: saved in {saved[homeless[0]][0]} but in no "
-                        f"module; add it to MODULES in tools/collect_steps.py")
+                        f"module; add it to a module's heading in tools/collect_steps.md")
     files = {genlib / module: module_text(module, saved) for module in MODULES}
     for path, i, name in list(repeats(saved, notebooks)):
         nb = json.loads(files[path] if path in files else path.read_text())
