@@ -260,13 +260,13 @@ def score(folder: Path) -> list[dict]:
     for path in sorted(folder.glob("snapshot_*.pt")):
         snap = torch.load(path)
         rows.append({"seconds": snap["seconds"], "iterations": snap["iterations"],
-                     **quality(snap["images"].float().clamp(0, 1), rounded=True)})
+                     **{k: round(v, 2 if k == "frechet" else 3)  # the table's precision
+                        for k, v in quality(snap["images"].float().clamp(0, 1)).items()}})
     return rows
 
 
-def write_results(results: dict, run: dict) -> None:
-    """Part ``anchors`` of RESULTS.md; ``run`` is the provenance of the training runs (when,
-    commit, threads, budget, load, minutes), kept in ``run.json`` beside the snapshots."""
+def write_results(results: dict, line: str) -> None:
+    """Part ``anchors`` of RESULTS.md under ``line``, the provenance of the training runs."""
     from . import RESULTS, Section, markdown_table, render_part, update_results
     rows = [[label, f"{r['seconds']:.0f}", r["iterations"], r["frechet"], r["confident_ratio"],
              r["min_class_share"]] for label, curve in results.items() for r in curve]
@@ -280,13 +280,10 @@ def write_results(results: dict, run: dict) -> None:
     def ratio(ours, theirs):
         return f"{last[theirs] / last[ours]:.2f}" if ours in last and theirs in last else "n/a"
 
-    line = (f"*`python -m bench.anchors --budget {run['budget']:.0f}`, {run['finished']} UTC, "
-            f"commit {run['commit']}; {run['threads']} thread(s) per run, the four runs one after "
-            f"the other (theirs DCGAN, ours DCGAN, ours VAE, theirs VAE), load average "
-            f"{', '.join(f'{x:.2f}' for x in run['load'])} at the start, {run['minutes']:.1f} min; "
-            "other jobs running; one seed each; 2000 samples (eval mode) against 2000 test images "
-            "in the classifier's features.*")
     text = (
+        "The four runs one after the other (theirs DCGAN, ours DCGAN, ours VAE, theirs VAE), "
+        "with other jobs running; one seed each; 2000 samples (eval mode) against 2000 test images "
+        "in the classifier's features. "
         "pytorch/examples' `dcgan/main.py` and `vae/main.py` (commit 77f55b9, as published, run "
         "in `.bench-venv` with torchvision 0.28.0) with only these changes, applied by the bench: "
         + changes + ". torchvision's wheel is built for the CUDA build of torch, so the bench "
@@ -302,38 +299,37 @@ def write_results(results: dict, run: dict) -> None:
 
 
 def main(argv=None) -> None:
+    from genlib import config
+
+    from . import provenance
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=240.0, help="seconds of training per model")
     parser.add_argument("--every", type=float, default=60.0, help="seconds between snapshots")
-    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=config.training_threads())
     parser.add_argument("--results-only", action="store_true", help="score the saved snapshots")
     args = parser.parse_args(argv)
-    from genlib import config
-    threads = args.threads or config.training_threads()
     if not BENCH_PYTHON.exists():
         sys.exit(f"{BENCH_PYTHON} is missing: python3 -m venv .bench-venv && "
                  ".bench-venv/bin/pip install torch==2.13.0 torchvision==0.28.0")
     if not ANCHORS.is_dir():
         sys.exit(f"{ANCHORS} is missing: set GENLIB_ANCHORS to pytorch/examples' scripts")
     load, start = os.getloadavg(), time.perf_counter()
-    if args.results_only:
-        run = json.loads((OUT / "run.json").read_text())
+    if args.results_only:  # the provenance of the training runs, kept beside their snapshots
+        line = json.loads((OUT / "run.json").read_text())["line"]
     else:
-        from . import git_revision
-        commit = git_revision()
         data = fashion_mnist_folder(Path(tempfile.mkdtemp(prefix="anchor-data-")))
-        run_theirs("dcgan", args.budget, args.every, threads, data)
-        run_ours("dcgan", args.budget, args.every, threads)
-        run_ours("vae", args.budget, args.every, threads)
-        run_theirs("vae", args.budget, args.every, threads, data)
-        run = {"finished": time.strftime("%Y-%m-%d %H:%M"), "commit": commit, "budget": args.budget,
-               "threads": threads, "load": list(load), "minutes": (time.perf_counter() - start) / 60}
-        (OUT / "run.json").write_text(json.dumps(run))
+        run_theirs("dcgan", args.budget, args.every, args.threads, data)
+        run_ours("dcgan", args.budget, args.every, args.threads)
+        run_ours("vae", args.budget, args.every, args.threads)
+        run_theirs("vae", args.budget, args.every, args.threads, data)
+        line = provenance(f"python -m bench.anchors --budget {args.budget:.0f} --threads "
+                          f"{args.threads}", load, time.perf_counter() - start)
+        (OUT / "run.json").write_text(json.dumps({"line": line}))
     results = {label: score(OUT / folder) for label, folder in (
         ("pytorch/examples DCGAN", "theirs-dcgan"), ("ours DCGAN", "ours-dcgan"),
         ("ours conv VAE", "ours-vae"), ("pytorch/examples VAE", "theirs-vae"))}
     (OUT / "scores.json").write_text(json.dumps(results, indent=1))
-    write_results(results, run)
+    write_results(results, line)
     print(json.dumps({k: v[-1] if v else None for k, v in results.items()}, indent=1))
 
 

@@ -1,14 +1,9 @@
-"""Run time and memory of the collection: nbval in quick mode, each notebook in full mode.
+"""Run time and memory of the notebooks: nbval in quick mode, each notebook in full mode.
 
-1. The notebooks under nbval in quick mode, as CI runs them (``GENLIB_QUICK=1``, one pytest
-   process, a fresh checkpoint cache as in a clean clone): the total wall time (target: at most
-   5 minutes) and each notebook's (its cells' setup, run and teardown from pytest's JUnit report).
-2. Each notebook in full mode, executed cell by cell with ``nbclient`` in a child process
-   (``python -m bench.notebooks NOTEBOOK`` prints a JSON line after every cell): warm, with the
-   checkpoint cache ``make pretrain`` leaves (target 60 s), or cold (``--cold``), with
-   ``GENLIB_CACHE`` a new empty folder so that the notebook trains every model (target 10
-   minutes). Both give the kernel's peak resident memory, ``VmHWM`` in ``/proc/<pid>/status``
-   just before it shuts down: what a student's laptop needs for the notebook (target 3 GB).
+nbval runs as CI does (``GENLIB_QUICK=1``, one process, a fresh checkpoint cache). In full mode
+each notebook runs cell by cell with ``nbclient`` in a child process (``python -m bench.notebooks
+NOTEBOOK`` prints a JSON line after every cell), warm (the cache ``make pretrain`` leaves) or
+cold (``--cold``: an empty ``GENLIB_CACHE``, every model trained), with the kernel's peak memory.
 """
 from __future__ import annotations
 
@@ -61,12 +56,10 @@ class KernelRun:
 def peak_rss_bytes(pid: int) -> int | None:
     """The peak resident set size of a live process (``VmHWM``), or None if unreadable."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024  # reported in kB
-    except OSError:
-        pass
-    return None
+        status = Path(f"/proc/{pid}/status").read_text().splitlines()
+        return int(next(line for line in status if line.startswith("VmHWM:")).split()[1]) * 1024
+    except (OSError, StopIteration):  # gone, or no such field
+        return None
 
 
 def execute_here(path: Path, cell_timeout: float) -> KernelRun:
@@ -108,16 +101,6 @@ def run_notebook(path: Path, env: dict[str, str], timeout_s: float) -> KernelRun
     tail = (done.stderr.strip().splitlines() or ["no output"])[-1][:200]
     return KernelRun(path.name, time.perf_counter() - start, peak,
                      f"runner failed (exit {done.returncode}): {tail}")
-
-
-def notebook_paths(prefixes: list[str] | None = None) -> list[Path]:
-    """Every notebook of the collection, in order; only those whose names start with one of
-    ``prefixes`` if given."""
-    paths = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    paths = [p for p in paths if p.name.startswith(tuple(prefixes or [""]))]
-    if not paths:
-        raise ValueError(f"no notebook's name starts with any of {prefixes}")
-    return paths
 
 
 def smoke_notebook(folder: Path) -> Path:
@@ -169,7 +152,11 @@ def measure(quick: bool, deadline: float, cold: bool = False,
     ``quick`` (the harness's smoke run) measures :func:`smoke_notebook` instead, cold and in
     quick mode. ``prefixes`` picks notebooks by the start of their names."""
     with tempfile.TemporaryDirectory(prefix="bench-smoke-") as folder:
-        paths = [smoke_notebook(Path(folder))] if quick else notebook_paths(prefixes)
+        paths = [smoke_notebook(Path(folder))] if quick else [
+            p for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+            if p.name.startswith(tuple(prefixes or [""]))]
+        if not paths:
+            raise ValueError(f"no notebook's name starts with any of {prefixes}")
         cold = cold or quick
         sections = [nbval_section(paths, deadline)] if quick or not cold else []
         runs = []  # (notebook, KernelRun or None: time budget spent, recipes trained)
@@ -186,7 +173,7 @@ def measure(quick: bool, deadline: float, cold: bool = False,
                 env = {k: v for k, v in os.environ.items() if k != "GENLIB_CACHE"}
                 runs.append((path.name, run_notebook(path, dict(env, GENLIB_QUICK="0"),
                                                      min(WARM_LIMIT_S, left)), []))
-        return sections + [full_mode_section(runs, quick, cold), memory_section(runs, quick)]
+        return sections + [full_mode_section(runs, quick, cold)]
 
 
 def nbval_section(paths: list[Path], deadline: float) -> Section:
@@ -233,7 +220,7 @@ def nbval_section(paths: list[Path], deadline: float) -> Section:
 def full_mode_section(runs: list, quick: bool, cold: bool) -> Section:
     mode, label = ("quick" if quick else "full"), ("cold" if cold else "warm")
     target = FULL_COLD_TARGET_S if cold else FULL_WARM_TARGET_S
-    rows, checks = [], []
+    rows, checks, memory = [], [], []
     for notebook, run, trained in runs:
         cell = run.text() if run else "not run (time budget spent)"
         other = ("not run (smoke run)" if quick else "not run (`make bench`)" if cold
@@ -250,6 +237,9 @@ def full_mode_section(runs: list, quick: bool, cold: bool) -> Section:
                    if cold and ok and not check.met and trained else ""]
         check.limited_by = "; ".join(filter(None, reasons))
         checks.append(check)
+        memory.append(TargetCheck(f"{notebook}, peak kernel memory ({mode} mode)",
+                                  run.peak_gb if run else NOT_MEASURED, PEAK_MEMORY_TARGET_GB,
+                                  "GB", higher_is_better=False))
     how = ("with `GENLIB_CACHE` pointing to a new empty folder (cold: every model is trained); "
            "the warm runs are `make bench`'s. The last column lists the models the cold run "
            "trained (recipe and training time, from the checkpoints it wrote; a model still "
@@ -260,25 +250,11 @@ def full_mode_section(runs: list, quick: bool, cold: bool) -> Section:
             f"{how}. Targets: cold <= {FULL_COLD_TARGET_S:.0f} s, warm <= "
             f"{FULL_WARM_TARGET_S:.0f} s, peak kernel memory <= {PEAK_MEMORY_TARGET_GB:.0f} GB. A "
             f"cold run is stopped after {COLD_LIMIT_S:.0f} s and a warm one after "
-            f"{WARM_LIMIT_S:.0f} s (shown as `> N s`: the target is missed by at least that).\n\n"
+            f"{WARM_LIMIT_S:.0f} s (shown as `> N s`: the target is missed by at least that). Peak "
+            "memory: the kernel's resident set size (`VmHWM`; processes it starts not counted).\n\n"
             + markdown_table(["notebook", "cold cache", "warm cache", "peak memory"]
                              + (["models trained (cold)"] if cold else []), rows))
-    return Section(f"Notebooks in {mode} mode, cache {label}", text, checks)
-
-
-def memory_section(runs: list, quick: bool) -> Section:
-    """Each notebook's peak kernel memory against the target."""
-    peaks = {notebook: run.peak_gb if run else NOT_MEASURED for notebook, run, _ in runs}
-    mode = "quick" if quick else "full"
-    checks = [TargetCheck(f"{name}, peak kernel memory ({mode} mode)", peak,
-                          PEAK_MEMORY_TARGET_GB, "GB", higher_is_better=False)
-              for name, peak in peaks.items()]
-    rows = [[name, f"{fmt(peak)} GB", f"<= {PEAK_MEMORY_TARGET_GB:.0f} GB"]
-            for name, peak in peaks.items()]
-    text = ("Peak resident set size (`VmHWM`) of each notebook's kernel in its "
-            f"{mode}-mode run (Python, PyTorch, data and models included; processes the kernel "
-            "starts are not counted).\n\n" + markdown_table(["notebook", "peak memory", "target"], rows))
-    return Section("Peak memory of a notebook kernel", text, checks)
+    return Section(f"Notebooks in {mode} mode, cache {label}", text, checks + memory)
 
 
 if __name__ == "__main__":  # python -m bench.notebooks NOTEBOOK [CELL_TIMEOUT_S]

@@ -1,37 +1,30 @@
-"""One yardstick for the benchmarks' image samples: the classifier-feature Frechet distance, the
-confident share over the real images' and the rarest class's share, against the first
-``n`` test images (used by anchors and showcase)."""
+"""One yardstick for the benchmarks' image samples (anchors, showcase, pilots)."""
 from __future__ import annotations
 
 import torch
+
+from genlib import zoo
+from genlib.data import load_images
+from genlib.metrics.classifier_scores import class_histogram, confident_share
+from genlib.metrics.features import classifier_features, classifier_probabilities
+from genlib.metrics.frechet import frechet_distance
 
 
 class SampleQuality:
     """``SampleQuality(n)(fake)`` -> ``{"frechet", "confident_ratio", "min_class_share"}`` for
     images in [0, 1], against the first ``n`` Fashion-MNIST test images, in the features of the
-    collection's classifier (``zoo.classifier()``)."""
+    collection's classifier (``zoo.classifier()``): the Frechet distance, the confident share over
+    the real images', and the rarest class's share."""
 
     def __init__(self, n: int = 2000):
-        from genlib import zoo
-        from genlib.data import load_images
-        from genlib.metrics.classifier_scores import confident_share
-        from genlib.metrics.features import classifier_features, classifier_probabilities
         self.classifier = zoo.classifier()[0]["classifier"]
         test, _ = load_images("fashion-mnist", "test")
         self.real_features = classifier_features(self.classifier, test[:n])
         self.real_confident = confident_share(classifier_probabilities(self.classifier, test[:n]))
 
-    def __call__(self, fake: torch.Tensor, rounded: bool = False) -> dict:
-        from genlib.metrics.classifier_scores import class_histogram, confident_share
-        from genlib.metrics.features import classifier_features, classifier_probabilities
-        from genlib.metrics.frechet import frechet_distance
+    def __call__(self, fake: torch.Tensor) -> dict:
         probs = classifier_probabilities(self.classifier, fake)
-        scores = {"frechet": frechet_distance(self.real_features,
-                                              classifier_features(self.classifier, fake)),
-                  "confident_ratio": confident_share(probs) / self.real_confident,
-                  "min_class_share": float(class_histogram(probs).min())}
-        if not rounded:  # the tables' precision: 2 decimals for the distance, 3 for shares
-            return scores
-        return {"frechet": round(scores["frechet"], 2),
-                "confident_ratio": round(scores["confident_ratio"], 3),
-                "min_class_share": round(scores["min_class_share"], 3)}
+        return {"frechet": frechet_distance(self.real_features,
+                                            classifier_features(self.classifier, fake)),
+                "confident_ratio": confident_share(probs) / self.real_confident,
+                "min_class_share": float(class_histogram(probs).min())}
