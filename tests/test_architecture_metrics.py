@@ -16,6 +16,7 @@ def tree(tmp_path):
     files = {"genlib/__init__.py": "x = 1\n",                    # the package itself: not counted
              "genlib/steps/gan.py": "a = 1\n\nb = 2\n",          # taught: 3 lines, a blank one too
              "genlib/models/mlp.py": "c = 3\n",                  # taught: 1
+             "genlib/sampling.py": "k = 11\nl = 12\n",          # taught: 2 (a file)
              "genlib/zoo/cache.py": "d = 4\ne = 5\n",            # machinery: 2
              "genlib/config.py": "f = 6\n# a comment\n",         # machinery: 2
              "genlib/zoo/notes.md": "not python\nat all\n",      # not a .py file
@@ -27,7 +28,7 @@ def tree(tmp_path):
 
 
 def test_lines_are_split_into_taught_and_machinery(tree):
-    assert metrics.taught_and_machinery(tree / "genlib") == (4, 4)
+    assert metrics.taught_and_machinery(tree / "genlib") == (6, 4)
     assert metrics.python_lines(tree / "bench") == 4
     assert metrics.python_lines(tree / "genlib" / "zoo") == 2
 
@@ -36,9 +37,9 @@ def test_the_script_prints_the_three_figures(tree):
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "architecture_metrics.py"),
                            "--root", str(tree), "--no-duplicates"],
                           capture_output=True, text=True, check=True)
-    assert "taught (objectives, models, steps, metrics) 4;" in done.stdout
+    assert "taught (objectives, models, steps, metrics, sampling.py, broken_steps.py) 6;" in done.stdout
     assert "machinery (the rest, less genlib/__init__.py) 4;" in done.stdout
-    assert "machinery / taught 1.00" in done.stdout
+    assert "machinery / taught 0.67" in done.stdout
     assert "bench/, lines of .py files (wc -l): 4" in done.stdout
 
 

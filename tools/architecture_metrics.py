@@ -20,17 +20,20 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TAUGHT = ("objectives", "models", "steps", "metrics")
+# what the notebooks teach: the review's four folders, the samplers (in models/ until they moved
+# to sampling.py) and notebook 10's broken steps (collected from its cells, like steps/)
+TAUGHT = ("objectives", "models", "steps", "metrics", "sampling.py", "broken_steps.py")
 
 
 def python_lines(folder: Path) -> int:
-    """Lines (blank ones included) of every ``.py`` file below ``folder``."""
-    return sum(len(p.read_text().splitlines()) for p in sorted(folder.rglob("*.py")))
+    """Lines (blank ones included) of every ``.py`` file below ``folder`` (or of the file)."""
+    files = [folder] if folder.is_file() else sorted(folder.rglob("*.py"))
+    return sum(len(p.read_text().splitlines()) for p in files)
 
 
 def taught_and_machinery(genlib: Path) -> tuple[int, int]:
     """``(taught, machinery)`` lines of the package at ``genlib``."""
-    taught = sum(python_lines(genlib / name) for name in TAUGHT if (genlib / name).is_dir())
+    taught = sum(python_lines(genlib / name) for name in TAUGHT if (genlib / name).exists())
     top = genlib / "__init__.py"
     package = python_lines(genlib) - (len(top.read_text().splitlines()) if top.exists() else 0)
     return taught, package - taught
