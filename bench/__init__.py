@@ -93,12 +93,11 @@ def provenance(command: str, load_start: tuple, seconds: float) -> str:
     """The line under each part's heading: what ran, when, where, at which commit."""
     import torch
 
-    cpu = platform.processor() or platform.machine()
     try:
         cpu = next(line.split(":", 1)[1].strip() for line in
                    Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
     except (OSError, StopIteration):
-        pass
+        cpu = platform.processor() or platform.machine()
     now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     load = ", ".join(f"{x:.2f}" for x in load_start)
     return (f"*`{command}`, {now}, commit {git_revision()}; {cpu}, {os.cpu_count()} cores, torch "
@@ -106,22 +105,18 @@ def provenance(command: str, load_start: tuple, seconds: float) -> str:
             f"start; {seconds / 60:.1f} min.*")
 
 
-def render_part(name: str, sections: list[Section], line: str) -> str:
+def write_part(name: str, sections: list[Section], line: str, path: Path = RESULTS) -> None:
+    """Replace (or append) part ``name`` of ``path``: ``line`` (its :func:`provenance`), the
+    table of its sections' targets, the sections; every other part is kept as it was."""
     checks = [c for s in sections for c in s.checks]
-    text = [f"<!-- part: {name} -->", line, ""]
-    if checks:
-        text += [markdown_table(["figure", "measured", "target", "ratio", "verdict"],
-                                [c.row() for c in checks]), ""]
+    part = [f"<!-- part: {name} -->", line, ""] + ([markdown_table(
+        ["figure", "measured", "target", "ratio", "verdict"], [c.row() for c in checks]), ""]
+        if checks else [])
     for section in sections:
-        text += [f"### {section.title}", "", section.markdown, ""]
-    return "\n".join(text) + "<!-- end of part -->\n"
-
-
-def update_results(path: Path, parts: dict[str, str]) -> None:
-    """Replace (or append) the named parts of RESULTS.md, keeping every other part as it was."""
+        part += [f"### {section.title}", "", section.markdown, ""]
     old = path.read_text() if path.exists() else ""
     kept = {m["name"]: m.group(0) for m in PART.finditer(old)}
-    kept.update(parts)
+    kept[name] = "\n".join(part) + "<!-- end of part -->\n"
     order = [p for p in ORDER if p in kept] + [p for p in kept if p not in ORDER]
     text = ["# Benchmark results", "",
             "Written by `python -m bench` (`make bench`), one part per measurement; each part "
@@ -129,15 +124,8 @@ def update_results(path: Path, parts: dict[str, str]) -> None:
             "machines are shared, so figures are medians over repeats and comparisons are "
             "ratios measured in the same run.", ""]
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(text + [kept[name] for name in order]))
+    tmp.write_text("\n".join(text + [kept[p] for p in order]))
     tmp.replace(path)
-
-
-def write_part(name: str, sections: list[Section], command: str, load_start: tuple,
-               seconds: float, path: Path = RESULTS) -> None:
-    """Write one part, with its provenance line, into ``path``."""
-    update_results(path, {name: render_part(name, sections, provenance(command, load_start,
-                                                                       seconds))})
 
 
 # ----------------------------------------------------------------------------- processes
@@ -162,13 +150,12 @@ def run_process(command: list[str], env: dict[str, str],
         _RUNNING.discard(child.pid)
 
 
-def stop_running_processes(signum=None, frame=None) -> None:
-    """Kill every process group :func:`run_process` started that is still running (on
-    SIGTERM or Ctrl-C of the harness), then exit if called as a signal handler."""
+def stop_running_processes(signum, frame) -> None:
+    """On SIGTERM or Ctrl-C of the harness: kill every process group :func:`run_process`
+    started that is still running, then exit."""
     for pid in list(_RUNNING):
         try:
             os.killpg(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    if signum is not None:
-        raise SystemExit(128 + signum)
+    raise SystemExit(128 + signum)

@@ -14,15 +14,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import RESULTS, ROOT, Section, notebooks, run_process, stop_running_processes, throughput
-from . import write_part
+from . import RESULTS, Section, notebooks, provenance, run_process, stop_running_processes
+from . import throughput, write_part
 
 PARTS = ("throughput", "widgets", "notebooks")
 
 
 def widgets_section(quick: bool, timeout_s: float) -> Section:
     command = [sys.executable, "-m", "bench.bench_widgets"] + (["--quick"] * quick)
-    result = run_process(command, dict(os.environ, PYTHONPATH=str(ROOT)), timeout_s)
+    result = run_process(command, dict(os.environ), timeout_s)
     body = result.stdout.strip() or f"(no output; exit {result.returncode})\n\n{result.stderr[-2000:]}"
     return Section("Slider latency", body)
 
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> Path:
             sections = notebooks.measure(args.quick, deadline, args.cold, args.notebooks)
             name = ("notebooks-cold" if args.cold else "notebooks") + \
                 (f"-{'-'.join(args.notebooks)}" if args.notebooks else "")
-        write_part(name, sections, command, load, time.monotonic() - start, output)
+        write_part(name, sections, provenance(command, load, time.monotonic() - start), output)
     print(f"[bench] wrote {output}", file=sys.stderr)
     return output
 

@@ -267,7 +267,7 @@ def score(folder: Path) -> list[dict]:
 
 def write_results(results: dict, line: str) -> None:
     """Part ``anchors`` of RESULTS.md under ``line``, the provenance of the training runs."""
-    from . import RESULTS, Section, markdown_table, render_part, update_results
+    from . import Section, markdown_table, write_part
     rows = [[label, f"{r['seconds']:.0f}", r["iterations"], r["frechet"], r["confident_ratio"],
              r["min_class_share"]] for label, curve in results.items() for r in curve]
     table = markdown_table(["model", "seconds of training", "steps", "Frechet distance",
@@ -295,7 +295,7 @@ def write_results(results: dict, line: str) -> None:
         f"{ratio('ours DCGAN', 'pytorch/examples DCGAN')}, VAE {ratio('ours conv VAE', 'pytorch/examples VAE')} "
         "(above 1: ours is better).\n\n" + table)
     title = "The notebooks' DCGAN and conv VAE against pytorch/examples, equal wall-clock"
-    update_results(RESULTS, {"anchors": render_part("anchors", [Section(title, text)], line)})
+    write_part("anchors", [Section(title, text)], line)
 
 
 def main(argv=None) -> None:

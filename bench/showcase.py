@@ -81,7 +81,7 @@ def clipped_critic_figures() -> dict:
 
 
 def write_results(dcgan, table, bigan, clipped, seconds, load) -> None:
-    from . import Section, TargetCheck, markdown_table, write_part
+    from . import Section, TargetCheck, markdown_table, provenance, write_part
     probe = bigan["probe"]["BiGAN E(x)"] - bigan["probe"]["untrained encoder"]
     vaegan, conv = table["VAE-GAN"], table["conv VAE"]
     limitation = "a stated limitation; the ring below"
@@ -120,7 +120,7 @@ def write_results(dcgan, table, bigan, clipped, seconds, load) -> None:
         "sharpness: notebook 10's measure on 500 samples; training seconds as the cached "
         "models' histories recorded them, on a shared machine):", "", budget])
     write_part("showcase", [Section("The models the notebooks show (03, 04, 08, 09)", text, checks)],
-               "GENLIB_QUICK=0 python -m bench.showcase", load, seconds)
+               provenance("GENLIB_QUICK=0 python -m bench.showcase", load, seconds))
 
 
 def main() -> None:

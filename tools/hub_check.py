@@ -41,7 +41,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: bench's report helpers, from the checkout
-from bench import Section, TargetCheck, fmt, markdown_table, write_part  # noqa: E402
+from bench import Section, TargetCheck, fmt, markdown_table, provenance, write_part  # noqa: E402
 from bench.notebooks import PEAK_MEMORY_TARGET_GB, peak_rss_bytes  # noqa: E402
 
 WORK = Path(tempfile.gettempdir()) / "genlib-bench-hub"  # outside the tree: configs, homes, cache
@@ -477,7 +477,7 @@ def main(argv: list[str] | None = None) -> None:
     start, load = time.monotonic(), os.getloadavg()
     section = run_class(args.users, args.proxy, args.fresh_cache)
     command = " ".join(["python tools/hub_check.py"] + (argv if argv is not None else sys.argv[1:]))
-    write_part("hub", [section], command, load, time.monotonic() - start,
+    write_part("hub", [section], provenance(command, load, time.monotonic() - start),
                *([args.output] if args.output else []))
 
 
