@@ -48,10 +48,12 @@ def slider_values(n: int) -> list[float]:
     return [triangle[(k + 30) % len(triangle)] for k in range(n)]
 
 
-def summary(seconds: list[float]) -> dict:
-    ms = sorted(1000 * s for s in seconds)
-    p95 = ms[min(len(ms) - 1, math.ceil(0.95 * len(ms)) - 1)]
-    return {"median": statistics.median(ms), "p95": p95, "max": ms[-1], "n": len(ms)}
+def drag(change, changes: int) -> dict:
+    """``change(value)``, which returns its seconds, along a drag; median, 95th percentile and
+    max in ms, after the warm-up."""
+    ms = sorted(1000 * t for t in [change(v) for v in slider_values(WARMUP + changes)][WARMUP:])
+    return {"median": statistics.median(ms), "max": ms[-1],
+            "p95": ms[min(len(ms) - 1, math.ceil(0.95 * len(ms)) - 1)]}
 
 
 def bench_in_process(name: str, changes: int) -> tuple[dict, int]:
@@ -60,20 +62,17 @@ def bench_in_process(name: str, changes: int) -> tuple[dict, int]:
     scope: dict = {}
     exec(DECODER_SETUP, scope)
     latent_dim, decoder, module = scope["make_decoder"](name)
-    parameters = sum(p.numel() for p in module.parameters())
     w = latent_sliders(decoder, torch.randn(latent_dim, generator=torch.Generator().manual_seed(1)),
                        scale=4)
-    slider, times = w.sliders[0], []
-    for i, value in enumerate(slider_values(WARMUP + changes)):
-        redraws = w.redraws
-        start = time.perf_counter()
-        slider.set_state({"value": value})
+
+    def change(value):
+        redraws, start = w.redraws, time.perf_counter()
+        w.sliders[0].set_state({"value": value})
         elapsed = time.perf_counter() - start
         if w.redraws != redraws + 1:
             raise RuntimeError(f"{name}: the change to {value} did not redraw the image once")
-        if i >= WARMUP:
-            times.append(elapsed)
-    return summary(times), parameters
+        return elapsed
+    return drag(change, changes), sum(p.numel() for p in module.parameters())
 
 
 def bench_kernel(name: str, changes: int) -> dict:
@@ -95,13 +94,12 @@ print(w.sliders[0].model_id, w.image.model_id)
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"kernel setup failed: {reply['content']}")
         slider_id, image_id = "".join(out).split()
-        times = []
-        for i, value in enumerate(slider_values(WARMUP + changes)):
+
+        def change(value):
             msg = kc.session.msg("comm_msg", {"comm_id": slider_id, "data": {
                 "method": "update", "state": {"value": value}, "buffer_paths": []}})
-            start = time.perf_counter()
+            start, elapsed = time.perf_counter(), None
             kc.shell_channel.send(msg)
-            elapsed = None
             while True:  # until the image's new bytes, then until the kernel is idle again
                 reply = kc.get_iopub_msg(timeout=30)
                 if reply["parent_header"].get("msg_id") != msg["header"]["msg_id"]:
@@ -114,9 +112,8 @@ print(w.sliders[0].model_id, w.image.model_id)
                     break
             if elapsed is None:
                 raise RuntimeError(f"{name}: no image update for the change to {value}")
-            if i >= WARMUP:
-                times.append(elapsed)
-        return summary(times)
+            return elapsed
+        return drag(change, changes)
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)

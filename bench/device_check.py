@@ -1,11 +1,7 @@
-"""Train every recipe of ``make pretrain`` in quick mode on the GPU and print each model's device.
-
-    GENLIB_QUICK=1 python bench/device_check.py          # on a machine with CUDA (or MPS)
-
-Each recipe is called with a spy around its step that records the device of every model,
-batch and generator the step receives; a recipe passes when they are all the device
-``genlib.config.get_device()`` picked. Exits 1 if any is not (or no GPU is there).
-"""
+"""``GENLIB_QUICK=1 python bench/device_check.py`` on a machine with CUDA (or MPS): every recipe
+of ``make pretrain`` trained in quick mode with a spy around its step that records the device of
+every model, tensor and generator the step receives; exit 1 unless all are on the device
+``config.get_device()`` picked (or when no GPU is there)."""
 import functools
 import inspect
 import os
@@ -21,7 +17,6 @@ from genlib import config, zoo  # noqa: E402
 
 
 def spying(step, seen):
-    """``step``, recording the device of every model, tensor and generator it is given."""
     @functools.wraps(step)
     def spy(*args, **kwargs):
         for value in [*args, *kwargs.values()]:
@@ -38,8 +33,7 @@ def main() -> int:
     print(f"configured device: {device}; torch {torch.__version__}")
     failures = 0
     for recipe, kwargs in zoo.pretrain_plan():
-        seen = set()
-        kwargs = dict(kwargs)
+        seen, kwargs = set(), dict(kwargs)
         step = kwargs.pop("step", inspect.signature(recipe).parameters["step"].default)
         _, history = recipe(step=spying(step, seen), retrain=True, **kwargs)
         devices = sorted({d for _, d in seen})

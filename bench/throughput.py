@@ -1,10 +1,6 @@
-"""Training throughput of every family, this checkout against an earlier commit, interleaved.
-
-``python -m bench --only throughput [--before REV]`` checks REV out into a temporary git
-worktree and runs :mod:`bench.throughput_worker` alternately against it and against this
-checkout, ``repeats`` times each, in fresh processes; every family's figure is the median of
-its images per second, and the ratio is after / before (target: at least 0.9).
-"""
+"""Training throughput of every family, this checkout against an earlier commit (``--before REV``,
+checked out into a temporary git worktree): ``bench/throughput_worker.py`` run alternately against
+each, in fresh processes; each figure is a median of images per second, the ratio after / before."""
 from __future__ import annotations
 
 import json

@@ -1,10 +1,7 @@
-"""One timing run of every family's training loop, for ``bench/throughput.py``.
-
-Run with ``PYTHONPATH`` pointing at a checkout of genlib: the current one (``genlib.training.train``
-and the steps) or an older one (``train_gan``, ``train_vae``, ...). Prints one JSON line,
-``{"genlib": path, "family": images per second, ...}``. Every family trains the models of its
-recipe, at the recipe's batch size, on random images (the speed does not depend on the data).
-"""
+"""One timing run of every family's training loop, for ``bench/throughput.py``, with the genlib of
+``PYTHONPATH``: this one (``train`` and the steps) or an older one (``train_gan``, ...). Each
+family trains its recipe's models at its batch size on random images. Prints one JSON line,
+``{"genlib": path, "family": images per second, ...}``."""
 import json
 import sys
 import time
