@@ -22,7 +22,15 @@ from pathlib import Path
 
 import torch
 
-from . import ROOT
+from genlib import config, zoo
+from genlib.data import load_images
+from genlib.data.sources import locate
+from genlib.models import ConvVAE, DCGANDiscriminator, DCGANGenerator
+from genlib.steps import gan_step, vae_step
+from genlib.training import adam, train
+
+from . import ROOT, Section, markdown_table, provenance, write_part
+from .sample_quality import SampleQuality
 
 ANCHORS = Path(os.environ.get("GENLIB_ANCHORS", ROOT.parent / "shared" / "anchors" / "pytorch-examples"))
 BENCH_PYTHON = ROOT / ".bench-venv" / "bin" / "python"
@@ -160,7 +168,6 @@ def patched(source: str, patches) -> str:
 
 def fashion_mnist_folder(root: Path) -> Path:
     """torchvision's layout (root/FashionMNIST/raw/, uncompressed IDX files) from genlib's files."""
-    from genlib.data.sources import locate
     raw = root / "FashionMNIST" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -201,12 +208,6 @@ def run_theirs(name: str, budget: float, every: float, threads: int, data: Path)
 def run_ours(name: str, budget: float, every: float, threads: int) -> Path:
     """Our recipe (``zoo.recipe_config``), built as the zoo builds it, trained with its step
     and genlib's loop for ``budget`` seconds (epochs beyond the recipe's if time is left)."""
-    from genlib import zoo
-    from genlib.data import load_images
-    from genlib.models.conv_vae import ConvVAE
-    from genlib.models.dcgan import DCGANDiscriminator, DCGANGenerator
-    from genlib.steps import gan_step, vae_step
-    from genlib.training import adam, train
     torch.set_num_threads(threads)
     out = OUT / f"ours-{name}"
     shutil.rmtree(out, ignore_errors=True)
@@ -254,7 +255,6 @@ def run_ours(name: str, budget: float, every: float, threads: int) -> Path:
 
 
 def score(folder: Path) -> list[dict]:
-    from .sample_quality import SampleQuality
     quality = SampleQuality(N_SAMPLES)
     rows = []
     for path in sorted(folder.glob("snapshot_*.pt")):
@@ -267,7 +267,6 @@ def score(folder: Path) -> list[dict]:
 
 def write_results(results: dict, line: str) -> None:
     """Part ``anchors`` of RESULTS.md under ``line``, the provenance of the training runs."""
-    from . import Section, markdown_table, write_part
     rows = [[label, f"{r['seconds']:.0f}", r["iterations"], r["frechet"], r["confident_ratio"],
              r["min_class_share"]] for label, curve in results.items() for r in curve]
     table = markdown_table(["model", "seconds of training", "steps", "Frechet distance",
@@ -299,9 +298,6 @@ def write_results(results: dict, line: str) -> None:
 
 
 def main(argv=None) -> None:
-    from genlib import config
-
-    from . import provenance
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=240.0, help="seconds of training per model")
     parser.add_argument("--every", type=float, default=60.0, help="seconds between snapshots")

@@ -8,23 +8,27 @@ import time
 
 import torch
 
+from genlib import config, zoo
+from genlib.data import load_images, toy2d
+from genlib.metrics import (classifier_probabilities, image_sharpness, linear_probe_accuracy,
+                            mode_coverage, same_mode_share)
+from genlib.metrics.compare import comparison_rows
+from genlib.models.bigan import BiGANEncoder
+from genlib.steps import bigan_step, gan_step, wgan_step
+
+from . import Section, TargetCheck, markdown_table, provenance, write_part
+from .sample_quality import SampleQuality
+
 
 def dcgan_figures() -> dict:
-    from genlib import zoo
-    from genlib.steps import gan_step
-    from .sample_quality import SampleQuality
     models, history = zoo.dcgan(step=gan_step)
     z = torch.randn(2000, history.config["latent_dim"], generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         fake = models["generator"](z)
-    return {"width": history.config["width"], "epochs": history.config["epochs"],
-            **SampleQuality(2000)(fake)}
+    return SampleQuality(2000)(fake)
 
 
 def budget_table(classifier, test, labels, train) -> dict:
-    from genlib import zoo
-    from genlib.metrics import image_sharpness
-    from genlib.metrics.compare import comparison_rows
     contenders = zoo.same_budget_contenders(iwae_samples=50)
     rows = comparison_rows(contenders, classifier, test, labels, train[:10000], n_samples=2000,
                            nll_images=500)
@@ -34,12 +38,6 @@ def budget_table(classifier, test, labels, train) -> dict:
 
 
 def bigan_figures(test, labels, train, train_labels, classifier) -> dict:
-    from genlib import zoo
-    from genlib.data import toy2d
-    from genlib.metrics import (classifier_probabilities, linear_probe_accuracy, mode_coverage,
-                                same_mode_share)
-    from genlib.models.bigan import BiGANEncoder
-    from genlib.steps import bigan_step
     ring_models, ring_history = zoo.toy_bigan(step=bigan_step)
     E, G = ring_models["encoder"], ring_models["generator"]
     ring = toy2d.get(ring_history.config["data"])
@@ -65,9 +63,6 @@ def bigan_figures(test, labels, train, train_labels, classifier) -> dict:
 
 
 def clipped_critic_figures() -> dict:
-    from genlib import zoo
-    from genlib.data import toy2d
-    from genlib.steps import wgan_step
     models, history = zoo.toy_wgan(step=wgan_step, settings=dict(gp_weight=0.0, clip=0.01),
                                    optimizer="rmsprop", lr=5e-5, decay_lr=False)
     c, critic = history.config["clip"], models["discriminator"]
@@ -81,7 +76,6 @@ def clipped_critic_figures() -> dict:
 
 
 def write_results(dcgan, table, bigan, clipped, seconds, load) -> None:
-    from . import Section, TargetCheck, markdown_table, provenance, write_part
     probe = bigan["probe"]["BiGAN E(x)"] - bigan["probe"]["untrained encoder"]
     vaegan, conv = table["VAE-GAN"], table["conv VAE"]
     limitation = "a stated limitation; the ring below"
@@ -124,8 +118,6 @@ def write_results(dcgan, table, bigan, clipped, seconds, load) -> None:
 
 
 def main() -> None:
-    from genlib import config, zoo
-    from genlib.data import load_images
     if config.is_quick():
         raise SystemExit("run in full mode: GENLIB_QUICK=0 python -m bench.showcase")
     torch.set_num_threads(config.training_threads())
