@@ -1,5 +1,5 @@
 """Every family trains on config.get_device(): its models, its batches and the generator its
-latent draws come from (bench/device_check.py runs the same recipes on a GPU)."""
+latent draws come from (tools/device_check.py runs the same recipes on a GPU)."""
 import functools
 
 import pytest
@@ -41,7 +41,7 @@ RECIPES = [  # each family's recipe with its step, cut down to a few iterations
                          ids=[f"{r.__name__}-{s.__name__}" for r, s, _ in RECIPES])
 def test_every_family_trains_on_the_configured_device(recipe, step, overrides, quick_mode,
                                                       cache_dir, monkeypatch):
-    device = torch.device("cpu")  # the only device CI has; the GPU check is in bench/
+    device = torch.device("cpu")  # the only device CI has; the GPU check is tools/device_check.py
     asked = []
     monkeypatch.setattr(config, "get_device", lambda prefer=None: asked.append(1) or device)
     seen = set()

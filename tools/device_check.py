@@ -1,4 +1,4 @@
-"""``GENLIB_QUICK=1 python bench/device_check.py`` on a machine with CUDA (or MPS): every recipe
+"""``GENLIB_QUICK=1 python tools/device_check.py`` on a machine with CUDA (or MPS): every recipe
 of ``make pretrain`` trained in quick mode with a spy around its step that records the device of
 every model, tensor and generator the step receives; exit 1 unless all are on the device
 ``config.get_device()`` picked (or when no GPU is there)."""
