@@ -40,17 +40,13 @@ class KernelRun:
     stopped: bool = False  # stopped at its time limit: it would have taken longer
 
     @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    @property
     def peak_gb(self) -> float:
         return self.peak_rss_bytes / 1e9 if self.peak_rss_bytes else NOT_MEASURED
 
     def text(self) -> str:
         if self.stopped:
             return f"> {self.seconds:.0f} s ({self.error})"
-        return f"{self.seconds:.0f} s" + ("" if self.ok else f" (failed: {self.error})")
+        return f"{self.seconds:.0f} s" + (f" (failed: {self.error})" if self.error else "")
 
 
 def peak_rss_bytes(pid: int) -> int | None:
@@ -109,17 +105,14 @@ def smoke_notebook(folder: Path) -> Path:
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-    nb = new_notebook(cells=[
-        new_markdown_cell("# Harness smoke run"),
-        new_code_cell("import torch\nfrom genlib import config\nprint(config.mode())",
-                      execution_count=1),
+    nb = new_notebook(cells=[new_markdown_cell("# Harness smoke run"), new_code_cell(
+        "import torch\nfrom genlib import config\nprint(config.mode())", execution_count=1),
         new_code_cell("# NBVAL_CHECK_OUTPUT\nx = torch.linspace(0, 1, 5)\n"
                       "assert abs(x.sum().item() - 2.5) < 1e-6\nprint(round(x.sum().item(), 2))",
-                      execution_count=2,
-                      outputs=[new_output("stream", name="stdout", text="2.5\n")])])
-    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, Path(folder) / "00_harness_smoke.ipynb")
-    return Path(folder) / "00_harness_smoke.ipynb"
+                      execution_count=2, outputs=[new_output("stream", name="stdout", text="2.5\n")])],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(nb, path := Path(folder) / "00_harness_smoke.ipynb")
+    return path
 
 
 def trained_recipes(cache: Path) -> list[tuple[str, float]]:
@@ -147,10 +140,9 @@ def _trained_text(trained: list[tuple[str, float]]) -> str:
 
 def measure(quick: bool, deadline: float, cold: bool = False,
             prefixes: list[str] | None = None) -> list[Section]:
-    """The nbval section (not with ``cold``) and the full-mode time and memory sections; runs
-    that cannot start before ``deadline`` (a ``time.monotonic()`` value) are left out.
-    ``quick`` (the harness's smoke run) measures :func:`smoke_notebook` instead, cold and in
-    quick mode. ``prefixes`` picks notebooks by the start of their names."""
+    """The nbval section (not with ``cold``) and the full-mode section; runs that cannot start
+    before ``deadline`` (a ``time.monotonic()`` value) are left out. ``quick`` (the smoke run)
+    measures :func:`smoke_notebook`, cold in quick mode; ``prefixes`` picks notebooks by name."""
     with tempfile.TemporaryDirectory(prefix="bench-smoke-") as folder:
         paths = [smoke_notebook(Path(folder))] if quick else [
             p for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -229,7 +221,7 @@ def full_mode_section(runs: list, quick: bool, cold: bool) -> Section:
                      f"{fmt(run.peak_gb if run else NOT_MEASURED)} GB"]
                     + ([_trained_text(trained) if run else ""] if cold else []))
         # a run stopped before the target (the harness's time budget ran out) tells nothing
-        ok = run is not None and (run.ok or (run.stopped and run.seconds >= target))
+        ok = run is not None and (run.error is None or (run.stopped and run.seconds >= target))
         check = TargetCheck(f"{notebook}, {mode} mode, cache {label}",
                             run.seconds if ok else NOT_MEASURED, target, "s", higher_is_better=False)
         reasons = ["stopped at the harness's limit, so at least this much" if ok and run.stopped
