@@ -1,10 +1,6 @@
-"""Benchmarks of the collection: speed, quality and run time (``python -m bench``).
-
-Benchmarks, not timed tests: the machines are shared and noisy, so every figure is a median over
-repeats and comparisons are ratios measured in the same run. This module holds what the parts of
-``bench/RESULTS.md`` share: the report (:class:`TargetCheck`, :class:`Section`, :func:`write_part`)
-and :func:`run_process`.
-"""
+"""Benchmarks of the collection: speed, quality and run time (``python -m bench``). This module
+holds what the parts of ``bench/RESULTS.md`` share: the report (:class:`TargetCheck`,
+:class:`Section`, :func:`write_part`) and :func:`run_process`."""
 from __future__ import annotations
 
 import datetime
@@ -55,14 +51,11 @@ class TargetCheck:
 
     def row(self) -> list[str]:
         ratio = self.measured / self.target if self.target else math.nan
-        if not math.isfinite(self.measured):
-            verdict = "not measured"
-        elif self.met:
-            verdict = "met"
-        else:
-            verdict = (f"missed: {1 - ratio:.0%} below the target" if self.higher_is_better
-                       else f"missed: {ratio - 1:.0%} over the target")
-            verdict += f"; {self.limited_by}" if self.limited_by else ""
+        missed = (f"missed: {1 - ratio:.0%} below the target" if self.higher_is_better
+                  else f"missed: {ratio - 1:.0%} over the target")
+        missed += f"; {self.limited_by}" if self.limited_by else ""
+        verdict = ("not measured" if not math.isfinite(self.measured)
+                   else "met" if self.met else missed)
         sign = ">=" if self.higher_is_better else "<="
         return [self.figure, f"{fmt(self.measured)} {self.unit}".rstrip(),
                 f"{sign} {fmt(self.target)} {self.unit}".rstrip(), fmt(ratio, 2), verdict]
@@ -77,7 +70,6 @@ class Section:
     checks: list[TargetCheck] = field(default_factory=list)
 
 
-# ----------------------------------------------------------------------------- RESULTS.md
 def git_revision() -> str:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
@@ -128,7 +120,6 @@ def write_part(name: str, sections: list[Section], line: str, path: Path = RESUL
     tmp.replace(path)
 
 
-# ----------------------------------------------------------------------------- processes
 _RUNNING: set[int] = set()  # process groups started by run_process and not finished yet
 
 

@@ -1,9 +1,6 @@
-"""``python -m bench``: measure the collection and update ``bench/RESULTS.md`` part by part.
-
-Each part (``--only``) replaces its own part and leaves the others with their date and commit.
-``make bench`` runs it in full mode after ``make pretrain``; ``--quick`` is the harness's smoke
-run (tiny chunks, a three-cell notebook), written to a temporary file unless ``--output``.
-"""
+"""``python -m bench``: measure the collection and update ``bench/RESULTS.md``, each part
+(``--only``) replacing its own; ``--quick`` is the harness's smoke run (tiny chunks, a three-cell
+notebook), written to a temporary file unless ``--output``."""
 from __future__ import annotations
 
 import argparse

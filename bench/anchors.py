@@ -1,12 +1,9 @@
-"""The notebooks' DCGAN and conv VAE against pytorch/examples' dcgan/main.py and vae/main.py.
-
-``python -m bench.anchors [--budget S] [--every S]`` trains four models one after the other, each
-for the same wall-clock budget on Fashion-MNIST (theirs DCGAN, ours, our conv VAE, theirs, so a
-drift in the machine's load falls on both sides); every ``--every`` seconds each saves samples
-from one fixed noise, scored afterwards with :class:`bench.sample_quality.SampleQuality`. Their
-scripts run as published (``ANCHORS``, never copied here) in ``.bench-venv``, with only the
-changes a measurement needs (``DCGAN_PATCHES``, ``VAE_PATCHES``, listed in RESULTS.md).
-"""
+"""``python -m bench.anchors [--budget S] [--every S]``: the notebooks' DCGAN and conv VAE against
+pytorch/examples' dcgan/main.py and vae/main.py, each trained for the same wall-clock budget on
+Fashion-MNIST (theirs DCGAN, ours, our conv VAE, theirs: a drift in load falls on both sides),
+saving samples of one fixed noise every ``--every`` seconds, scored afterwards by SampleQuality.
+Their scripts run as published (``ANCHORS``, never copied here) in ``.bench-venv``, with only the
+changes a measurement needs (``DCGAN_PATCHES``, ``VAE_PATCHES``, listed in RESULTS.md)."""
 from __future__ import annotations
 
 import argparse
@@ -79,10 +76,6 @@ DCGAN_PATCHES = [
             nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False),
 """, """            nn.ConvTranspose2d(     nz, ngf * 2, 7, 1, 0, bias=False),
 """, "generator 28 x 28: z -> 7 x 7 -> 14 x 14 -> 28 x 28"),
-    ("""            # state size. (ngf*2) x 16 x 16
-            nn.ConvTranspose2d(ngf * 2,     ngf, 4, 2, 1, bias=False),""",
-     """            nn.ConvTranspose2d(ngf * 2,     ngf, 4, 2, 1, bias=False),""",
-     "generator 28 x 28 (comment)"),
     ("""            nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1, bias=False),
             nn.BatchNorm2d(ndf * 4),
             nn.LeakyReLU(0.2, inplace=True),
@@ -145,10 +138,8 @@ if __name__ == "__main__":
 ]
 
 
-# torchvision's wheels are built against the CUDA build of torch, so on the CPU build its compiled
-# detection operators do not load, and ``import torchvision`` stops where it registers fake kernels
-# for two of them. The scripts use only torchvision's Python parts (datasets, transforms,
-# save_image); declaring the two operators' names lets those import. Nothing else is changed.
+# torchvision's wheels are built for the CUDA build of torch: on the CPU build ``import torchvision``
+# stops at two compiled operators; declaring their names lets its Python parts import.
 RUNNER = """import runpy, sys, torch
 _torchvision_names = torch.library.Library("torchvision", "DEF")
 for _name in ("nms", "qnms"):
@@ -182,25 +173,22 @@ def fashion_mnist_folder(root: Path) -> Path:
 # -- the runs --------------------------------------------------------------------------------
 
 def run_theirs(name: str, budget: float, every: float, threads: int, data: Path) -> Path:
+    work = Path(tempfile.mkdtemp(prefix=f"anchor-{name}-"))
     script, patches, args = {
-        "dcgan": ("dcgan_main.py", DCGAN_PATCHES,
-                  ["--dataset", "mnist", "--dataroot", str(data), "--imageSize", "28",
-                   "--niter", "1000", "--workers", "0", "--manualSeed", "0"]),
-        "vae": ("vae_main.py", VAE_PATCHES, ["--epochs", "1000", "--no-accel"]),
-    }[name]
+        "dcgan": ("dcgan_main.py", DCGAN_PATCHES, [
+            "--dataset", "mnist", "--dataroot", str(data), "--imageSize", "28", "--niter", "1000",
+            "--workers", "0", "--manualSeed", "0", "--outf", str(work / "out")]),
+        "vae": ("vae_main.py", VAE_PATCHES, ["--epochs", "1000", "--no-accel"])}[name]
     out = OUT / f"theirs-{name}"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    work = Path(tempfile.mkdtemp(prefix=f"anchor-{name}-"))
     (work / script).write_text(patched((ANCHORS / script).read_text(), patches))
     (work / "run_anchor.py").write_text(RUNNER)
     env = {**os.environ, "ANCHOR_BUDGET_S": str(budget), "ANCHOR_EVERY_S": str(every),
            "ANCHOR_OUT": str(out), "ANCHOR_DATA": str(data), "OMP_NUM_THREADS": str(threads)}
     with open(out / "log.txt", "w") as log:
-        subprocess.run([str(BENCH_PYTHON), "run_anchor.py", script, *args, *(["--outf", str(work / "out")]
-                                                            if name == "dcgan" else [])],
-                       cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, check=True,
-                       timeout=budget * 3 + 300)
+        subprocess.run([str(BENCH_PYTHON), "run_anchor.py", script, *args], cwd=work, env=env,
+                       stdout=log, stderr=subprocess.STDOUT, check=True, timeout=budget * 3 + 300)
     shutil.rmtree(work, ignore_errors=True)
     return out
 
@@ -302,7 +290,6 @@ def main(argv=None) -> None:
     parser.add_argument("--budget", type=float, default=240.0, help="seconds of training per model")
     parser.add_argument("--every", type=float, default=60.0, help="seconds between snapshots")
     parser.add_argument("--threads", type=int, default=config.training_threads())
-    parser.add_argument("--results-only", action="store_true", help="score the saved snapshots")
     args = parser.parse_args(argv)
     if not BENCH_PYTHON.exists():
         sys.exit(f"{BENCH_PYTHON} is missing: python3 -m venv .bench-venv && "
@@ -310,17 +297,13 @@ def main(argv=None) -> None:
     if not ANCHORS.is_dir():
         sys.exit(f"{ANCHORS} is missing: set GENLIB_ANCHORS to pytorch/examples' scripts")
     load, start = os.getloadavg(), time.perf_counter()
-    if args.results_only:  # the provenance of the training runs, kept beside their snapshots
-        line = json.loads((OUT / "run.json").read_text())["line"]
-    else:
-        data = fashion_mnist_folder(Path(tempfile.mkdtemp(prefix="anchor-data-")))
-        run_theirs("dcgan", args.budget, args.every, args.threads, data)
-        run_ours("dcgan", args.budget, args.every, args.threads)
-        run_ours("vae", args.budget, args.every, args.threads)
-        run_theirs("vae", args.budget, args.every, args.threads, data)
-        line = provenance(f"python -m bench.anchors --budget {args.budget:.0f} --threads "
-                          f"{args.threads}", load, time.perf_counter() - start)
-        (OUT / "run.json").write_text(json.dumps({"line": line}))
+    data = fashion_mnist_folder(Path(tempfile.mkdtemp(prefix="anchor-data-")))
+    run_theirs("dcgan", args.budget, args.every, args.threads, data)
+    run_ours("dcgan", args.budget, args.every, args.threads)
+    run_ours("vae", args.budget, args.every, args.threads)
+    run_theirs("vae", args.budget, args.every, args.threads, data)
+    line = provenance(f"python -m bench.anchors --budget {args.budget:.0f} --threads {args.threads}",
+                      load, time.perf_counter() - start)
     results = {label: score(OUT / folder) for label, folder in (
         ("pytorch/examples DCGAN", "theirs-dcgan"), ("ours DCGAN", "ours-dcgan"),
         ("ours conv VAE", "ours-vae"), ("pytorch/examples VAE", "theirs-vae"))}

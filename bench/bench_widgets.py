@@ -1,13 +1,7 @@
-"""Slider latency of genlib.widgets: from a slider's value change to the image's new bytes.
-
-``python -m bench.bench_widgets [--quick]`` (part ``widgets`` of ``python -m bench``) prints a
-markdown table. Decoders: notebook 06's conv VAE and notebook 03's DCGAN generator, default sizes
-and initial weights, in a ``latent_sliders`` view at ``scale=4``; each slider swept back and forth
-like a drag, after ``WARMUP`` changes. (a) *in process*: ``slider.set_state`` as the kernel does
-with a browser's update, until ``image.value`` holds the new PNG; (b) *through a kernel*: this
-script plays the browser, sending each ``comm_msg`` update to a real ipykernel and timing until
-the image's update arrives, then waiting for idle as ipywidgets' front-end throttle does.
-"""
+"""Slider latency of genlib.widgets (part ``widgets`` of ``python -m bench``): a ``latent_sliders``
+view of the conv VAE's and the DCGAN's decoders dragged back and forth, (a) in process
+(``slider.set_state`` until ``image.value`` holds the new PNG) and (b) through a real kernel, this
+script playing the browser (each ``comm_msg`` update until the image's update, then until idle)."""
 from __future__ import annotations
 
 import argparse

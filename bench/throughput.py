@@ -17,7 +17,7 @@ BEFORE = "d7a1edc"  # the last commit with train_gan, train_vae & co.
 RATIO_TARGET = 0.9
 
 
-def worker(genlib_root: Path, steps: int, timeout_s: float) -> dict:
+def worker(genlib_root: Path, steps: int, timeout_s: float = 900) -> dict:
     env = dict(os.environ, PYTHONPATH=str(genlib_root), OMP_WAIT_POLICY="PASSIVE")
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "throughput_worker.py"),
                            str(steps)], env=env, capture_output=True, text=True,
@@ -27,8 +27,7 @@ def worker(genlib_root: Path, steps: int, timeout_s: float) -> dict:
     return rates
 
 
-def measure(before: str = BEFORE, repeats: int = 5, steps: int = 40,
-            timeout_s: float = 900) -> Section:
+def measure(before: str = BEFORE, repeats: int = 5, steps: int = 40) -> Section:
     with tempfile.TemporaryDirectory() as folder:
         tree = Path(folder) / "before"
         subprocess.run(["git", "worktree", "add", "--detach", "-q", str(tree), before],
@@ -36,8 +35,8 @@ def measure(before: str = BEFORE, repeats: int = 5, steps: int = 40,
         try:
             runs = {"before": [], "after": []}
             for _ in range(repeats):      # interleaved: before, after, before, after, ...
-                runs["before"].append(worker(tree, steps, timeout_s))
-                runs["after"].append(worker(ROOT, steps, timeout_s))
+                runs["before"].append(worker(tree, steps))
+                runs["after"].append(worker(ROOT, steps))
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT)
     rows, checks = [], []

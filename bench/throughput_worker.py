@@ -105,15 +105,11 @@ FAMILIES = {
 }
 
 
-def main(n_steps: int) -> None:
+if __name__ == "__main__":  # python bench/throughput_worker.py N_STEPS
     rates = {"genlib": genlib.__file__}
     for name, run in FAMILIES.items():
         run(3)                                           # warm-up: allocations, lazy initialisation
         start = time.perf_counter()
-        n_images = run(n_steps)
+        n_images = run(int(sys.argv[1]) if len(sys.argv) > 1 else 40)
         rates[name] = n_images / (time.perf_counter() - start)
     print(json.dumps(rates))
-
-
-if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 40)
