@@ -16,8 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
 ORDER = ("throughput", "widgets", "notebooks", "hub")  # the parts first in RESULTS.md
-PART = re.compile(r"<!-- part: (?P<name>[\w-]+) -->\n(?P<body>.*?)<!-- end of part -->\n",
-                  re.DOTALL)
+PART = re.compile(r"<!-- part: (?P<name>[\w-]+) -->\n.*?<!-- end of part -->\n", re.DOTALL)
 
 
 def fmt(value: float | None, digits: int = 3) -> str:

@@ -124,9 +124,9 @@ def main(argv=None) -> None:
             ok = s["median"] <= TARGET_MEDIAN_MS and s["p95"] <= TARGET_P95_MS
             rows.append([name, f"{parameters / 1e6:.2f} M", path,
                          *(f"{s[k]:.1f}" for k in ("median", "p95", "max")), "yes" if ok else "NO"])
-    print(f"Slider change -> new image bytes, 28x28 at scale 4, {changes} changes after "
-          f"{WARMUP} warm-up; torch {torch.__version__}, redraws on 1 of "
-          f"{torch.get_num_threads()} threads\n")
+    print(f"Slider change -> new image bytes, 28x28 at scale 4, {changes} changes after {WARMUP} "
+          f"warm-up; torch {torch.__version__}, redraws on 1 of {torch.get_num_threads()} "
+          "threads\n")
     print(markdown_table(["decoder", "parameters", "path", "median ms", "p95 ms", "max ms",
                           "target met"], rows))
     print(f"\ntargets: median <= {TARGET_MEDIAN_MS:.0f} ms, p95 <= {TARGET_P95_MS:.0f} ms "

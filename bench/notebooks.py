@@ -105,12 +105,14 @@ def smoke_notebook(folder: Path) -> Path:
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb = new_notebook(cells=[new_markdown_cell("# Harness smoke run"), new_code_cell(
         "import torch\nfrom genlib import config\nprint(config.mode())", execution_count=1),
         new_code_cell("# NBVAL_CHECK_OUTPUT\nx = torch.linspace(0, 1, 5)\n"
                       "assert abs(x.sum().item() - 2.5) < 1e-6\nprint(round(x.sum().item(), 2))",
-                      execution_count=2, outputs=[new_output("stream", name="stdout", text="2.5\n")])],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+                      execution_count=2,
+                      outputs=[new_output("stream", name="stdout", text="2.5\n")])],
+        metadata={"kernelspec": kernel})
     nbformat.write(nb, path := Path(folder) / "00_harness_smoke.ipynb")
     return path
 
@@ -221,7 +223,7 @@ def full_mode_section(runs: list, quick: bool, cold: bool) -> Section:
                      f"{fmt(run.peak_gb if run else NOT_MEASURED)} GB"]
                     + ([_trained_text(trained) if run else ""] if cold else []))
         # a run stopped before the target (the harness's time budget ran out) tells nothing
-        ok = run is not None and (run.error is None or (run.stopped and run.seconds >= target))
+        ok = run is not None and (not run.error or (run.stopped and run.seconds >= target))
         check = TargetCheck(f"{notebook}, {mode} mode, cache {label}",
                             run.seconds if ok else NOT_MEASURED, target, "s", higher_is_better=False)
         reasons = ["stopped at the harness's limit, so at least this much" if ok and run.stopped
@@ -233,9 +235,9 @@ def full_mode_section(runs: list, quick: bool, cold: bool) -> Section:
                                   run.peak_gb if run else NOT_MEASURED, PEAK_MEMORY_TARGET_GB,
                                   "GB", higher_is_better=False))
     how = ("with `GENLIB_CACHE` pointing to a new empty folder (cold: every model is trained); "
-           "the warm runs are `make bench`'s. The last column lists the models the cold run "
-           "trained (recipe and training time, from the checkpoints it wrote; a model still "
-           "training when a run was stopped is not listed)" if cold else
+           "the warm runs are `make bench`'s. The last column: the models the cold run trained, "
+           "from the checkpoints it wrote (one still training when a run was stopped is not "
+           "listed)" if cold else
            "once, with the project's checkpoint cache `data/checkpoints` as `make pretrain` "
            "leaves it (warm: checkpoints load); the cold runs are `make bench-cold`'s")
     text = (f"Each notebook executed by `nbclient` in {mode} mode (`GENLIB_QUICK={int(quick)}`), "

@@ -11,10 +11,9 @@ from genlib.metrics.frechet import frechet_distance
 
 
 class SampleQuality:
-    """``SampleQuality(n)(fake)`` -> ``{"frechet", "confident_ratio", "min_class_share"}`` for
-    images in [0, 1], against the first ``n`` Fashion-MNIST test images, in the features of the
-    collection's classifier (``zoo.classifier()``): the Frechet distance, the confident share over
-    the real images', and the rarest class's share."""
+    """``SampleQuality(n)(fake)``, images in [0, 1]: Frechet distance, confident share over the real
+    images' and rarest class's share (``frechet``, ``confident_ratio``, ``min_class_share``),
+    against the first ``n`` Fashion-MNIST test images in the classifier's features."""
 
     def __init__(self, n: int = 2000):
         self.classifier = zoo.classifier()[0]["classifier"]

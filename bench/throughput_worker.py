@@ -101,8 +101,7 @@ def bigan(n_steps):
 FAMILIES = {
     "toy GAN": lambda n: toy_gan(n), "toy WGAN-GP": lambda n: toy_gan(max(1, n // 5), critic=True),
     "DCGAN": dcgan, "MLP VAE": lambda n: vae(n, conv=False), "conv VAE": lambda n: vae(n, conv=True),
-    "VAE-GAN": lambda n: vaegan(max(1, n // 2)), "BiGAN": bigan,
-}
+    "VAE-GAN": lambda n: vaegan(max(1, n // 2)), "BiGAN": bigan}
 
 
 if __name__ == "__main__":  # python bench/throughput_worker.py N_STEPS
