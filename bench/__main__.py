@@ -25,7 +25,7 @@ def widgets_section(quick: bool, timeout_s: float) -> Section:
 
 
 def main(argv: list[str] | None = None) -> Path:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="the harness's smoke run")
     parser.add_argument("--output", type=Path, default=None,
                         help="default bench/RESULTS.md (a temporary file with --quick)")

@@ -286,7 +286,7 @@ def write_results(results: dict, line: str) -> None:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--budget", type=float, default=240.0, help="seconds of training per model")
     parser.add_argument("--every", type=float, default=60.0, help="seconds between snapshots")
     parser.add_argument("--threads", type=int, default=config.training_threads())

@@ -114,7 +114,7 @@ print(w.sliders[0].model_id, w.image.model_id)
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="60 changes per measurement, not 200")
     changes = 60 if parser.parse_args(argv).quick else 200
     rows = []
