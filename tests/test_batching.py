@@ -59,12 +59,14 @@ def test_device_move_and_numpy_int():
     assert "batch_size=4" in repr(batches)
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5, "8", None, True])
-def test_batch_size_must_be_positive_int(bad):
-    with pytest.raises(ValueError, match=r"batch_size must be a positive int such as "
-                                         r"batch_size=128") as exc:
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-1, ValueError), (2.5, TypeError),
+                                        ("8", TypeError), (None, TypeError), (True, TypeError)])
+def test_batch_size_must_be_positive_int(bad, error):
+    """The wrong value is a ValueError, the wrong kind a TypeError (genlib.checks' contract)."""
+    with pytest.raises(error, match=r"batch_size must be a positive integer, got .*"
+                                    r"for example batch_size=128") as exc:
         Batches(*data(), batch_size=bad)
-    assert repr(bad) in str(exc.value)
+    assert type(exc.value) is error and repr(bad) in str(exc.value)
 
 
 def test_mismatched_or_missing_tensors():

@@ -13,6 +13,8 @@ from typing import Iterator
 
 import torch
 
+from ..checks import require_positive
+
 
 class Batches:
     """Iterate over mini-batches of one or more equally long tensors.
@@ -32,10 +34,7 @@ class Batches:
     def __init__(self, *tensors: torch.Tensor, batch_size: int, shuffle: bool = True,
                  drop_last: bool = False, rng: torch.Generator | None = None,
                  device: torch.device | str | None = None) -> None:
-        if isinstance(batch_size, bool) or not hasattr(batch_size, "__index__") \
-                or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int such as batch_size=128, "
-                             f"got {batch_size!r}")
+        require_positive("batch_size", batch_size, integer=True)
         if not tensors:
             raise ValueError("Batches needs at least one tensor, e.g. Batches(images, "
                              "labels, batch_size=128)")
