@@ -7,6 +7,9 @@ variant, snapshots at 100k, 200k and 300k images, each measured in SampleQuality
     b  v-prediction (Salimans & Ho 2022), cosine schedule T = 1000, EMA 0.999, same network
     c  as b with a wider network (width 24, time embedding 256)
     d  flow matching (rectified flow): x_t = (1 - t) x0 + t eps, predicts eps - x0, EMA, Euler
+    e  as d with c's wider network
+    f  as e, class-conditional with label dropout 0.1 (notebook 12's guidance); measured with no
+       class ("euler") and with the classes 0..9 in turn, unguided ("euler-class")
 
 Every variant: Adam 1e-3 with a cosine decay over the whole run (as zoo.ddpm), images as 2 x - 1.
 Samplers: genlib.sampling's DDIM over 50 of the T steps with eta = 1 ("ancestral": the DDPM
@@ -36,28 +39,35 @@ from genlib.zoo.diffusion import make_schedule
 
 BUDGET, BATCH, SEED, LR, EMA = 300_000, 128, 0, 1e-3, 0.999
 SNAPSHOTS = (100_000, 200_000, 300_000)
-VARIANTS = {  # target, width, time_dim, schedule, T, ema
+VARIANTS = {  # target, width, time_dim, schedule, T, ema (classes: CLASSES)
     "a": ("eps", 16, 128, "linear", 200, False),
     "b": ("v", 16, 128, "cosine", 1000, True),
     "c": ("v", 24, 256, "cosine", 1000, True),
     "d": ("flow", 16, 128, None, None, True),
+    "e": ("flow", 24, 256, None, None, True),
+    "f": ("flow", 24, 256, None, None, True),
 }
+CLASSES, DROP = {"f": 10}, 0.1
 
 
 def build(variant):
     target, width, time_dim, kind, T, _ = VARIANTS[variant]
     torch.manual_seed(SEED)
-    return ConvDenoiser(1, width, time_dim), (make_schedule(kind, T) if kind else None)
+    return (ConvDenoiser(1, width, time_dim, CLASSES.get(variant, 0)),
+            make_schedule(kind, T) if kind else None)
 
 
-def loss_of(variant, net, schedule, x0, rng):
+def loss_of(variant, net, schedule, x0, y, rng):
     """The squared error of the variant's target, summed over pixels, mean over the batch."""
     target = VARIANTS[variant][0]
     eps = torch.randn(x0.shape, generator=rng)
     if target == "flow":
         t = torch.rand(len(x0), generator=rng)
         tt = t[:, None, None, None]
-        return (net((1 - tt) * x0 + tt * eps, t * 1000) - (eps - x0)).pow(2).flatten(1).sum(1).mean()
+        if variant in CLASSES:   # label dropout: "no class" (K) for a DROP share of the batch
+            y = torch.where(torch.rand(len(y), generator=rng) < DROP, CLASSES[variant], y)
+        pred = net((1 - tt) * x0 + tt * eps, t * 1000, *([y] if variant in CLASSES else []))
+        return (pred - (eps - x0)).pow(2).flatten(1).sum(1).mean()
     t = torch.randint(1, schedule.T + 1, (len(x0),), generator=rng)
     abar = schedule.at("alpha_bar", t, x0)
     x_t = abar.sqrt() * x0 + (1 - abar).sqrt() * eps
@@ -81,11 +91,12 @@ def sample(variant, net, schedule, sampler, steps, n=2000, chunk=500):
     rng, out = torch.Generator().manual_seed(1234), []
     for i in range(0, n, chunk):
         shape = (min(chunk, n - i), 1, 28, 28)
-        if sampler == "euler":   # dx/dt = v from t = 1 (noise) to t = 0 (data)
+        if sampler.startswith("euler"):   # dx/dt = v from t = 1 (noise) to t = 0 (data)
             x = torch.randn(shape, generator=rng)
+            y = ([torch.arange(i, i + len(x)) % 10] if sampler == "euler-class" else [])
             for k in range(steps, 0, -1):
                 t = torch.full((len(x),), k / steps)
-                x = x - net(x, t * 1000) / steps
+                x = x - net(x, t * 1000, *y) / steps
             out.append(((x.clamp(-1, 1) + 1) / 2))
         else:
             out.append(ddim_sample(as_eps(net, schedule, VARIANTS[variant][0]), schedule, shape,
@@ -97,7 +108,8 @@ def sample(variant, net, schedule, sampler, steps, n=2000, chunk=500):
 def train(variant, out):
     net, schedule = build(variant)
     ema = copy.deepcopy(net).requires_grad_(False) if VARIANTS[variant][5] else None
-    images = 2 * load_images("fashion-mnist", "train")[0] - 1
+    images, labels = load_images("fashion-mnist", "train")
+    images = 2 * images - 1
     steps = math.ceil(BUDGET / BATCH)
     snap_steps = {math.ceil(s / BATCH): s for s in SNAPSHOTS}
     opt = torch.optim.Adam(net.parameters(), lr=LR)
@@ -110,8 +122,8 @@ def train(variant, out):
         start = time.perf_counter()
         if pos + BATCH > len(perm):
             perm, pos = torch.randperm(len(images), generator=order), 0
-        x0, pos = images[perm[pos:pos + BATCH]], pos + BATCH
-        loss = loss_of(variant, net, schedule, x0, rng)
+        idx, pos = perm[pos:pos + BATCH], pos + BATCH
+        loss = loss_of(variant, net, schedule, images[idx], labels[idx].long(), rng)
         opt.zero_grad(); loss.backward(); opt.step(); lr_decay.step()
         if ema is not None:   # with the usual warm-up, so an early snapshot is no stale average
             decay = min(EMA, (1 + step) / (10 + step))
@@ -150,7 +162,8 @@ def measure(variant, out, samplers, at):
 def table(out):
     rows = [json.loads(line) for line in open(out / "results.jsonl")]
     names = {"a": "a: today's recipe", "b": "b: v, cosine", "c": "c: v, cosine, wider",
-             "d": "d: flow matching"}
+             "d": "d: flow matching", "e": "e: flow matching, wider",
+             "f": "f: as e, classes, label dropout"}
     print("| variant | target | EMA | parameters | sampler, steps | images seen | training s | "
           "load (start, end) | Frechet distance |\n|---|---|---|---|---|---|---|---|---|")
     for r in sorted(rows, key=lambda r: (r["variant"], r["images"], r["sampler"], r["steps"])):
@@ -176,9 +189,11 @@ def main():
     flow = VARIANTS[args.variant][0] == "flow"
     if args.steps:
         samplers = [(s, n) for n in args.steps for s in (("euler",) if flow else ("ancestral", "ddim"))]
+        samplers += [("euler-class", n) for n in args.steps if args.variant in CLASSES]
     else:
         train(args.variant, args.out)
         samplers = [("euler", 50)] if flow else [("ancestral", 50), ("ddim", 50)]
+        samplers += [("euler-class", 50)] if args.variant in CLASSES else []
     measure(args.variant, args.out, samplers, args.at)
 
 

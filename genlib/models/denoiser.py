@@ -6,7 +6,9 @@ r"""Noise-prediction networks eps_theta(x_t, t) of the diffusion models (noteboo
   residual blocks each add a projection of the time embedding, with GroupNorm.
 
 Both take ``x_t`` in the model's space (images as ``2 x - 1``) and ``t`` (one step per
-example, 1..T) and return the predicted noise, the shape of ``x_t``.
+example, 1..T) and return the predicted noise, the shape of ``x_t``. ``ConvDenoiser(classes=K)``
+also takes a class ``y`` per example (notebook 12's guidance): a learned embedding of the class,
+with one more entry for "no class", is added to the time embedding.
 """
 from __future__ import annotations
 
@@ -95,16 +97,19 @@ class ConvDenoiser(nn.Module):
     channels at 28 x 28 (one convolution in, one out: cheap on a CPU) and ``2 width`` at
     14 x 14 and 7 x 7, where residual blocks do the work (one on the way down, one in the
     middle, one on the way up, skip connections between the two sides), the time embedding
-    added in every block."""
+    added in every block. With ``classes = K > 0`` the class ``y`` in 0..K-1, or K ("no class",
+    also what ``y=None`` means), adds its own learned vector to the time embedding."""
 
-    def __init__(self, channels: int = 1, width: int = 32, time_dim: int = 128):
+    def __init__(self, channels: int = 1, width: int = 32, time_dim: int = 128, classes: int = 0):
         super().__init__()
         for name, value in (("channels", channels), ("width", width), ("time_dim", time_dim)):
             require_int(name, value, minimum=1)
+        require_int("classes", classes, minimum=0)
         c1, c2 = width, 2 * width
-        self.channels, self.time_dim = channels, time_dim
+        self.channels, self.time_dim, self.classes = channels, time_dim, classes
         self.time = nn.Sequential(nn.Linear(time_dim, time_dim), nn.SiLU(),
                                   nn.Linear(time_dim, time_dim))
+        self.label = nn.Embedding(classes + 1, time_dim) if classes else None
         self.inp = nn.Conv2d(channels, c1, 3, padding=1)
         self.pool1 = nn.Conv2d(c1, c2, 3, stride=2, padding=1)         # -> 14
         self.down2 = _ResBlock(c2, c2, time_dim)
@@ -121,12 +126,19 @@ class ConvDenoiser(nn.Module):
         """The shape of one image: ``(channels, 28, 28)``."""
         return (self.channels, 28, 28)
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None = None
+                ) -> torch.Tensor:
         _check_input(x, t, 4)
         if x.shape[1:] != (self.channels, 28, 28):
             raise ValueError(f"x must be images of shape {self.channels} x 28 x 28, got "
                              f"{tuple(x.shape[1:])}")
         e = self.time(timestep_embedding(t, self.time_dim))
+        if self.label is not None:   # the class, or K = "no class"
+            e = e + self.label(torch.full_like(t, self.classes, dtype=torch.long) if y is None
+                               else y)
+        elif y is not None:
+            raise ValueError("y: this denoiser has no classes; build it with "
+                             "ConvDenoiser(classes=K) to condition on a class")
         h1 = self.inp(x)                                              # 28 x 28
         h2 = self.down2(self.pool1(h1), e)
         h = self.middle(self.pool2(h2), e)
