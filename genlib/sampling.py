@@ -1,4 +1,5 @@
-r"""The reverse chain of a trained diffusion model: ancestral (DDPM) and DDIM sampling (notebook 11).
+r"""The reverse chain of a trained diffusion model: ancestral (DDPM) and DDIM sampling (notebook 11),
+and the flow's ODE, Euler or Heun, with classifier-free guidance (:func:`flow_sample`, notebook 12).
 
 Ancestral sampling (Ho et al. 2020; notebook 11, section "A DDPM on the ring of 8 Gaussians")
 starts at ``x_T ~ N(0, I)`` and steps
@@ -136,3 +137,48 @@ def ddim_sample(denoiser, schedule: NoiseSchedule, shape, rng: torch.Generator |
         if sigma > 0:
             x = x + sigma * _noise(x, rng)
     return _out(_finite(x), rescale)
+
+
+@torch.no_grad()
+def flow_sample(velocity, x_1: torch.Tensor, steps: int, method: str = "euler", y=None,
+                guidance: float = 0.0, path: bool = False):
+    r"""Integrate the flow's ODE dx/dt = v_theta(x, t) from the noise ``x_1`` at t = 1 back to
+    t = 0 (notebook 12, "Flow matching"), with ``steps`` steps of size h = 1 / steps:
+
+        Euler:  x_{t-h} = x_t - h v(x_t, t)
+        Heun:   x~ = x_t - h v(x_t, t),   x_{t-h} = x_t - h/2 (v(x_t, t) + v(x~, t - h))
+
+    With classes ``y`` the velocity is classifier-free guided (Ho & Salimans 2022; notebook 12,
+    "Guidance"): v = (1 + w) v(x, t, y) - w v(x, t, no class), w = ``guidance`` (0: the
+    conditional velocity). The network takes ``1000 t``. Returns x_0, or with ``path`` the list
+    of states ``[x_1, ..., x_0]``; in the model's space (images: ``2 x - 1``)."""
+    steps = require_int("steps", steps, minimum=1)
+    if method not in ("euler", "heun"):
+        raise ValueError(f"method must be 'euler' or 'heun', got {method!r}")
+    require_finite("x_1", require_tensor("x_1", x_1, floating=True))
+    guidance = require_number("guidance", guidance)
+    if y is None and guidance != 0:
+        raise ValueError("guidance needs classes y: guidance mixes the velocity given y with "
+                         "the velocity given no class")
+
+    def v(x, t):
+        times = torch.full((len(x),), 1000 * t, device=x.device)
+        if y is None:
+            return velocity(x, times)
+        given = velocity(x, times, y)
+        if guidance == 0:
+            return given
+        free = velocity(x, times, torch.full_like(y, velocity.classes))   # class K: "no class"
+        return (1 + guidance) * given - guidance * free                    # classifier-free guidance
+
+    h, x, states = 1.0 / steps, x_1, [x_1]
+    for k in range(steps, 0, -1):
+        t = k * h
+        slope = v(x, t)
+        if method == "heun":
+            x = x - h / 2 * (slope + v(x - h * slope, t - h))
+        else:
+            x = x - h * slope
+        states.append(x)
+    _finite(x)
+    return states if path else x

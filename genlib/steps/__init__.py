@@ -19,10 +19,12 @@ iteration and logs the dict of scalars it returns.
 * ``posterior.py``  ``posterior_step``: a flow posterior fitted to fixed observations (09)
 * ``classifier.py`` ``classifier_step``: cross-entropy for the metrics' classifier
 * ``diffusion.py``  ``ddpm_step``: the noise-prediction loss of a diffusion model (11)
+* ``flow.py``       ``flow_matching_step``: the conditional flow-matching loss (12)
 """
 from .bigan import bigan_step
 from .classifier import classifier_step
 from .diffusion import ddpm_step
+from .flow import flow_matching_step
 from .gan import gan_step
 from .posterior import posterior_step
 from .vae import cvae_step, free_bits_vae_step, vae_step, warmup_vae_step

@@ -25,6 +25,8 @@ from .cache import UntrustedCheckpointError, cached, step_fingerprint, step_sour
 from .classifier import classifier, classifier_config
 from .diffusion import (ddpm, ddpm_config, ddpm_decoder, image_sampler, make_schedule,
                         toy_ddpm, toy_ddpm_config)
+from .flow import (flow_image_sampler, flow_matching, flow_matching_config, toy_flow,
+                   toy_flow_config)
 from .gan import dcgan, dcgan_config, toy_config, toy_gan, toy_wgan
 from .hybrid import (bigan, bigan_config, same_budget_contenders, same_budget_models,
                      same_budget_settings, toy_bigan, toy_bigan_config, vaegan, vaegan_config)
@@ -37,6 +39,7 @@ CONFIGS: dict[str, Callable[[], dict]] = {
     **{preset: functools.partial(mlp_vae_config, preset) for preset in MLP_VAE_PRESETS},
     "conv_vae": conv_vae_config, "cvae": cvae_config, "vaegan": vaegan_config,
     "toy_ddpm": toy_ddpm_config, "ddpm": ddpm_config,
+    "toy_flow": toy_flow_config, "flow_matching": flow_matching_config,
     "bigan": bigan_config, "toy_bigan": toy_bigan_config,
 }
 
@@ -65,7 +68,7 @@ def pretrain_plan() -> list[tuple[Callable, dict]]:
             + [(mlp_vae, {**beta_vae, "latent_dim": 32}), (warmup_vae, {"latent_dim": 32}),
                (mlp_vae, {**beta_vae, "latent_dim": 32, "step": free_bits_vae_step,
                           "settings": {"free_bits": 0.5}})]
-            + [(toy_ddpm, {}), (ddpm, {})])
+            + [(toy_ddpm, {}), (ddpm, {}), (toy_flow, {}), (flow_matching, {})])
 
 
 def pretrain_all() -> None:
@@ -82,5 +85,5 @@ __all__ = ["cached", "UntrustedCheckpointError", "configure", "step_settings", "
            "mlp_vae", "warmup_vae", "conv_vae", "cvae", "vaegan", "bigan", "toy_bigan",
            "same_budget_settings", "same_budget_models", "same_budget_contenders", "BETA_SWEEP",
            "MLP_VAE_PRESETS", "warmup_steps", "toy_ddpm", "ddpm", "image_sampler",
-           "ddpm_decoder",
+           "ddpm_decoder", "toy_flow", "flow_matching", "flow_image_sampler",
            "make_schedule"]
