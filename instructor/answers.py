@@ -207,3 +207,20 @@ def my_tweedie_x0(x_t, score, alpha_bar_t):
 def my_ddim_step(x_t, eps_hat, alpha_bar_t, alpha_bar_s):
     x0_hat = (x_t - math.sqrt(1 - alpha_bar_t) * eps_hat) / math.sqrt(alpha_bar_t)   # the predicted x_0
     return math.sqrt(alpha_bar_s) * x0_hat + math.sqrt(1 - alpha_bar_s) * eps_hat     # the same noise, less of it
+
+
+# ---------------------------------------------------------------- 12 score and flow matching
+def my_flow_target(x_t, x0, t):
+    return (x_t - x0) / t          # eps - x0, with eps = (x_t - (1 - t) x0) / t
+
+
+def my_euler_step(velocity, x, t, h):
+    return x - h * velocity(x, t)  # backwards in time, the slope taken at t
+
+
+def my_guided_velocity(v_cond, v_uncond, w):
+    return (1 + w) * v_cond - w * v_uncond
+
+
+def my_score_from_noise(eps_hat, alpha_bar_t):
+    return -eps_hat / math.sqrt(1 - alpha_bar_t)

@@ -260,6 +260,59 @@ _MISTAKES_11_3 = [
 ]
 
 
+def _flow_target(x_t, x0, t):
+    # through the noise: eps = (x_t - (1 - t) x_0) / t, target eps - x_0
+    eps = (x_t - (1 - t) * x0) / t
+    return eps - x0
+
+
+_MISTAKES_12_1 = [
+    Mistake(lambda xt, x0, t: (x0 - xt) / t,
+            "the velocity points the wrong way: the path runs from the data at t = 0 to the noise at t = 1"),
+    Mistake(lambda xt, x0, t: xt - x0,
+            "this is t times the velocity: the noise enters x_t with the factor t"),
+]
+
+
+def _euler_step(velocity, x, t, h):
+    # x(t - h) = x(t) + integral of dx/dt from t to t - h, the slope held at its value at t
+    return x + (-h) * velocity(x, t)
+
+
+_MISTAKES_12_2 = [
+    Mistake(lambda velocity, x, t, h: x + h * velocity(x, t),
+            "this step moves forward in time, towards the noise; sampling goes from t = 1 to t = 0"),
+    Mistake(lambda velocity, x, t, h: x - h * velocity(x, t - h),
+            "the slope is taken at the time you step to; Euler's step uses the one where it starts"),
+]
+
+
+def _guided_velocity(v_cond, v_uncond, w):
+    # the unconditional velocity plus (1 + w) times the class's direction
+    return v_uncond + (1 + w) * (v_cond - v_uncond)
+
+
+_MISTAKES_12_3 = [
+    Mistake(lambda vc, vu, w: vu + w * (vc - vu),
+            "at w = 0 this is the unconditional velocity; in this notebook w = 0 means the conditional one"),
+    Mistake(lambda vc, vu, w: (1 + w) * vc + w * vu,
+            "the unconditional velocity is subtracted, not added"),
+]
+
+
+def _score_from_noise(eps_hat, alpha_bar_t):
+    # grad log q(x_t | x_0) = -(x_t - sqrt(abar) x_0) / (1 - abar) = -eps / sqrt(1 - abar)
+    return -eps_hat * math.sqrt(1 - alpha_bar_t) / (1 - alpha_bar_t)
+
+
+_MISTAKES_12_4 = [
+    Mistake(lambda eps, abar: eps / math.sqrt(1 - abar),
+            "the score has the wrong sign: it points back towards the data, against the noise"),
+    Mistake(lambda eps, abar: -eps / (1 - abar),
+            "the noise is divided by the variance; it enters x_t with its standard deviation"),
+]
+
+
 def _discriminator_loss_swapped(real, fake):
     return _discriminator_loss(fake, real)   # the discriminator's loss with the roles swapped
 
@@ -295,11 +348,16 @@ REFERENCES = {
     "11.1": _posterior_mean,
     "11.2": _tweedie_x0,
     "11.3": _ddim_step,
+    "12.1": _flow_target,
+    "12.2": _euler_step,
+    "12.3": _guided_velocity,
+    "12.4": _score_from_noise,
 }
 
 MISTAKES = {
     "00.1": _MISTAKES_00_1, "01.1": _MISTAKES_01_1, "01.2": _MISTAKES_01_2, "01.3": _MISTAKES_01_3,
     "03.1": _MISTAKES_03_1, "05.2": _MISTAKES_05_2, "05.3": _MISTAKES_05_3, "06.1": _MISTAKES_06_1,
     "07.2": _MISTAKES_07_2, "08.2": _MISTAKES_08_2, "09.2": _MISTAKES_09_2, "11.1": _MISTAKES_11_1,
-    "11.2": _MISTAKES_11_2, "11.3": _MISTAKES_11_3,
+    "11.2": _MISTAKES_11_2, "11.3": _MISTAKES_11_3, "12.1": _MISTAKES_12_1, "12.2": _MISTAKES_12_2,
+    "12.3": _MISTAKES_12_3, "12.4": _MISTAKES_12_4,
 }

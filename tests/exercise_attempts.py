@@ -1289,3 +1289,113 @@ def ddim_variances_not_roots(x_t, eps_hat, alpha_bar_t, alpha_bar_s):
 def ddim_expanded(x_t, eps_hat, alpha_bar_t, alpha_bar_s):
     ratio = np.sqrt(alpha_bar_s / alpha_bar_t)          # scale x_t down to the new signal level
     return ratio * x_t + (np.sqrt(1 - alpha_bar_s) - ratio * np.sqrt(1 - alpha_bar_t)) * eps_hat
+
+
+# ---------------------------------------------------------------- 12.1
+@wrong("12.1", "wrong way")
+def flow_target_reversed(x_t, x0, t):
+    return (x0 - x_t) / t
+
+
+@wrong("12.1", "factor t")
+def flow_target_without_t(x_t, x0, t):
+    return x_t - x0
+
+
+@wrong("12.1")
+def flow_target_over_one_minus_t(x_t, x0, t):
+    return (x_t - x0) / (1 - t)
+
+
+@wrong("12.1")
+def flow_target_noise_as_x_t(x_t, x0, t):
+    return x_t - x0 / t
+
+
+@right("12.1")
+def flow_target_through_the_noise(x_t, x0, t):
+    eps = (x_t - (1 - t) * x0) / t
+    return eps - x0
+
+
+# ---------------------------------------------------------------- 12.2
+@wrong("12.2", "forward in time")
+def euler_forward(velocity, x, t, h):
+    return x + h * velocity(x, t)
+
+
+@wrong("12.2", "time you step to")
+def euler_slope_at_the_end(velocity, x, t, h):
+    return x - h * velocity(x, t - h)
+
+
+@wrong("12.2")
+def euler_without_step_size(velocity, x, t, h):
+    return x - velocity(x, t)
+
+
+@wrong("12.2")
+def euler_returns_the_change(velocity, x, t, h):
+    return -h * velocity(x, t)
+
+
+@right("12.2")
+def euler_as_two_halves_of_one_slope(velocity, x, t, h):
+    slope = velocity(x.clone(), float(t))
+    out = x.clone()
+    out -= 0.5 * h * slope
+    out -= 0.5 * h * slope
+    return out
+
+
+# ---------------------------------------------------------------- 12.3
+@wrong("12.3", "unconditional")
+def guidance_other_convention(v_cond, v_uncond, w):
+    return v_uncond + w * (v_cond - v_uncond)
+
+
+@wrong("12.3", "subtracted")
+def guidance_adds_the_unconditional(v_cond, v_uncond, w):
+    return (1 + w) * v_cond + w * v_uncond
+
+
+@wrong("12.3")
+def guidance_weights_swapped(v_cond, v_uncond, w):
+    return (1 + w) * v_uncond - w * v_cond
+
+
+@wrong("12.3")
+def guidance_scales_the_conditional(v_cond, v_uncond, w):
+    return (1 + w) * v_cond
+
+
+@right("12.3")
+def guidance_as_a_direction(v_cond, v_uncond, w):
+    direction = v_cond - v_uncond          # what the class adds
+    return v_cond + w * direction
+
+
+# ---------------------------------------------------------------- 12.4
+@wrong("12.4", "wrong sign")
+def score_positive(eps_hat, alpha_bar_t):
+    return eps_hat / math.sqrt(1 - alpha_bar_t)
+
+
+@wrong("12.4", "standard deviation")
+def score_over_variance(eps_hat, alpha_bar_t):
+    return -eps_hat / (1 - alpha_bar_t)
+
+
+@wrong("12.4")
+def score_times_std(eps_hat, alpha_bar_t):
+    return -eps_hat * math.sqrt(1 - alpha_bar_t)
+
+
+@wrong("12.4")
+def score_over_signal(eps_hat, alpha_bar_t):
+    return -eps_hat / math.sqrt(alpha_bar_t)
+
+
+@right("12.4")
+def score_in_numpy(eps_hat, alpha_bar_t):
+    return torch.from_numpy(-eps_hat.numpy() / np.sqrt(1 - alpha_bar_t))

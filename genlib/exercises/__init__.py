@@ -35,7 +35,7 @@ from typing import Callable
 
 from ..exercise_state import Watched, answer_session, with_changes
 from . import (notebook00, notebook01, notebook02, notebook03, notebook04, notebook05, notebook06,
-               notebook07, notebook08, notebook09, notebook10, notebook11)
+               notebook07, notebook08, notebook09, notebook10, notebook11, notebook12)
 from .framework import (NOT_DONE, Case, Exercise, ExerciseNotDone, Mistake, Verdict, _fresh,
                         announce, build, check_function, judge, refusal)
 
@@ -43,7 +43,7 @@ __all__ = ["EXERCISES", "Case", "Exercise", "ExerciseNotDone", "Mistake", "NOT_D
            "build_cases", "check", "check_function", "judge", "refusal"]
 
 _NOTEBOOKS = (notebook00, notebook01, notebook02, notebook03, notebook04, notebook05, notebook06,
-              notebook07, notebook08, notebook09, notebook10, notebook11)
+              notebook07, notebook08, notebook09, notebook10, notebook11, notebook12)
 
 EXERCISES: dict[str, Exercise] = {
     e.key: e for e in sorted((e for module in _NOTEBOOKS for e in module.EXERCISES),
