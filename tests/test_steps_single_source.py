@@ -18,7 +18,8 @@ STEPS = set(genlib.steps.__all__)
 # the steps each training notebook must write out and train with
 TAUGHT = {"02": ["gan_step"], "03": ["gan_step"], "04": ["wgan_step"], "06": ["vae_step"],
           "07": ["vae_step", "warmup_vae_step", "free_bits_vae_step", "cvae_step"],
-          "08": ["vaegan_step"], "09": ["posterior_step", "bigan_step"], "11": ["ddpm_step"]}
+          "08": ["vaegan_step"], "09": ["posterior_step", "bigan_step"], "11": ["ddpm_step", "v_ddpm_step"],
+          "12": ["flow_matching_step"]}
 
 _spec = importlib.util.spec_from_file_location("collect_steps", ROOT / "tools" / "collect_steps.py")
 collect_steps = importlib.util.module_from_spec(_spec)
@@ -98,8 +99,9 @@ def test_a_step_shown_again_is_rewritten_from_its_saved_cell(tmp_path):
 
 def test_a_name_the_tool_cannot_import_is_refused(tmp_path):
     notebooks, genlib = _copy_tree(tmp_path)
-    _edit_cell(notebooks / "11_from_vae_to_diffusion.ipynb", "x0 = 2 * x - 1 if rescale else x",
-               "x0 = rescale_images(x) if rescale else x")
+    _edit_cell(notebooks / "11_from_vae_to_diffusion.ipynb",
+               "    eps_hat = denoiser(x_t, t)                                       # eps_theta(x_t, t)",
+               "    eps_hat = denoiser(rescale_images(x_t), t)")
     with pytest.raises(collect_steps.StepError, match="rescale_images"):
         collect_steps.collect(notebooks, genlib)
 
@@ -125,7 +127,7 @@ def test_each_training_notebook_writes_its_steps_and_trains_with_them(prefix):
 def test_each_module_docstring_comes_from_collect_steps_md_and_lands_in_its_module(tmp_path):
     modules = collect_steps.read_modules()
     assert set(modules) == {f"steps/{m}.py" for m in
-                            ("gan", "wgan", "vae", "vaegan", "posterior", "bigan", "diffusion")
+                            ("gan", "wgan", "vae", "vaegan", "posterior", "bigan", "diffusion", "flow")
                             } | {"broken_steps.py"}
     assert modules["steps/vae.py"][1] == ["vae_step", "warmup_vae_step", "free_bits_vae_step",
                                           "cvae_step"]

@@ -144,3 +144,28 @@ class ConvDenoiser(nn.Module):
         h = self.middle(self.pool2(h2), e)
         h = self.dec2(torch.cat([self.up2(h), h2], 1), e)
         return self.out(torch.cat([self.up1(h), h1], 1))
+
+
+class NoiseFromV(nn.Module):
+    r"""The noise predictor of a network ``v_net`` trained to predict v (Salimans & Ho 2022;
+    notebook 11, "Predicting v instead of the noise"):
+
+        v = sqrt(abar_t) eps - sqrt(1 - abar_t) x_0,   so   eps = sqrt(1 - abar_t) x_t + sqrt(abar_t) v
+
+    so that every sampler written for eps_theta samples it unchanged."""
+
+    def __init__(self, v_net: nn.Module, schedule: nn.Module):
+        super().__init__()
+        self.v_net, self.schedule = v_net, schedule
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        return self.v_net.sample_shape
+
+    @property
+    def channels(self) -> int:
+        return self.v_net.channels
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        abar = self.schedule.at("alpha_bar", t, x)
+        return (1 - abar).sqrt() * x + abar.sqrt() * self.v_net(x, t)

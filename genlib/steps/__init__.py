@@ -18,12 +18,12 @@ iteration and logs the dict of scalars it returns.
 * ``bigan.py``      ``bigan_step``: the BiGAN / ALI game (09)
 * ``posterior.py``  ``posterior_step``: a flow posterior fitted to fixed observations (09)
 * ``classifier.py`` ``classifier_step``: cross-entropy for the metrics' classifier
-* ``diffusion.py``  ``ddpm_step``: the noise-prediction loss of a diffusion model (11)
+* ``diffusion.py``  ``ddpm_step``, ``v_ddpm_step``: the noise- and v-prediction losses (11)
 * ``flow.py``       ``flow_matching_step``: the conditional flow-matching loss (12)
 """
 from .bigan import bigan_step
 from .classifier import classifier_step
-from .diffusion import ddpm_step
+from .diffusion import ddpm_step, v_ddpm_step
 from .flow import flow_matching_step
 from .gan import gan_step
 from .posterior import posterior_step
@@ -32,4 +32,5 @@ from .vaegan import vaegan_step
 from .wgan import wgan_step
 
 __all__ = ["gan_step", "wgan_step", "vae_step", "warmup_vae_step", "free_bits_vae_step",
-           "cvae_step", "vaegan_step", "bigan_step", "posterior_step", "classifier_step", "ddpm_step"]
+           "cvae_step", "vaegan_step", "bigan_step", "posterior_step", "classifier_step", "ddpm_step",
+           "v_ddpm_step", "flow_matching_step"]

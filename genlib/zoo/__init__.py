@@ -20,7 +20,7 @@ import functools
 from typing import Callable
 
 from .. import config
-from ..steps import free_bits_vae_step
+from ..steps import free_bits_vae_step, v_ddpm_step
 from .cache import UntrustedCheckpointError, cached, step_fingerprint, step_source
 from .classifier import classifier, classifier_config
 from .diffusion import (ddpm, ddpm_config, ddpm_decoder, image_sampler, make_schedule,
@@ -55,6 +55,8 @@ def pretrain_plan() -> list[tuple[Callable, dict]]:
     """``(recipe, keyword arguments)`` of every model a notebook loads, for ``make pretrain``."""
     beta_vae = {"preset": "beta_vae"}
     budget = same_budget_settings()
+    v_prediction = {"step": v_ddpm_step, "prediction": "v", "noise_schedule": "cosine", "T": 1000,
+                    "ema": 0.999, "steps": config.choose(quick=30, full=2344)}   # notebook 11
     clipping = {"settings": {"gp_weight": 0.0, "clip": 0.01}, "optimizer": "rmsprop",
                 "lr": 5e-5, "decay_lr": False}
     return ([(toy_gan, {}), (toy_gan, {"snapshots": True}),
@@ -68,7 +70,8 @@ def pretrain_plan() -> list[tuple[Callable, dict]]:
             + [(mlp_vae, {**beta_vae, "latent_dim": 32}), (warmup_vae, {"latent_dim": 32}),
                (mlp_vae, {**beta_vae, "latent_dim": 32, "step": free_bits_vae_step,
                           "settings": {"free_bits": 0.5}})]
-            + [(toy_ddpm, {}), (ddpm, {}), (toy_flow, {}), (flow_matching, {})])
+            + [(toy_ddpm, {}), (ddpm, {}), (ddpm, v_prediction), (toy_flow, {}),
+               (flow_matching, {})])
 
 
 def pretrain_all() -> None:

@@ -2,14 +2,19 @@
 
     models, history = zoo.toy_ddpm(step=ddpm_step)       # MLP denoiser on ring8
     models, history = zoo.ddpm(step=ddpm_step)           # U-Net denoiser on the image data set
+    models, history = zoo.ddpm(step=v_ddpm_step, prediction="v", ema=0.999, ...)   # predicts v
     sample = zoo.image_sampler(models)                    # sample(n, rng): images in [0, 1]
 
-``models`` holds the ``denoiser`` and its ``schedule`` (a :class:`NoiseSchedule`, saved with
-it). Both recipes train with Adam and a cosine decay of the learning rate, for a number of
+``models`` holds the ``denoiser`` (a noise predictor, what the samplers take) and its
+``schedule`` (a :class:`NoiseSchedule`, saved with it); the image recipe's also the ``network``
+it trains (the denoiser itself, or with ``ema`` its weight average, or with ``prediction="v"`` the
+average's noise prediction, :class:`NoiseFromV`). Both recipes train with Adam and a cosine decay of the learning rate, for a number of
 steps; the toy's history logs modes covered and the high-quality share of 2000 samples at the
 end, the image recipe's the step's loss.
 """
 from __future__ import annotations
+
+import copy
 
 import torch
 
@@ -17,7 +22,7 @@ from ..config import choose
 from ..checks import require_int
 from ..data import load_images, resolve_dataset, toy2d
 from ..metrics.toy2d import mode_coverage
-from ..models.denoiser import ConvDenoiser, MLPDenoiser
+from ..models.denoiser import ConvDenoiser, MLPDenoiser, NoiseFromV
 from ..sampling import ddim_sample, ddpm_sample
 from ..objectives.diffusion import NoiseSchedule, cosine_betas, linear_betas
 from ..steps.diffusion import ddpm_step
@@ -91,6 +96,8 @@ def ddpm_config() -> dict:
         "T": choose(quick=50, full=200),
         "noise_schedule": "linear",
         "width": choose(quick=8, full=16),
+        "prediction": "eps",   # what the network predicts: "eps" (the noise) or "v"
+        "ema": 0.0,            # decay of the weight average (0: none)
         "steps": choose(quick=30, full=1000),
         "batch_size": 128,
         "lr": 1e-3,
@@ -99,33 +106,50 @@ def ddpm_config() -> dict:
 
 
 def ddpm(step=ddpm_step, *, settings: dict | None = None, retrain: bool = False, **config):
-    """A DDPM with a small U-Net denoiser on 28 x 28 images (notebook 11), trained on
-    ``2 x - 1``: ``settings``' ``rescale`` defaults to True here."""
+    """A DDPM with a small U-Net on 28 x 28 images (notebook 11), trained on ``2 x - 1``:
+    ``settings``' ``rescale`` defaults to True here. ``prediction``: what the step trains the
+    network to predict, ``"eps"`` (:func:`ddpm_step`) or ``"v"`` (``v_ddpm_step``); ``ema``:
+    after every step the average moves towards the network by ``1 - decay``, with ``decay =
+    min(ema, (1 + t) / (10 + t))`` (the usual warm-up), and the denoiser is the average."""
     cfg = configure("ddpm", ddpm_config(), config)
     settings = step_settings("ddpm", settings, {"rescale": True})
 
     def build():
         torch.manual_seed(cfg["seed"])   # cached() gives the global RNG back as it found it
-        return {"denoiser": ConvDenoiser(1, cfg["width"]),
-                "schedule": make_schedule(cfg["noise_schedule"], cfg["T"])}
+        network, schedule = (ConvDenoiser(1, cfg["width"]),
+                             make_schedule(cfg["noise_schedule"], cfg["T"]))
+        average = copy.deepcopy(network).requires_grad_(False) if cfg["ema"] else network
+        denoiser = average if cfg["prediction"] == "eps" else NoiseFromV(average, schedule)
+        return {"network": network, "denoiser": denoiser, "schedule": schedule}
 
     def fit(models):
-        denoiser, schedule = models["denoiser"], models["schedule"]
+        network, schedule = models["network"], models["schedule"]
+        average = models["denoiser"] if cfg["prediction"] == "eps" else models["denoiser"].v_net
         images, _ = load_images(cfg["dataset"], "train", limit=cfg["train_images"])
-        opt = adam(denoiser.parameters(), cfg["lr"])
-        update = lambda x, rng, t: step(denoiser, schedule, opt, x, rng, **settings)
-        return train(update, images, models=[denoiser], optimizers=[opt], steps=cfg["steps"],
-                     batch_size=cfg["batch_size"], seed=cfg["seed"],
+        opt = adam(network.parameters(), cfg["lr"])
+
+        def update(x, rng, t):
+            logged = step(network, schedule, opt, x, rng, **settings)
+            if cfg["ema"]:
+                decay = min(cfg["ema"], (1 + t) / (10 + t))
+                with torch.no_grad():                   # average <- decay average + (1 - decay) network
+                    for mean, weight in zip(average.parameters(), network.parameters()):
+                        mean.lerp_(weight, 1 - decay)
+            return logged
+
+        return train(update, images, models=list(models.values()), optimizers=[opt],
+                     steps=cfg["steps"], batch_size=cfg["batch_size"], seed=cfg["seed"],
                      schedulers=[torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg["steps"])],
                      log_every=choose(quick=5, full=20), desc=f"DDPM ({cfg['dataset']})")
 
     return cached("ddpm", cfg, step, settings, build, fit, retrain)
 
 
-def image_sampler(models: dict, steps: int | None = 25, clip: bool = True):
+def image_sampler(models: dict, steps: int | None = 25, clip: bool = True, eta: float = 0.0):
     """``sample(n, rng)``: ``n`` images in [0, 1] from the image DDPM ``models`` (as
-    :func:`ddpm` returns them), with DDIM over ``steps`` steps (``None``: ancestral sampling
-    over all T), drawn in batches of 250 from the generator ``rng``."""
+    :func:`ddpm` returns them), with DDIM over ``steps`` steps (``eta = 1``: the ancestral
+    chain on those steps; ``steps=None``: ancestral sampling over all T), drawn in batches of
+    250 from the generator ``rng``."""
     denoiser, schedule = models["denoiser"], models["schedule"]
 
     def sample(n: int, rng: torch.Generator) -> torch.Tensor:
@@ -140,7 +164,7 @@ def image_sampler(models: dict, steps: int | None = 25, clip: bool = True):
                 out.append(ddpm_sample(denoiser, schedule, shape, rng, rescale=True,
                                        clip=clip).samples)
             else:
-                out.append(ddim_sample(denoiser, schedule, shape, rng, steps=steps,
+                out.append(ddim_sample(denoiser, schedule, shape, rng, steps=steps, eta=eta,
                                        rescale=True, clip=clip))
         return torch.cat(out)
 

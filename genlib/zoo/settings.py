@@ -14,10 +14,13 @@ from ..checks import require_seed
 # What a value must be, by name (given values only: the recipes' defaults are right)
 POSITIVE = {"latent_dim", "hidden", "depth", "width", "channels", "feature_dim",
             "encoder_width", "decoder_width", "discriminator_width", "epochs", "steps",
-            "batch_size", "n_critic", "warmup_steps", "lr", "lr_g", "lr_d", "T"}
+            "batch_size", "n_critic", "warmup_steps", "lr", "lr_g", "lr_d", "T", "time_dim",
+            "classes"}
 NON_NEGATIVE = {"beta", "gp_weight", "clip", "free_bits", "seed", "gamma", "kl_weight",
                 "pixel_weight", "dropout"}
-CHOICES = {"optimizer": ("adam", "rmsprop"), "noise_schedule": ("linear", "cosine")}
+SHARES = {"ema", "label_dropout"}   # in [0, 1): a decay, a share of each batch
+CHOICES = {"optimizer": ("adam", "rmsprop"), "noise_schedule": ("linear", "cosine"),
+           "prediction": ("eps", "v")}
 
 
 def configure(recipe: str, defaults: dict, given: dict) -> dict:
@@ -96,6 +99,9 @@ def check_setting(key: str, value, default):
                              f"{value!r}")
         if key in NON_NEGATIVE and value < 0:
             raise ValueError(f"{key} must be >= 0 (like its default {default!r}), got {value!r}")
+        if key in SHARES and not 0 <= value < 1:
+            raise ValueError(f"{key} must be in [0, 1) (like its default {default!r}), got "
+                             f"{value!r}")
         if key == "seed":
             require_seed(key, value)
         return value
