@@ -1,8 +1,9 @@
 """The collection's own notebooks in a real browser: JupyterLab in headless Chromium.
 
-Every notebook whose committed outputs hold a widget is opened in JupyterLab (quick mode,
-outputs cleared, served from a temporary copy since JupyterLab autosaves) and run with
-Run > Run All Cells. The test then checks what a student would see:
+Every notebook with widgets (its committed outputs hold one, or, before its first render, its
+code imports them) is opened in JupyterLab (quick mode, outputs cleared, served from a
+temporary copy since JupyterLab autosaves) and run with Run > Run All Cells. The test then
+checks what a student would see:
 
 * every code cell ran and none printed an error (read from the notebook JupyterLab saves);
 * every widget view rendered: as many widget outputs on the page as in the saved notebook,
@@ -45,8 +46,16 @@ def widget_outputs(nb) -> int:
                if cell.cell_type == "code" for out in cell.get("outputs", []))
 
 
+# a code cell that brings in widgets: ipywidgets itself, or genlib's widgets
+IMPORTS_WIDGETS = re.compile(r"^\s*(import ipywidgets|from genlib\.widgets(\.\w+)? import)", re.M)
+
+
 def has_widgets(path: Path) -> bool:
-    return widget_outputs(nbformat.read(path, as_version=4)) > 0
+    """Its committed outputs hold a widget, or its code imports widgets: a notebook committed
+    before its first full-mode render (no outputs yet) is tested all the same."""
+    nb = nbformat.read(path, as_version=4)
+    return widget_outputs(nb) > 0 or any(
+        IMPORTS_WIDGETS.search(cell.source) for cell in nb.cells if cell.cell_type == "code")
 
 
 WIDGET_NOTEBOOKS = [p.stem for p in sorted(NOTEBOOKS.glob("*.ipynb")) if has_widgets(p)]
