@@ -70,10 +70,12 @@ def test_every_think_exercise_has_a_model_answer():
         assert len(answers.split(heading, 1)[1].split("\n### ", 1)[0]) > 300, e
 
 
-def test_twelve_sessions_in_six_weeks_cover_every_notebook():
-    assert [int(n) for n in SESSION.findall(PLAN)] == list(range(1, 13))
-    assert len(re.findall(r"^## Week \d · ", PLAN, re.M)) == 6
-    assert len(re.findall(r"^### Assignment \d \(week \d\)", PLAN, re.M)) == 6
+def test_twelve_sessions_in_six_weeks_and_an_optional_seventh_cover_every_notebook():
+    assert [int(n) for n in SESSION.findall(PLAN)] == list(range(1, 14))
+    weeks = re.findall(r"^## Week \d · .*$", PLAN, re.M)
+    assert len(weeks) == 7 and weeks[-1].endswith("(optional)"), weeks
+    assert not any(w.endswith("(optional)") for w in weeks[:-1]), weeks
+    assert len(re.findall(r"^### Assignment \d \(week \d\)", PLAN, re.M)) == 7
     sessions = SESSION.split(PLAN.split("\n## A one-session crash course")[0])[1:]
     taught = {r.notebook for text in sessions[1::2]
               for r in course_plan.references(text) if r.kind == "notebook"}
