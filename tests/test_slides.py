@@ -1,7 +1,7 @@
 """make slides: every notebook as a reveal.js deck (tools/slides.py).
 
 The rule that picks a lecture's cells is tested on hand-made cells; the committed notebooks must
-carry the metadata the rule and its exceptions give. The browser test builds all twelve decks
+carry the metadata the rule and its exceptions give. The browser test builds every deck
 (about 8 s of conversion) and opens each in Debian's headless Chromium with every request that is
 not a local file refused: the slide count equals the number of slide and subslide cells, the
 maths is typeset (MathJax's elements present, no ``$`` or ``\\(`` left in the text) and every
