@@ -105,3 +105,16 @@ def test_the_image_sampler_wants_one_class_per_image():
     assert sample(3, torch.Generator().manual_seed(0), torch.tensor([1, 2, 3])).shape == (3, 1, 28, 28)
     with pytest.raises(ValueError, match="one per image"):
         sample(3, torch.Generator(), torch.tensor([1, 2]))
+
+
+def test_the_weight_average_warms_up_then_decays_at_its_rate():
+    from genlib.training import average_weights
+    network, average = torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        network.weight.fill_(1.0); average.weight.fill_(0.0)
+    average_weights(average, network, 0, 0.999)            # d = min(0.999, 1/10): mostly the network
+    assert abs(average.weight.item() - 0.9) < 1e-6
+    with torch.no_grad():
+        average.weight.fill_(0.0)
+    average_weights(average, network, 10 ** 6, 0.999)      # d = 0.999
+    assert abs(average.weight.item() - 0.001) < 1e-6

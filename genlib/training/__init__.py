@@ -3,8 +3,8 @@ from .checkpoints import (CheckpointMismatchError, checkpoint_path, config_key, 
                           save_checkpoint)
 from .history import History
 from .loop import TrainingRun, batch_stream, require_positive, train
-from .optim import adam
+from .optim import adam, average_weights
 
 __all__ = ["History", "TrainingRun", "train", "batch_stream", "require_positive",
            "CheckpointMismatchError", "checkpoint_path", "config_key", "load_checkpoint",
-           "save_checkpoint", "adam"]
+           "save_checkpoint", "adam", "average_weights"]

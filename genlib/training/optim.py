@@ -22,3 +22,15 @@ def adam(parameters: Iterable[torch.nn.Parameter], lr: float = 1e-3,
         raise ValueError("adam needs at least one parameter; pass model.parameters()")
     fused = all(p.is_floating_point() and p.device.type in FUSED_DEVICES for p in parameters)
     return torch.optim.Adam(parameters, lr=lr, betas=betas, fused=fused)
+
+
+@torch.no_grad()
+def average_weights(average: torch.nn.Module, network: torch.nn.Module, t: int,
+                    decay: float) -> None:
+    """After training step ``t``, move ``average``'s weights towards ``network``'s:
+    ``average <- d average + (1 - d) network`` with ``d = min(decay, (1 + t) / (10 + t))``, the
+    usual warm-up, so that an early average is no stale copy of the first weights (the
+    exponential moving average that notebooks 11 and 12 sample from)."""
+    d = min(decay, (1 + t) / (10 + t))
+    for mean, weight in zip(average.parameters(), network.parameters()):
+        mean.lerp_(weight, 1 - d)

@@ -26,7 +26,7 @@ from ..models.denoiser import ConvDenoiser, MLPDenoiser, NoiseFromV
 from ..sampling import ddim_sample, ddpm_sample
 from ..objectives.diffusion import NoiseSchedule, cosine_betas, linear_betas
 from ..steps.diffusion import ddpm_step
-from ..training import adam, train
+from ..training import adam, average_weights, train
 from .cache import cached
 from .settings import configure, step_settings
 
@@ -131,10 +131,7 @@ def ddpm(step=ddpm_step, *, settings: dict | None = None, retrain: bool = False,
         def update(x, rng, t):
             logged = step(network, schedule, opt, x, rng, **settings)
             if cfg["ema"]:
-                decay = min(cfg["ema"], (1 + t) / (10 + t))
-                with torch.no_grad():                   # average <- decay average + (1 - decay) network
-                    for mean, weight in zip(average.parameters(), network.parameters()):
-                        mean.lerp_(weight, 1 - decay)
+                average_weights(average, network, t, cfg["ema"])
             return logged
 
         return train(update, images, models=list(models.values()), optimizers=[opt],

@@ -24,7 +24,7 @@ from ..metrics.toy2d import mode_coverage
 from ..models.denoiser import ConvDenoiser, MLPDenoiser
 from ..sampling import flow_sample
 from ..steps.flow import flow_matching_step
-from ..training import adam, train
+from ..training import adam, average_weights, train
 from .cache import cached
 from .settings import configure, step_settings
 
@@ -111,10 +111,7 @@ def flow_matching(step=flow_matching_step, *, settings: dict | None = None,
         def update(batch, rng, t):
             x, y = batch
             logged = step(velocity, opt, x, rng, y=y, **settings)
-            decay = min(cfg["ema"], (1 + t) / (10 + t))
-            with torch.no_grad():                       # ema <- decay ema + (1 - decay) velocity
-                for average, weight in zip(ema.parameters(), velocity.parameters()):
-                    average.lerp_(weight, 1 - decay)
+            average_weights(ema, velocity, t, cfg["ema"])
             return logged
 
         return train(update, (images, labels), models=[velocity, ema], optimizers=[opt],
