@@ -1,0 +1,36 @@
+"""Seconds per training step of the image models notebooks 11 and 12 train, in full mode, on this
+machine: each recipe retrains for ``--steps`` steps into a temporary cache, and its history's
+seconds (training only) over the steps, times the recipe's full number of steps, estimate its
+first run.   GENLIB_QUICK=0 python -m bench.training_rate --steps 100
+"""
+import argparse
+import os
+import tempfile
+
+RECIPES = {  # name: (recipe, keyword arguments) as the notebooks call them
+    "flow_matching (12)": ("flow_matching", {"steps": 2344}),
+    "ddpm, v (11)": ("ddpm", {"step": "v_ddpm_step", "prediction": "v", "noise_schedule": "cosine",
+                              "T": 1000, "ema": 0.999, "steps": 2344}),
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=100)
+    args = parser.parse_args()
+    os.environ["GENLIB_CACHE"] = tempfile.mkdtemp()
+    import torch
+    from genlib import config, steps, zoo   # after GENLIB_CACHE is set
+    torch.set_num_threads(config.training_threads())
+    print(f"| model | threads | steps timed | s per step | full steps | estimate | load |\n|---|---|---|---|---|---|---|")
+    for name, (recipe, kwargs) in RECIPES.items():
+        kwargs = {k: getattr(steps, v) if k == "step" else v for k, v in kwargs.items()}
+        full = kwargs.pop("steps")
+        _, history = getattr(zoo, recipe)(retrain=True, **kwargs, steps=args.steps)
+        rate = history.seconds / args.steps
+        print(f"| {name} | {torch.get_num_threads()} | {args.steps} | {rate:.3f} | {full} | "
+              f"{rate * full:.0f} s | {os.getloadavg()[0]:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
