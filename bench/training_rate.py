@@ -1,14 +1,15 @@
-"""Seconds per training step of the image models notebooks 11 and 12 train, in full mode, on this
+"""Seconds per training step of the models notebooks 11 and 12 train, in full mode, on this
 machine: each recipe retrains for ``--steps`` steps into a temporary cache, and its history's
-seconds (training only) over the steps, times the recipe's full number of steps, estimate its
-first run.   GENLIB_QUICK=0 python -m bench.training_rate --steps 100
+seconds (training only) over the steps, times the full number of steps, estimate its first
+run's training.   GENLIB_QUICK=0 python -m bench.training_rate --steps 100
 """
 import argparse
 import os
 import tempfile
 
-RECIPES = {  # name: (recipe, keyword arguments) as the notebooks call them
-    "flow_matching (12)": ("flow_matching", {"steps": 2344}),
+RECIPES = {  # name: (recipe, keyword arguments and full steps) as the notebooks call them
+    "toy_flow (12)": ("toy_flow", {"steps": 5000}), "toy_ddpm (11)": ("toy_ddpm", {"steps": 5000}),
+    "ddpm, eps (11)": ("ddpm", {"steps": 1000}), "flow_matching (12)": ("flow_matching", {"steps": 2344}),
     "ddpm, v (11)": ("ddpm", {"step": "v_ddpm_step", "prediction": "v", "noise_schedule": "cosine",
                               "T": 1000, "ema": 0.999, "steps": 2344}),
 }

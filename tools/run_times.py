@@ -55,7 +55,8 @@ TIMES = {name: Times(*map(float, figures)) for name, *figures in (line.split() f
 08_gan_vs_vae                         30   1500    90     2
 09_flows_and_adversarial_features     20    480    60   2.5
 10_faq_and_pitfalls                   30    300    40     2
-11_from_vae_to_diffusion              40    720    60     3
+11_from_vae_to_diffusion              40    800    90     3
+12_score_and_flow_matching            30   1250   290     3
 """.strip().splitlines())}
 
 
