@@ -291,8 +291,11 @@ def test_an_edited_step_misses_the_cache_and_the_unchanged_step_hits_it(cache_di
 
 def test_pretrain_plan_holds_every_model_the_notebooks_load(monkeypatch):
     """`make pretrain` must leave every model a notebook loads in the cache: the recipes'
-    defaults and the settings notebooks 02, 04, 07 and 08 pass."""
-    from genlib.steps import free_bits_vae_step, gan_step, vae_step, warmup_vae_step, wgan_step
+    defaults and the settings notebooks 02, 04, 07, 08, 11 and 12 pass. (Nothing is trained:
+    every recipe module's ``cached`` only records the key.)"""
+    from genlib import config
+    from genlib.steps import (ddpm_step, flow_matching_step, free_bits_vae_step, gan_step,
+                              v_ddpm_step, vae_step, warmup_vae_step, wgan_step)
     from genlib.zoo import cache
 
     keys = []
@@ -304,7 +307,7 @@ def test_pretrain_plan_holds_every_model_the_notebooks_load(monkeypatch):
 
     import importlib
 
-    for module in ("gan", "vae", "hybrid", "classifier"):
+    for module in ("gan", "vae", "hybrid", "classifier", "diffusion", "flow"):
         monkeypatch.setattr(importlib.import_module(f"genlib.zoo.{module}"), "cached", remember)
     for quick in ("0", "1"):
         monkeypatch.setenv("GENLIB_QUICK", quick)
@@ -338,6 +341,12 @@ def test_pretrain_plan_holds_every_model_the_notebooks_load(monkeypatch):
                                  "settings": {"free_bits": 0.5}})]
         wanted += [(zoo.mlp_vae, {**beta_vae, "settings": {"beta": beta}})
                    for beta in zoo.BETA_SWEEP]
+        wanted += [(zoo.toy_ddpm, {"step": ddpm_step}), (zoo.ddpm, {"step": ddpm_step}),
+                   (zoo.ddpm, {"step": v_ddpm_step, "prediction": "v", "noise_schedule": "cosine",
+                               "T": 1000, "ema": 0.999,
+                               "steps": config.choose(quick=30, full=2344)}),   # notebook 11
+                   (zoo.toy_flow, {"step": flow_matching_step}),
+                   (zoo.flow_matching, {"step": flow_matching_step})]                  # notebook 12
         for recipe, kwargs in wanted:
             recipe(**kwargs)
             assert keys[-1] in plan, (recipe.__name__, kwargs)
