@@ -7,6 +7,7 @@ reader's machine is not ours).
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -80,3 +81,119 @@ def test_a_citation_of_another_paper_is_caught():
         nbformat.v4.new_markdown_cell("## References\n\n* J. Ho, A. Jain, P. Abbeel. *DDPM.* NeurIPS 2020.\n"
                                       "* D. P. Kingma, R. Gao. *Diffusion objectives.* NeurIPS 2023.")])
     assert citations_without_reference(nb) == ["Kingma et al. (2021"]
+
+
+# --- A result typed into the text goes stale: every measured number a sentence states is printed ---
+# A number with a decimal point or a percent sign in a markdown cell is a result the reader will look
+# for in the outputs. It passes when one of the notebook's committed outputs prints a number that
+# rounds to it at the text's precision (28.5 for 28.52, 93.8% for 93.8% or 0.938), or when the
+# notebook's code writes it as a literal: then it is a setting the text defines (0.999, betas
+# (0.5, 0.9)) or a bound a full-mode assert checks (">= 0.85" for "at least 85%"). Left out:
+# LaTeX math, the References section, sentences citing a paper by author and year (that paper's
+# figures), section and exercise numbers, and the run-time paragraph and table that
+# tools/run_times.py writes and tests/test_run_times.py keeps equal to its measurements.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import run_times  # noqa: E402
+
+MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.S)
+LINK = re.compile(r"\]\([^)]*\)|https?://\S+|<[^>\n]+>")
+LABEL = re.compile(r"(?:§|^#+ |\b(?:sections?|exercises?|ex\.|eqs?\.|equations?|figs?\.|figures?|tables?|"
+                   r"chapters?|algorithms?|theorems?|propositions?|lemmas?|appendix|version|python|torch)\s*)"
+                   r"\d+(?:\.\d+)*(?:\s*(?:[-–,]|and|or|to)\s*\d+(?:\.\d+)*)*", re.I | re.M)
+STATED = re.compile(r"(?<![\w.+/:])(\d+(?:\.\d+)?\s?%|\d+\.\d+(?:e[-+]?\d+)?)(?!\w|\.\d)", re.I)
+PRINTED = re.compile(r"\d+\.?\d*(?:e[-+]?\d+)?|\.\d+", re.I)
+SENTENCE = re.compile(r"(?<! al\.)(?<!e\.g\.)(?<!i\.e\.)(?<=[.!?])\s+(?=[A-Z(*`_])|\n\s*\n|\n[*-] |\n\|")
+# A bracketed run of three or more numbers in code is test data (a check's hand-made example), not a
+# setting the text could define.
+DATA = re.compile(r"[\[(]\s*-?[\d.]+(?:e-?\d+)?(?:\s*,\s*-?[\d.]+(?:e-?\d+)?){2,}\s*,?\s*[\])]")
+
+# Notebooks 02, 11 and 12 are re-rendered elsewhere and may not be edited here: their typed
+# results, listed by (cell index, number as stated), wait for that re-render. Nothing else may
+# be listed, and an entry that is no longer found must go.
+TYPED_RESULTS_AWAITING_RERENDER: dict[str, set[tuple[int, str]]] = {
+}
+
+
+def stated_numbers(source: str) -> list[tuple[str, str]]:
+    """``(number, sentence)`` for each number a markdown cell states as a value (see above)."""
+    heading = REFERENCES.search(source)
+    source = source[:heading.start()] if heading else source
+    for paragraph in (run_times.HEADER_PARAGRAPH, run_times.MARKED):
+        source = paragraph.sub(" ", source)
+    source = LABEL.sub(" ", LINK.sub(" ", MATH.sub(" ", source)))
+    return [(m.group(1), " ".join(sentence.split())) for sentence in SENTENCE.split(source)
+            if not CITATION.search(sentence) for m in STATED.finditer(sentence)]
+
+
+def printed_numbers(nb) -> list[float]:
+    """Every number in the committed outputs' text (streams, results, tables)."""
+    texts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            texts.append(out.get("text", ""))
+            texts += [str(v) for k, v in out.get("data", {}).items() if k.startswith("text/")]
+    return [float(x) for x in PRINTED.findall("\n".join(texts))]
+
+
+def code_literals(nb) -> set[float]:
+    code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+    return {float(x) for x in re.findall(r"\d+\.\d+|\d+", DATA.sub(" ", code))}
+
+
+def is_printed(number: str, printed: list[float]) -> bool:
+    """Whether an output number rounds to ``number`` at its stated precision."""
+    percent, text = number.endswith("%"), number.rstrip("%").strip()
+    mantissa = re.split(r"e", text, flags=re.I)[0]
+    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    value = float(text)
+    tolerance = 0.5 * 10 ** -decimals * (value / float(mantissa) if float(mantissa) else 1) + 1e-12
+    return any(abs(p - value) <= tolerance or (percent and abs(100 * p - value) <= tolerance)
+               for p in printed)
+
+
+def typed_results(nb) -> list[tuple[int, str, str]]:
+    """``(cell index, number, sentence)`` for each number a markdown cell states that no output
+    prints and no code writes."""
+    printed, literals = printed_numbers(nb), code_literals(nb)
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        for number, sentence in stated_numbers(cell.source):
+            value = float(number.rstrip("%").strip())
+            if is_printed(number, printed) or value in literals or \
+                    (number.endswith("%") and value / 100 in literals):
+                continue
+            found.append((i, number, sentence))
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_number_the_text_states_is_printed_by_the_notebook(path):
+    found = typed_results(nbformat.read(path, as_version=4))
+    waiting = TYPED_RESULTS_AWAITING_RERENDER.get(path.stem, set())
+    new = [f"cell {i}: {number} in {sentence!r}" for i, number, sentence in found
+           if (i, number) not in waiting]
+    assert not new, (f"{path.name}: numbers no output prints (refer to the printed value, or drop "
+                     f"the number): {new}")
+    gone = waiting - {(i, number) for i, number, _ in found}
+    assert not gone, f"{path.name}: {sorted(gone)} no longer found: remove them from the list"
+
+
+def test_only_notebooks_edited_elsewhere_wait_for_a_rerender():
+    assert set(TYPED_RESULTS_AWAITING_RERENDER) <= {
+        "02_gan_training_dynamics", "11_from_vae_to_diffusion", "12_score_and_flow_matching"}
+
+
+def test_a_typed_result_is_caught():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("## 1 Training\n\nWith decay 0.999 the run reaches a Frechet "
+                                      "distance of 28.5 and covers 93.8% of the modes; notebook 08 "
+                                      "reached 31.2. Its loss $\\approx 0.25$ ends where $0.5$ says. "
+                                      "Section 2.1 and exercise 03.1 hold no results. Smith et al. "
+                                      "(2020) report 12.7."),
+        nbformat.v4.new_code_cell("run(decay=0.999)", execution_count=1, outputs=[
+            nbformat.v4.new_output("stream", text="Frechet distance 28.52, modes covered 0.9376\n")]),
+        nbformat.v4.new_markdown_cell("In this run the share was 0.71 (noise: 0.7)."),
+        nbformat.v4.new_markdown_cell("## References\n\n* J. Smith. *A paper.* 2020. 1.5 pages.")])
+    assert [(i, number) for i, number, _ in typed_results(nb)] == [(0, "31.2"), (2, "0.71"), (2, "0.7")]
