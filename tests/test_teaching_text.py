@@ -107,13 +107,6 @@ SENTENCE = re.compile(r"(?<! al\.)(?<!e\.g\.)(?<!i\.e\.)(?<=[.!?])\s+(?=[A-Z(*`_
 # setting the text could define.
 DATA = re.compile(r"[\[(]\s*-?[\d.]+(?:e-?\d+)?(?:\s*,\s*-?[\d.]+(?:e-?\d+)?){2,}\s*,?\s*[\])]")
 
-# Notebooks 02, 11 and 12 are re-rendered elsewhere and may not be edited here: their typed
-# results, listed by (cell index, number as stated), wait for that re-render. Nothing else may
-# be listed, and an entry that is no longer found must go.
-TYPED_RESULTS_AWAITING_RERENDER: dict[str, set[tuple[int, str]]] = {
-}
-
-
 def stated_numbers(source: str) -> list[tuple[str, str]]:
     """``(number, sentence)`` for each number a markdown cell states as a value (see above)."""
     heading = REFERENCES.search(source)
@@ -170,19 +163,10 @@ def typed_results(nb) -> list[tuple[int, str, str]]:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_number_the_text_states_is_printed_by_the_notebook(path):
-    found = typed_results(nbformat.read(path, as_version=4))
-    waiting = TYPED_RESULTS_AWAITING_RERENDER.get(path.stem, set())
-    new = [f"cell {i}: {number} in {sentence!r}" for i, number, sentence in found
-           if (i, number) not in waiting]
-    assert not new, (f"{path.name}: numbers no output prints (refer to the printed value, or drop "
-                     f"the number): {new}")
-    gone = waiting - {(i, number) for i, number, _ in found}
-    assert not gone, f"{path.name}: {sorted(gone)} no longer found: remove them from the list"
-
-
-def test_only_notebooks_edited_elsewhere_wait_for_a_rerender():
-    assert set(TYPED_RESULTS_AWAITING_RERENDER) <= {
-        "02_gan_training_dynamics", "11_from_vae_to_diffusion", "12_score_and_flow_matching"}
+    found = [f"cell {i}: {number} in {sentence!r}"
+             for i, number, sentence in typed_results(nbformat.read(path, as_version=4))]
+    assert not found, (f"{path.name}: numbers no output prints (refer to the printed value, or drop "
+                       f"the number): {found}")
 
 
 def test_a_typed_result_is_caught():
