@@ -78,3 +78,44 @@ def test_rounding_level_numbers_are_compared_as_rounding():
         assert sanitize(kept) == kept, kept
     makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
     assert makefile.count("--nbval-sanitize-with tests/nbval_sanitize.cfg") >= 3
+
+
+# --- A table recomputed from another notebook's models is that notebook's table (expert M1) ---
+def table_rows(nb) -> dict[str, dict[str, str]]:
+    """``{header: {first cell: row}}`` for each markdown table a notebook's outputs display."""
+    tables = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            lines = str(out.get("data", {}).get("text/markdown", "")).strip().splitlines()
+            if len(lines) > 2 and lines[0].startswith("|"):
+                tables[lines[0]] = {row.split("|")[1].strip(): row for row in lines[2:]}
+    return tables
+
+
+def stale_rows(notebooks: dict[str, nbformat.NotebookNode]) -> list[str]:
+    """Rows that two notebooks' tables of the same columns print differently for the same model."""
+    seen, found = {}, []
+    for name, nb in notebooks.items():
+        for header, rows in table_rows(nb).items():
+            for model, row in rows.items():
+                first = seen.setdefault((header, model), (name, row))
+                if first[1] != row:
+                    found.append(f"{model}: {first[0]} prints {first[1]!r}, {name} {row!r}")
+    return found
+
+
+def test_a_table_shown_in_two_notebooks_agrees_row_for_row():
+    """Notebook 10 recomputes notebook 08's table from the cached models; rendered before 08's models
+    changed, it showed other rows (and its full-mode assertion would have failed on a re-render)."""
+    found = stale_rows({path.stem: nbformat.read(path, as_version=4) for path in NOTEBOOKS})
+    assert not found, f"a table went stale (re-render the later notebook): {found}"
+
+
+def test_a_stale_copy_of_a_table_is_caught():
+    def shown(*rows):
+        table = "| model | recall |\n|---|---|\n" + "\n".join(rows)
+        return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[
+            nbformat.v4.new_output("display_data", data={"text/markdown": table})])])
+    fresh = shown("| DCGAN | 0.69 |", "| VAE-GAN | 0.67 |")
+    assert stale_rows({"08": fresh, "10": shown("| DCGAN | 0.69 |")}) == []
+    assert len(stale_rows({"08": fresh, "10": shown("| DCGAN | 0.59 |", "| VAE-GAN | 0.67 |")})) == 1
