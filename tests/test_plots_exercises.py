@@ -38,3 +38,13 @@ def test_check_function_verdicts(capsys):
     assert "wrong sign" in out[1] and "common factor" in out[2]
     assert "shape" in out[3] and "not done yet" in out[4]
     assert "10.0" not in "".join(out) and "factor of" not in "".join(out)  # no values, no factors
+
+
+def test_a_factor_is_named_only_where_there_is_one():
+    """Values of one magnitude (log-weights near -300) each off by a different small amount are not
+    'off by one common factor' (06.1's max for logsumexp was told 'a missing constant such as 1/2')."""
+    ref = lambda x: x.sum(-1)
+    case = [(-100 + torch.randn(6, 3, generator=torch.Generator().manual_seed(0)),)]   # sums near -300
+    near = check_function(lambda x: x.sum(-1) + torch.linspace(1.0, 1.2, 6), ref, case, quiet=True)
+    assert "values differ" in near.message and "factor" not in near.message, near.message
+    assert "common factor" in check_function(lambda x: 0.5 * x.sum(-1), ref, case, quiet=True).message
