@@ -26,6 +26,7 @@ import torch
 
 import instructor.answers as answers
 from exercise_attempts import RIGHT, WRONG
+from genlib.exercise_expected import expected
 from genlib.exercises import EXERCISES, ExerciseNotDone, check
 from genlib.pitfalls import PITFALLS, check_fix
 from instructor.build import answer_blocks, with_answers
@@ -281,6 +282,19 @@ def test_a_wrong_single_number_is_told_its_direction():
     assert "too large" in check("04.1", lambda x, y: 100.0, quiet=True).message
     assert "too large" in check("02.2", _attempt("02.2", "exponential_approximation"),
                                 quiet=True).message      # e^x > 1 + x
+
+
+SINGLE_NUMBER = sorted(k for k, e in EXERCISES.items()
+                       if e.kind == "code" and e.cases is not None and expected(k).results[0].dim() == 0)
+
+
+@pytest.mark.parametrize("key", SINGLE_NUMBER)
+def test_every_single_number_exercise_tells_the_direction(key):
+    """Issue 34.5: a wrong single number says which way it is off, in every such exercise."""
+    assert len(SINGLE_NUMBER) >= 10
+    for guess, direction in ((-1e6, "too small"), (1e6, "too large")):
+        message = check(key, lambda *args: guess, quiet=True).message
+        assert f"it is {direction}" in message, message
 
 
 @pytest.mark.parametrize("key", CHECKED)
