@@ -119,3 +119,34 @@ def test_a_stale_copy_of_a_table_is_caught():
     fresh = shown("| DCGAN | 0.69 |", "| VAE-GAN | 0.67 |")
     assert stale_rows({"08": fresh, "10": shown("| DCGAN | 0.69 |")}) == []
     assert len(stale_rows({"08": fresh, "10": shown("| DCGAN | 0.59 |", "| VAE-GAN | 0.67 |")})) == 1
+
+
+# --- A printed bound's label has its sign (expert I4: "(ELBO: 238.8)" printed minus the ELBO) ---
+# Every ELBO and log-likelihood the notebooks print is of binarised images or of a toy density below
+# 1, so it is negative: a positive number right after such a label is a value printed without its
+# label's minus ("-ELBO", "negative ELBO"). A label after " - " (a difference) is left out.
+BOUND = re.compile(r"(?<![\w-])(ELBO|log-likelihood|log p\([^)]*\))\s*[:=]?\s*(-?\d+\.?\d*)")
+SIGNED = re.compile(r" - |(^|\s)-\w*\s*$|negative\s*$")   # a difference, "-Bernoulli ...", "negative ..."
+
+
+def unsigned_bounds(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() for m in BOUND.finditer(line)
+            if float(m.group(2)) > 0 and not SIGNED.search(re.split(r"[,;:(]", line[:m.start()])[-1])]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_printed_elbo_or_log_likelihood_carries_its_sign(path):
+    texts = [out.get("text", "") + str(out.get("data", {}).get("text/plain", ""))
+             for cell in nbformat.read(path, as_version=4).cells for out in cell.get("outputs", [])]
+    found = unsigned_bounds("\n".join(texts))
+    assert not found, f"{path.name}: a positive value labelled as a bound (say '-ELBO'?): {found}"
+
+
+def test_an_elbo_printed_without_its_minus_is_caught():
+    assert unsigned_bounds("test NLL = 237.2 nats per image   (ELBO: 238.8)") == [
+        "test NLL = 237.2 nats per image   (ELBO: 238.8)"]
+    for fine in ("(negative ELBO: 238.9)", "-ELBO = R + D =  244.38 nats", "test ELBO -241.7",
+                 "test ELBO gain over the untrained network: 284.8", "L_1 - one-sample ELBO = 0.06",
+                 "log p(x) = -8.1848, ELBO = -9.9776, gap = 1.7928", "log p(x) - ELBO = 6.621",
+                 "summed BCE = 618.71, -Bernoulli log-likelihood = 618.71"):
+        assert unsigned_bounds(fine) == [], fine
