@@ -99,7 +99,7 @@ def diagnose(got, want: torch.Tensor, atol: float, rtol: float) -> str | None:
     if want_t.numel() > 1:
         diff = got_t - want_t
         if torch.allclose(diff, diff.mean().expand_as(diff), atol=atol * 10, rtol=0):
-            return "every value is off by one common constant (a missing term?)"
+            return "every value is off by one common constant (a term missing, or a wrong one?)"
         nonzero = want_t.abs() > 1e-6
         ratio = got_t[nonzero] / want_t[nonzero]
         if (nonzero.sum() > 1 and (got_t[~nonzero].abs() < atol).all()

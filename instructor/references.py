@@ -26,7 +26,11 @@ def _log_likelihoods(model, x, z):
 
 _MISTAKES_00_1 = [Mistake(lambda m, x, z: _log_likelihoods(m, x, z).mean(0),
                           "this is the average of the log-likelihoods, which by Jensen's "
-                          "inequality lies below the log of the average likelihood")]
+                          "inequality lies below the log of the average likelihood"),
+                  Mistake(lambda m, x, z: torch.logsumexp(_log_likelihoods(m, x, z), dim=0)
+                          - math.log(len(x)),
+                          "the term you subtract is log N, from the number of points x; the "
+                          "average is over the K prior samples z_k")]
 
 
 _MISTAKES_01_1 = [Mistake(lambda p, q: q / (p + q),
@@ -72,6 +76,11 @@ def _js_divergence(p, q):
 def _high_quality(samples, modes, std):
     from genlib.metrics.toy2d import mode_coverage
     return mode_coverage(samples, modes, std).high_quality
+
+
+_MISTAKES_02_1 = [Mistake(lambda s, modes, std: _high_quality(s, modes, std) * len(s),
+                          "this is the number of high-quality samples, a count; the exercise asks "
+                          "for their share of all the samples")]
 
 
 def _simultaneous_game(eta, steps):
@@ -356,8 +365,8 @@ REFERENCES = {
 
 MISTAKES = {
     "00.1": _MISTAKES_00_1, "01.1": _MISTAKES_01_1, "01.2": _MISTAKES_01_2, "01.3": _MISTAKES_01_3,
-    "03.1": _MISTAKES_03_1, "05.2": _MISTAKES_05_2, "05.3": _MISTAKES_05_3, "06.1": _MISTAKES_06_1,
-    "07.2": _MISTAKES_07_2, "08.2": _MISTAKES_08_2, "09.2": _MISTAKES_09_2, "11.1": _MISTAKES_11_1,
-    "11.2": _MISTAKES_11_2, "11.3": _MISTAKES_11_3, "12.1": _MISTAKES_12_1, "12.2": _MISTAKES_12_2,
-    "12.3": _MISTAKES_12_3, "12.4": _MISTAKES_12_4,
+    "02.1": _MISTAKES_02_1, "03.1": _MISTAKES_03_1, "05.2": _MISTAKES_05_2, "05.3": _MISTAKES_05_3,
+    "06.1": _MISTAKES_06_1, "07.2": _MISTAKES_07_2, "08.2": _MISTAKES_08_2, "09.2": _MISTAKES_09_2,
+    "11.1": _MISTAKES_11_1, "11.2": _MISTAKES_11_2, "11.3": _MISTAKES_11_3, "12.1": _MISTAKES_12_1,
+    "12.2": _MISTAKES_12_2, "12.3": _MISTAKES_12_3, "12.4": _MISTAKES_12_4,
 }

@@ -44,9 +44,14 @@ def naive_exp_mean(model, x, z_samples):
     return torch.log(torch.exp(_ll(model, x, z_samples)).mean(0))
 
 
-@wrong("00.1", "common constant")
+@wrong("00.1", "common constant", student=True)
 def logsumexp_without_log_k(model, x, z_samples):
     return torch.logsumexp(_ll(model, x, z_samples), dim=0)
+
+
+@wrong("00.1", "log N, from the number of points", student=True)
+def minus_log_n(model, x, z_samples):
+    return torch.logsumexp(_ll(model, x, z_samples), dim=0) - math.log(len(x))
 
 
 @wrong("00.1", "Jensen")
@@ -214,7 +219,7 @@ def three_not_three_std(samples, modes, std):
     return (torch.cdist(samples, modes).min(1).values <= 3).float().mean()
 
 
-@wrong("02.1")
+@wrong("02.1", "the number of high-quality samples, a count", student=True)
 def a_count(samples, modes, std):
     return (torch.cdist(samples, modes).min(1).values <= 3 * std).sum()
 

@@ -348,9 +348,12 @@ STUDENT_VERDICTS = [(key, name, verdict == "passes", says, None if never == "-" 
                     for key, name, verdict, says, never in (
                         [cell.strip() for cell in line.split("|")] for line in """
 00.1 | naive_exp_mean               | fails  | NaN or Inf                                | factor
+00.1 | logsumexp_without_log_k      | fails  | common constant                           | log N
+00.1 | minus_log_n                  | fails  | log N, from the number of points          | a missing term
 01.2 | mixture_not_halved           | fails  | does not sum to 1                         | factor
 01.2 | summed_over_everything       | fails  | shape                                     | -
 01.3 | sign_inside_logsigmoid       | fails  | log(1 - D(G(z)))                          | factor
+02.1 | a_count                      | fails  | a count                                   | factor
 02.2 | exponential_approximation    | fails  | not the right one                         | factor
 02.3 | min_share_ignored            | fails  | min_share = 0.001                         | -
 02.3 | strictly_more_than_the_share | fails  | exactly the minimum share                 | -

@@ -1,3 +1,5 @@
+import math
+
 import torch
 
 from genlib.exercises import ExerciseNotDone, check_function
@@ -48,3 +50,15 @@ def test_a_factor_is_named_only_where_there_is_one():
     near = check_function(lambda x: x.sum(-1) + torch.linspace(1.0, 1.2, 6), ref, case, quiet=True)
     assert "values differ" in near.message and "factor" not in near.message, near.message
     assert "common factor" in check_function(lambda x: 0.5 * x.sum(-1), ref, case, quiet=True).message
+
+
+def test_a_common_offset_may_be_a_wrong_term_not_only_a_missing_one():
+    """00.1's `- log N` for `- log K` was told 'a missing term?', but the term is there, and wrong:
+    a common offset is named as one, with both readings."""
+    ref = lambda x: torch.logsumexp(x, dim=0) - math.log(x.shape[0])
+    case = [(torch.randn(300, 4, generator=torch.Generator().manual_seed(0), dtype=torch.float64),)]
+    for wrong in (lambda x: torch.logsumexp(x, dim=0) - math.log(x.shape[1]),   # a wrong term
+                  lambda x: torch.logsumexp(x, dim=0)):                          # a missing one
+        message = check_function(wrong, ref, case, quiet=True).message
+        assert "common constant" in message and "a wrong one" in message, message
+        assert "a missing term?" not in message, message
