@@ -291,7 +291,7 @@ def test_an_edited_step_misses_the_cache_and_the_unchanged_step_hits_it(cache_di
 
 def test_pretrain_plan_holds_every_model_the_notebooks_load(monkeypatch):
     """`make pretrain` must leave every model a notebook loads in the cache: the recipes'
-    defaults and the settings notebooks 02, 04, 07, 08, 11 and 12 pass. (Nothing is trained:
+    defaults and the settings (and seeds) notebooks 02, 04, 07, 08, 11 and 12 pass. (Nothing is trained:
     every recipe module's ``cached`` only records the key.)"""
     from genlib import config
     from genlib.steps import (ddpm_step, flow_matching_step, free_bits_vae_step, gan_step,
@@ -325,6 +325,9 @@ def test_pretrain_plan_holds_every_model_the_notebooks_load(monkeypatch):
                                  "settings": {"saturating": True}}),
                   (zoo.toy_gan, {"step": gan_step, "data": "grid25", "snapshots": True,
                                  "settings": {"saturating": False}}),
+                  *[(zoo.toy_gan, {"step": gan_step, "data": "ring8", "snapshots": True,
+                                   "seed": seed, "settings": {"saturating": saturating}})
+                    for seed in (0, 1, 2) for saturating in (False, True)],   # notebook 02's seeds
                   (zoo.toy_wgan, {"step": wgan_step}),
                   (zoo.toy_wgan, {"step": wgan_step, "settings": {"gp_weight": 0.0, "clip": 0.01},
                                   "optimizer": "rmsprop", "lr": 5e-5, "decay_lr": False}),

@@ -61,11 +61,13 @@ def pretrain_plan() -> list[tuple[Callable, dict]]:
                 "lr": 5e-5, "decay_lr": False}
     return ([(toy_gan, {}), (toy_gan, {"snapshots": True}),
              (toy_gan, {"snapshots": True, "settings": {"saturating": True}}),
-             (toy_gan, {"snapshots": True, "data": "grid25"}),
-             (toy_wgan, {}), (toy_wgan, clipping),
-             (classifier, {}), (dcgan, {}), (dcgan, budget), (conv_vae, {}), (conv_vae, budget),
-             (mlp_vae, {}), (mlp_vae, {"preset": "vae_2d"}), (cvae, {}), (vaegan, {}),
-             (bigan, {}), (toy_bigan, {})]
+             (toy_gan, {"snapshots": True, "data": "grid25"})]
+            + [(toy_gan, {"snapshots": True, "seed": seed, "settings": {"saturating": saturating}})
+               for seed in (1, 2) for saturating in (False, True)]   # notebook 02's three seeds
+            + [(toy_wgan, {}), (toy_wgan, clipping),
+               (classifier, {}), (dcgan, {}), (dcgan, budget), (conv_vae, {}), (conv_vae, budget),
+               (mlp_vae, {}), (mlp_vae, {"preset": "vae_2d"}), (cvae, {}), (vaegan, {}),
+               (bigan, {}), (toy_bigan, {})]
             + [(mlp_vae, {**beta_vae, "settings": {"beta": beta}}) for beta in BETA_SWEEP]
             + [(mlp_vae, {**beta_vae, "latent_dim": 32}), (warmup_vae, {"latent_dim": 32}),
                (mlp_vae, {**beta_vae, "latent_dim": 32, "step": free_bits_vae_step,
