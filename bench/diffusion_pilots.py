@@ -10,15 +10,15 @@ variant, snapshots at 100k, 200k and 300k images, each measured in SampleQuality
     e  as d with c's wider network
     f  as e, class-conditional with label dropout 0.1 (notebook 12's guidance); measured with no
        class ("euler") and with the classes 0..9 in turn, unguided ("euler-class")
+    g  as f with logit-normal times t = sigmoid(n), n ~ N(0, 1) (Esser et al. 2024), not uniform
 
 Every variant: Adam 1e-3 with a cosine decay over the whole run (as zoo.ddpm), images as 2 x - 1.
 Samplers: genlib.sampling's DDIM over 50 of the T steps with eta = 1 ("ancestral": the DDPM
-chain on the respaced steps) and eta = 0 ("DDIM"), x0 clipped to [-1, 1]; Euler for d.
+chain on the respaced steps) and eta = 0 ("DDIM"), x0 clipped to [-1, 1]; Euler for d-g.
 
     OMP_NUM_THREADS=1 GENLIB_QUICK=0 python -m bench.diffusion_pilots --variant b   # train + measure
     python -m bench.diffusion_pilots --variant b --steps 25 100 --at 300   # more steps, a snapshot
-    python -m bench.diffusion_pilots --table                                # markdown of the logs
-Snapshots and results go to /tmp/pilots/ (``--out``).
+    python -m bench.diffusion_pilots --table      # markdown of the logs in /tmp/pilots/ (--out)
 """
 from __future__ import annotations
 
@@ -46,8 +46,9 @@ VARIANTS = {  # target, width, time_dim, schedule, T, ema (classes: CLASSES)
     "d": ("flow", 16, 128, None, None, True),
     "e": ("flow", 24, 256, None, None, True),
     "f": ("flow", 24, 256, None, None, True),
+    "g": ("flow", 24, 256, None, None, True),
 }
-CLASSES, DROP = {"f": 10}, 0.1
+CLASSES, DROP = {"f": 10, "g": 10}, 0.1
 
 
 def build(variant):
@@ -62,7 +63,8 @@ def loss_of(variant, net, schedule, x0, y, rng):
     target = VARIANTS[variant][0]
     eps = torch.randn(x0.shape, generator=rng)
     if target == "flow":
-        t = torch.rand(len(x0), generator=rng)
+        t = (torch.randn(len(x0), generator=rng).sigmoid() if variant == "g"
+             else torch.rand(len(x0), generator=rng))
         tt = t[:, None, None, None]
         if variant in CLASSES:   # label dropout: "no class" (K) for a DROP share of the batch
             y = torch.where(torch.rand(len(y), generator=rng) < DROP, CLASSES[variant], y)
@@ -163,7 +165,7 @@ def table(out):
     rows = [json.loads(line) for line in open(out / "results.jsonl")]
     names = {"a": "a: today's recipe", "b": "b: v, cosine", "c": "c: v, cosine, wider",
              "d": "d: flow matching", "e": "e: flow matching, wider",
-             "f": "f: as e, classes, label dropout"}
+             "f": "f: as e, classes, label dropout", "g": "g: as f, logit-normal t"}
     print("| variant | target | EMA | parameters | sampler, steps | images seen | training s | "
           "load (start, end) | Frechet distance |\n|---|---|---|---|---|---|---|---|---|")
     for r in sorted(rows, key=lambda r: (r["variant"], r["images"], r["sampler"], r["steps"])):
