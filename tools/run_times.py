@@ -46,7 +46,7 @@ class Times:
 TIMES = {name: Times(*map(float, figures)) for name, *figures in (line.split() for line in """
 00_start_here                         10     15    15     1
 01_gan_value_function                 15     30    30   2.5
-02_gan_training_dynamics              20    180    60   2.5
+02_gan_training_dynamics              20    300    60   2.5
 03_dcgan_images                       20    480    20     2
 04_wasserstein_gan                    20    480    30   2.5
 05_vae_elbo                           15     30    30     3
