@@ -46,7 +46,7 @@ class Times:
 TIMES = {name: Times(*map(float, figures)) for name, *figures in (line.split() for line in """
 00_start_here                         10     15    15     1
 01_gan_value_function                 15     30    30   2.5
-02_gan_training_dynamics              20    300    60   2.5
+02_gan_training_dynamics              20    300    30   2.5
 03_dcgan_images                       20    480    20     2
 04_wasserstein_gan                    20    480    30   2.5
 05_vae_elbo                           15     30    30     3
@@ -55,7 +55,7 @@ TIMES = {name: Times(*map(float, figures)) for name, *figures in (line.split() f
 08_gan_vs_vae                         30   1500    90     2
 09_flows_and_adversarial_features     20    480    60   2.5
 10_faq_and_pitfalls                   30    300    40     2
-11_from_vae_to_diffusion              40    800    90     3
+11_from_vae_to_diffusion              40    1000   320    3
 12_score_and_flow_matching            30   1250   290     3
 """.strip().splitlines())}
 
