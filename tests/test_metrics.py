@@ -32,7 +32,9 @@ def test_classifier_rejects_odd_sizes():
 
 def test_training_learns_digits():
     images, labels = load_images("digits", "train")
-    model = SmallClassifier(8, channels=8, feature_dim=32)
+    # Wide enough that every initialisation clears the bar: test accuracy 0.855 to 0.89 over
+    # eight seeds (the test digits come from other writers, so about 0.88 is this network's ceiling).
+    model = SmallClassifier(8, channels=32, feature_dim=128)
     opt = adam(model.parameters(), 3e-3)
     history = train(lambda batch, rng, t: classifier_step(model, opt, *batch, rng), (images, labels),
                     models=[model], optimizers=[opt], steps=8 * (len(images) // 64), batch_size=64,
