@@ -99,12 +99,39 @@ def test_the_recipes_refuse_a_bad_new_key_before_training(recipe, kwargs, messag
         recipe(**kwargs)
 
 
+def test_a_share_of_one_drops_every_label_but_a_decay_of_one_is_refused():
+    from genlib.zoo.settings import check_setting
+    assert check_setting("label_dropout", 1.0, 0.1) == 1.0 and check_setting("label_dropout", 0, 0.1) == 0.0
+    with pytest.raises(ValueError, match=r"ema must be in \[0, 1\)"):
+        check_setting("ema", 1.0, 0.999)
+    with pytest.raises(ValueError, match=r"label_dropout must be in \[0, 1\]"):
+        check_setting("label_dropout", -0.1, 0.1)
+
+
 def test_the_image_sampler_wants_one_class_per_image():
     models = {"ema": ConvDenoiser(1, 4, 8, classes=10)}
     sample = zoo.flow_image_sampler(models, steps=2)
     assert sample(3, torch.Generator().manual_seed(0), torch.tensor([1, 2, 3])).shape == (3, 1, 28, 28)
     with pytest.raises(ValueError, match="one per image"):
         sample(3, torch.Generator(), torch.tensor([1, 2]))
+
+
+def test_the_flow_decoder_is_the_sampler_without_a_class_from_the_same_noise():
+    models = {"ema": ConvDenoiser(1, 4, 8, classes=10).eval()}
+    x_1 = torch.randn(5, 1, 28, 28, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        decoded = zoo.flow_decoder(models, steps=3)(x_1.flatten(1))
+        sampled = zoo.flow_image_sampler(models, steps=3)(5, torch.Generator().manual_seed(3))
+    assert torch.equal(decoded, sampled) and decoded.min() >= 0 and decoded.max() <= 1
+    with pytest.raises(ValueError, match="z must be B x 784"):
+        zoo.flow_decoder(models)(torch.randn(2, 783))
+
+
+def test_the_budget_in_steps_is_the_dcgan_recipes_count(quick_mode):
+    from genlib.zoo.images import training_images
+    budget = zoo.same_budget_settings()
+    assert zoo.same_budget_steps(64) == training_images({**budget, "batch_size": 64})[1] \
+        == budget["epochs"] * (budget["train_images"] // 64)
 
 
 def test_the_weight_average_warms_up_then_decays_at_its_rate():
@@ -118,3 +145,34 @@ def test_the_weight_average_warms_up_then_decays_at_its_rate():
         average.weight.fill_(0.0)
     average_weights(average, network, 10 ** 6, 0.999)      # d = 0.999
     assert abs(average.weight.item() - 0.001) < 1e-6
+
+
+class _TimeRecorder(torch.nn.Module):
+    """A velocity that records the times it is asked about (in thousandths, as the step passes them)."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale, self.times = torch.nn.Parameter(torch.zeros(())), []
+
+    def forward(self, x, thousandths):
+        self.times.append(thousandths.detach() / 1000)
+        return self.scale * x
+
+
+@pytest.mark.parametrize("logit_normal", [False, True])
+def test_the_step_draws_the_time_it_says(logit_normal):
+    from genlib.steps.flow import flow_matching_step
+    velocity = _TimeRecorder()
+    opt = torch.optim.SGD(velocity.parameters(), lr=0.0)
+    rng = torch.Generator().manual_seed(0)
+    for _ in range(20):
+        flow_matching_step(velocity, opt, torch.randn(1000, 2), rng, logit_normal=logit_normal)
+    t = torch.cat(velocity.times).double()
+    assert len(t) == 20_000 and (t > 0).all() and (t < 1).all()
+    if logit_normal:              # logit(t) = n ~ N(0, 1): mean 0, variance 1; t piles up in the middle
+        n = torch.logit(t)
+        assert abs(n.mean()) < 0.03 and abs(n.var() - 1) < 0.04
+        assert ((t > 0.25) & (t < 0.75)).double().mean() == pytest.approx(0.7281, abs=0.015)  # P(|n| < log 3)
+    else:                         # U(0, 1): mean 1/2, variance 1/12, half of it in (1/4, 3/4)
+        assert abs(t.mean() - 0.5) < 0.01 and abs(t.var() - 1 / 12) < 0.003
+        assert ((t > 0.25) & (t < 0.75)).double().mean() == pytest.approx(0.5, abs=0.015)

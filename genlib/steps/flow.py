@@ -12,14 +12,21 @@ Its gradient equals that of the marginal loss E ||v_theta(x_t, t) - u_t(x_t)||^2
 u_t(x) = E[eps - x_0 | x_t = x] (notebook 12, "Flow matching"). With a class ``y`` the class is
 replaced by "no class" for a share ``label_dropout`` of the batch, so that one network learns the
 conditional and the unconditional velocity (Ho & Salimans 2022; notebook 12, "Guidance").
+``logit_normal`` draws t = sigmoid(n), n ~ N(0, 1), in place of t ~ U(0, 1): the same regression at
+each t, weighted towards the middle of the path (Esser et al. 2024; notebook 12, "A
+class-conditional flow on images").
 """
 import torch
 
 
-def flow_matching_step(velocity, opt, x, rng, y=None, label_dropout=0.0, rescale=False):
+def flow_matching_step(velocity, opt, x, rng, y=None, label_dropout=0.0, rescale=False,
+                       logit_normal=False):
     """One Adam step on the conditional flow-matching loss for the batch ``x``."""
     x0 = 2 * x - 1 if rescale else x                                   # images: [0, 1] -> [-1, 1]
-    t = torch.rand(len(x0), generator=rng, device=x0.device)           # t ~ U(0, 1)
+    if logit_normal:                                                   # t = sigmoid(n), n ~ N(0, 1)
+        t = torch.randn(len(x0), generator=rng, device=x0.device).sigmoid()
+    else:
+        t = torch.rand(len(x0), generator=rng, device=x0.device)       # t ~ U(0, 1)
     eps = torch.randn(x0.shape, generator=rng, device=x0.device)       # eps ~ N(0, I), the end at t = 1
     t_ = t.view(-1, *[1] * (x0.dim() - 1))
     x_t = (1 - t_) * x0 + t_ * eps                                     # x_t = (1 - t) x_0 + t eps

@@ -91,11 +91,13 @@ def flow_matching(step=flow_matching_step, *, settings: dict | None = None,
                   retrain: bool = False, **config):
     """Class-conditional flow matching with a small U-Net velocity on 28 x 28 images (notebook
     12), trained on ``2 x - 1`` with ``settings``' ``label_dropout`` (default 0.1: the share of
-    each batch whose class is replaced by "no class") and ``rescale`` (default True). After
+    each batch whose class is replaced by "no class"), ``rescale`` (default True) and
+    ``logit_normal`` (default True: t = sigmoid(n), n ~ N(0, 1)). After
     every step the ``ema`` network moves towards the trained one by ``1 - decay``, with
     ``decay = min(ema, (1 + t) / (10 + t))`` (the usual warm-up)."""
     cfg = configure("flow_matching", flow_matching_config(), config)
-    settings = step_settings("flow_matching", settings, {"label_dropout": 0.1, "rescale": True})
+    settings = step_settings("flow_matching", settings,
+                             {"label_dropout": 0.1, "rescale": True, "logit_normal": True})
     require_int("classes", cfg["classes"], minimum=1)
 
     def build():
@@ -148,3 +150,21 @@ def flow_image_sampler(models: dict, steps: int = 50, method: str = "euler",
         return torch.cat(out)
 
     return sample
+
+
+def flow_decoder(models: dict, steps: int = 50, method: str = "euler"):
+    """The flow's ODE as a deterministic decoder ``z -> image``, without a class: ``z`` is
+    ``B x 784`` noise x_1, integrated from t = 1 to 0 with ``steps`` steps of ``method`` (the
+    ``ema`` network), the result images in [0, 1]. For :class:`genlib.metrics.compare.Contender`,
+    whose ``sample`` draws z ~ N(0, I): ``Contender("flow", flow_decoder(models), 784)``."""
+    velocity = models["ema"]
+
+    def decode(z: torch.Tensor) -> torch.Tensor:
+        size = 784 * velocity.channels
+        if not isinstance(z, torch.Tensor) or z.dim() < 2 or z[0].numel() != size:
+            got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+            raise ValueError(f"z must be B x {size} noise (one x_1 per image), got {got}")
+        x_0 = flow_sample(velocity, z.reshape(len(z), velocity.channels, 28, 28), steps, method)
+        return ((x_0 + 1) / 2).clamp(0, 1)
+
+    return decode

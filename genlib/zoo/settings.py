@@ -18,7 +18,8 @@ POSITIVE = {"latent_dim", "hidden", "depth", "width", "channels", "feature_dim",
             "classes"}
 NON_NEGATIVE = {"beta", "gp_weight", "clip", "free_bits", "seed", "gamma", "kl_weight",
                 "pixel_weight", "dropout"}
-SHARES = {"ema", "label_dropout"}   # in [0, 1): a decay, a share of each batch
+DECAYS = {"ema"}                    # in [0, 1): 1 would never move the average
+SHARES = {"label_dropout"}          # in [0, 1]: a share of each batch (1: all of it)
 CHOICES = {"optimizer": ("adam", "rmsprop"), "noise_schedule": ("linear", "cosine"),
            "prediction": ("eps", "v")}
 
@@ -56,8 +57,8 @@ def check_setting(key: str, value, default):
 
     ``TypeError``: a bool, number, string or sequence where the default is another kind, a
     fraction where the default is a whole number (``latent_dim=2.5``). ``ValueError``: a size,
-    count, budget or learning rate <= 0, a weight or seed < 0, NaN or infinity, ``betas``
-    outside [0, 1), ``train_images`` neither None nor a positive whole number, a name that is
+    count, budget or learning rate <= 0, a weight or seed < 0, NaN or infinity, ``betas`` or
+    ``ema`` outside [0, 1), ``label_dropout`` outside [0, 1], ``train_images`` neither None nor a positive whole number, a name that is
     not one of its choices."""
     if isinstance(default, bool):
         if not isinstance(value, bool):
@@ -99,8 +100,11 @@ def check_setting(key: str, value, default):
                              f"{value!r}")
         if key in NON_NEGATIVE and value < 0:
             raise ValueError(f"{key} must be >= 0 (like its default {default!r}), got {value!r}")
-        if key in SHARES and not 0 <= value < 1:
+        if key in DECAYS and not 0 <= value < 1:
             raise ValueError(f"{key} must be in [0, 1) (like its default {default!r}), got "
+                             f"{value!r}")
+        if key in SHARES and not 0 <= value <= 1:
+            raise ValueError(f"{key} must be in [0, 1] (like its default {default!r}), got "
                              f"{value!r}")
         if key == "seed":
             require_seed(key, value)
