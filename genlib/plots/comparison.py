@@ -36,12 +36,13 @@ def interpolation_frames(model, x_start: torch.Tensor, x_end: torch.Tensor, fram
 
 
 def draw_interpolations(contenders, x_start: torch.Tensor, x_end: torch.Tensor,
-                        frames: int = 8, figsize=(8, 3),
+                        frames: int = 8, figsize=None,
                         title: str = "interpolations between two test images"):
     """One row per model: the two real images at the ends, the decoded path between; ``title``
-    above them all."""
+    above them all. ``figsize`` defaults to 8 inches wide and 1.1 inches per row."""
     import matplotlib.pyplot as plt
 
+    figsize = figsize or (8, 1.1 * len(contenders) + 0.4)
     fig, axes = plt.subplots(len(contenders), 1, figsize=figsize, squeeze=False)
     for ax, model in zip(axes[:, 0], contenders):
         path = interpolation_frames(model, x_start, x_end, frames)
@@ -50,7 +51,6 @@ def draw_interpolations(contenders, x_start: torch.Tensor, x_end: torch.Tensor,
         else:
             row, label = path, f"{model.name}: no encoder, two prior samples"
         show_images(row, nrow=len(row), ax=ax)
-        ax.set_ylabel(model.name, fontsize=8)
         ax.set_title(label, fontsize=8)
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
