@@ -20,16 +20,17 @@ import functools
 from typing import Callable
 
 from .. import config
-from ..steps import free_bits_vae_step, v_ddpm_step
+from ..steps import flow_matching_step, free_bits_vae_step, v_ddpm_step
 from .cache import UntrustedCheckpointError, cached, step_fingerprint, step_source
 from .classifier import classifier, classifier_config
 from .diffusion import (ddpm, ddpm_config, ddpm_decoder, image_sampler, make_schedule,
                         toy_ddpm, toy_ddpm_config)
-from .flow import (flow_image_sampler, flow_matching, flow_matching_config, toy_flow,
-                   toy_flow_config)
+from .flow import (flow_decoder, flow_image_sampler, flow_matching, flow_matching_config,
+                   toy_flow, toy_flow_config)
 from .gan import dcgan, dcgan_config, toy_config, toy_gan, toy_wgan
 from .hybrid import (bigan, bigan_config, same_budget_contenders, same_budget_models,
-                     same_budget_settings, toy_bigan, toy_bigan_config, vaegan, vaegan_config)
+                     same_budget_settings, same_budget_steps, toy_bigan, toy_bigan_config, vaegan,
+                     vaegan_config)
 from .settings import check_setting, configure, step_settings
 from .vae import (BETA_SWEEP, MLP_VAE_PRESETS, conv_vae, conv_vae_config, cvae, cvae_config,
                   mlp_vae, mlp_vae_config, warmup_steps, warmup_vae)
@@ -73,7 +74,10 @@ def pretrain_plan() -> list[tuple[Callable, dict]]:
                (mlp_vae, {**beta_vae, "latent_dim": 32, "step": free_bits_vae_step,
                           "settings": {"free_bits": 0.5}})]
             + [(toy_ddpm, {}), (ddpm, {}), (ddpm, v_prediction), (toy_flow, {}),
-               (flow_matching, {})])
+               (flow_matching, {})]
+            + [(ddpm, {**v_prediction, "steps": same_budget_steps(128)}),   # notebook 08's budget
+               (flow_matching, {"step": flow_matching_step, "steps": same_budget_steps(128),
+                                "settings": {"label_dropout": 1.0}})])
 
 
 def pretrain_all() -> None:
@@ -88,7 +92,7 @@ __all__ = ["cached", "UntrustedCheckpointError", "configure", "step_settings", "
            "step_source", "step_fingerprint", "recipe_config",
            "pretrain_plan", "pretrain_all", "toy_gan", "toy_wgan", "dcgan", "classifier",
            "mlp_vae", "warmup_vae", "conv_vae", "cvae", "vaegan", "bigan", "toy_bigan",
-           "same_budget_settings", "same_budget_models", "same_budget_contenders", "BETA_SWEEP",
+           "same_budget_settings", "same_budget_steps", "same_budget_models", "same_budget_contenders", "BETA_SWEEP",
            "MLP_VAE_PRESETS", "warmup_steps", "toy_ddpm", "ddpm", "image_sampler",
-           "ddpm_decoder", "toy_flow", "flow_matching", "flow_image_sampler",
+           "ddpm_decoder", "toy_flow", "flow_matching", "flow_image_sampler", "flow_decoder",
            "make_schedule"]

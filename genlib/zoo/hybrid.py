@@ -7,7 +7,8 @@
 Notebook 08 compares three models trained on the same data for the same budget, counted in
 training images seen (``epochs`` passes over the same ``train_images``), so that every machine
 trains the same three models: the DCGAN recipe, the convolutional VAE recipe and the VAE-GAN,
-whose decoder and discriminator have the DCGAN's sizes.
+whose decoder and discriminator have the DCGAN's sizes. The recipes counted in update steps
+(notebook 11's DDPM, notebook 12's flow) join it with ``steps=same_budget_steps(batch_size)``.
 """
 from __future__ import annotations
 
@@ -36,6 +37,12 @@ def same_budget_settings() -> dict:
         "epochs": choose(quick=1, full=2),
         "seed": 0,
     }
+
+
+def same_budget_steps(batch_size: int) -> int:
+    """The number of updates on batches of ``batch_size`` images that make notebook 08's budget:
+    ``epochs`` passes over its ``train_images``, counted as the DCGAN recipe counts them."""
+    return training_images({**same_budget_settings(), "batch_size": batch_size})[1]
 
 
 def vaegan_config() -> dict:
