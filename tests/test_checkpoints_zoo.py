@@ -331,11 +331,12 @@ def test_pretrain_plan_holds_every_model_the_notebooks_load(monkeypatch):
                   (zoo.toy_wgan, {"step": wgan_step}),
                   (zoo.toy_wgan, {"step": wgan_step, "settings": {"gp_weight": 0.0, "clip": 0.01},
                                   "optimizer": "rmsprop", "lr": 5e-5, "decay_lr": False}),
-                  (zoo.dcgan, {"step": gan_step}), (zoo.dcgan, budget), (zoo.conv_vae, budget),
+                  (zoo.dcgan, {"step": gan_step}), (zoo.dcgan, {**budget, "snapshots": True}),
+                  (zoo.conv_vae, {**budget, "snapshots": True}),
                   (zoo.classifier, {}), (zoo.conv_vae, {"step": vae_step}),
                   (zoo.mlp_vae, {"step": vae_step}),
                   (zoo.mlp_vae, {"step": vae_step, "preset": "vae_2d"}),
-                  (zoo.cvae, {}), (zoo.vaegan, {}), (zoo.bigan, {}),
+                  (zoo.cvae, {}), (zoo.vaegan, {"snapshots": True}), (zoo.bigan, {}),
                   (zoo.mlp_vae, {**beta_vae, "latent_dim": 32}),
                   (zoo.warmup_vae, {"step": warmup_vae_step, "preset": "beta_vae",
                                     "latent_dim": 32,
@@ -349,7 +350,13 @@ def test_pretrain_plan_holds_every_model_the_notebooks_load(monkeypatch):
                                "T": 1000, "ema": 0.999,
                                "steps": config.choose(quick=30, full=2344)}),   # notebook 11
                    (zoo.toy_flow, {"step": flow_matching_step}),
-                   (zoo.flow_matching, {"step": flow_matching_step})]                  # notebook 12
+                   (zoo.flow_matching, {"step": flow_matching_step}),                  # notebook 12
+                   (zoo.ddpm, {"step": v_ddpm_step, "prediction": "v", "noise_schedule": "cosine",
+                               "T": 1000, "ema": 0.999, "steps": zoo.same_budget_steps(128),
+                               "snapshots": True}),                                    # notebook 08
+                   (zoo.flow_matching, {"step": flow_matching_step,
+                                        "steps": zoo.same_budget_steps(128), "snapshots": True,
+                                        "settings": {"label_dropout": 1.0}})]
         for recipe, kwargs in wanted:
             recipe(**kwargs)
             assert keys[-1] in plan, (recipe.__name__, kwargs)

@@ -55,7 +55,7 @@ def recipe_config(name: str) -> dict:
 def pretrain_plan() -> list[tuple[Callable, dict]]:
     """``(recipe, keyword arguments)`` of every model a notebook loads, for ``make pretrain``."""
     beta_vae = {"preset": "beta_vae"}
-    budget = same_budget_settings()
+    budget = {**same_budget_settings(), "snapshots": True}   # notebook 08's curves
     v_prediction = {"step": v_ddpm_step, "prediction": "v", "noise_schedule": "cosine", "T": 1000,
                     "ema": 0.999, "steps": config.choose(quick=30, full=2344)}   # notebook 11
     clipping = {"settings": {"gp_weight": 0.0, "clip": 0.01}, "optimizer": "rmsprop",
@@ -67,7 +67,8 @@ def pretrain_plan() -> list[tuple[Callable, dict]]:
                for seed in (1, 2) for saturating in (False, True)]   # notebook 02's three seeds
             + [(toy_wgan, {}), (toy_wgan, clipping),
                (classifier, {}), (dcgan, {}), (dcgan, budget), (conv_vae, {}), (conv_vae, budget),
-               (mlp_vae, {}), (mlp_vae, {"preset": "vae_2d"}), (cvae, {}), (vaegan, {}),
+               (mlp_vae, {}), (mlp_vae, {"preset": "vae_2d"}), (cvae, {}),
+               (vaegan, {"snapshots": True}),
                (bigan, {}), (toy_bigan, {})]
             + [(mlp_vae, {**beta_vae, "settings": {"beta": beta}}) for beta in BETA_SWEEP]
             + [(mlp_vae, {**beta_vae, "latent_dim": 32}), (warmup_vae, {"latent_dim": 32}),
@@ -75,9 +76,9 @@ def pretrain_plan() -> list[tuple[Callable, dict]]:
                           "settings": {"free_bits": 0.5}})]
             + [(toy_ddpm, {}), (ddpm, {}), (ddpm, v_prediction), (toy_flow, {}),
                (flow_matching, {})]
-            + [(ddpm, {**v_prediction, "steps": same_budget_steps(128)}),   # notebook 08's budget
+            + [(ddpm, {**v_prediction, "steps": same_budget_steps(128), "snapshots": True}),  # 08
                (flow_matching, {"step": flow_matching_step, "steps": same_budget_steps(128),
-                                "settings": {"label_dropout": 1.0}})])
+                                "settings": {"label_dropout": 1.0}, "snapshots": True})])
 
 
 def pretrain_all() -> None:
@@ -92,7 +93,8 @@ __all__ = ["cached", "UntrustedCheckpointError", "configure", "step_settings", "
            "step_source", "step_fingerprint", "recipe_config",
            "pretrain_plan", "pretrain_all", "toy_gan", "toy_wgan", "dcgan", "classifier",
            "mlp_vae", "warmup_vae", "conv_vae", "cvae", "vaegan", "bigan", "toy_bigan",
-           "same_budget_settings", "same_budget_steps", "same_budget_models", "same_budget_contenders", "BETA_SWEEP",
+           "same_budget_settings", "same_budget_steps", "same_budget_models",
+           "same_budget_contenders", "BETA_SWEEP",
            "MLP_VAE_PRESETS", "warmup_steps", "toy_ddpm", "ddpm", "image_sampler",
            "ddpm_decoder", "toy_flow", "flow_matching", "flow_image_sampler", "flow_decoder",
            "make_schedule"]

@@ -26,7 +26,7 @@ from ..models.denoiser import ConvDenoiser, MLPDenoiser, NoiseFromV
 from ..sampling import ddim_sample, ddpm_sample
 from ..objectives.diffusion import NoiseSchedule, cosine_betas, linear_betas
 from ..steps.diffusion import ddpm_step
-from ..training import adam, average_weights, train
+from ..training import TrainingSnapshots, adam, average_weights, planned_snapshots, train
 from .cache import cached
 from .settings import configure, step_settings
 
@@ -105,22 +105,33 @@ def ddpm_config() -> dict:
     }
 
 
-def ddpm(step=ddpm_step, *, settings: dict | None = None, retrain: bool = False, **config):
+def ddpm(step=ddpm_step, *, settings: dict | None = None, retrain: bool = False,
+         snapshots: bool = False, **config):
     """A DDPM with a small U-Net on 28 x 28 images (notebook 11), trained on ``2 x - 1``:
     ``settings``' ``rescale`` defaults to True here. ``prediction``: what the step trains the
     network to predict, ``"eps"`` (:func:`ddpm_step`) or ``"v"`` (``v_ddpm_step``); ``ema``:
     after every step the average moves towards the network by ``1 - decay``, with ``decay =
-    min(ema, (1 + t) / (10 + t))`` (the usual warm-up), and the denoiser is the average."""
+    min(ema, (1 + t) / (10 + t))`` (the usual warm-up), and the denoiser is the average.
+    ``snapshots``: also keep copies of the denoiser along the run (``models["snapshots"]``)."""
     cfg = configure("ddpm", ddpm_config(), config)
     settings = step_settings("ddpm", settings, {"rescale": True})
+    if snapshots:
+        cfg["snapshots"] = planned_snapshots(snapshots, cfg["steps"])
+
+    def denoiser_of(network, schedule):
+        return network if cfg["prediction"] == "eps" else NoiseFromV(network, schedule)
 
     def build():
         torch.manual_seed(cfg["seed"])   # cached() gives the global RNG back as it found it
         network, schedule = (ConvDenoiser(1, cfg["width"]),
                              make_schedule(cfg["noise_schedule"], cfg["T"]))
         average = copy.deepcopy(network).requires_grad_(False) if cfg["ema"] else network
-        denoiser = average if cfg["prediction"] == "eps" else NoiseFromV(average, schedule)
-        return {"network": network, "denoiser": denoiser, "schedule": schedule}
+        models = {"network": network, "denoiser": denoiser_of(average, schedule),
+                  "schedule": schedule}
+        if snapshots:
+            models["snapshots"] = TrainingSnapshots(cfg["snapshots"], lambda: (denoiser_of(
+                ConvDenoiser(1, cfg["width"]), schedule),))
+        return models
 
     def fit(models):
         network, schedule = models["network"], models["schedule"]
@@ -137,7 +148,9 @@ def ddpm(step=ddpm_step, *, settings: dict | None = None, retrain: bool = False,
         return train(update, images, models=list(models.values()), optimizers=[opt],
                      steps=cfg["steps"], batch_size=cfg["batch_size"], seed=cfg["seed"],
                      schedulers=[torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg["steps"])],
-                     log_every=choose(quick=5, full=20), desc=f"DDPM ({cfg['dataset']})")
+                     callback=models["snapshots"].taker(models["denoiser"]) if snapshots else None,
+                     callback_every=1, log_every=choose(quick=5, full=20),
+                     desc=f"DDPM ({cfg['dataset']})")
 
     return cached("ddpm", cfg, step, settings, build, fit, retrain)
 

@@ -24,7 +24,7 @@ from ..metrics.toy2d import mode_coverage
 from ..models.denoiser import ConvDenoiser, MLPDenoiser
 from ..sampling import flow_sample
 from ..steps.flow import flow_matching_step
-from ..training import adam, average_weights, train
+from ..training import TrainingSnapshots, adam, average_weights, planned_snapshots, train
 from .cache import cached
 from .settings import configure, step_settings
 
@@ -88,22 +88,29 @@ def flow_matching_config() -> dict:
 
 
 def flow_matching(step=flow_matching_step, *, settings: dict | None = None,
-                  retrain: bool = False, **config):
+                  retrain: bool = False, snapshots: bool = False, **config):
     """Class-conditional flow matching with a small U-Net velocity on 28 x 28 images (notebook
     12), trained on ``2 x - 1`` with ``settings``' ``label_dropout`` (default 0.1: the share of
     each batch whose class is replaced by "no class"), ``rescale`` (default True) and
     ``logit_normal`` (default True: t = sigmoid(n), n ~ N(0, 1)). After
     every step the ``ema`` network moves towards the trained one by ``1 - decay``, with
-    ``decay = min(ema, (1 + t) / (10 + t))`` (the usual warm-up)."""
+    ``decay = min(ema, (1 + t) / (10 + t))`` (the usual warm-up). ``snapshots``: also keep
+    copies of the ``ema`` network along the run (``models["snapshots"]``, notebook 08)."""
     cfg = configure("flow_matching", flow_matching_config(), config)
     settings = step_settings("flow_matching", settings,
                              {"label_dropout": 0.1, "rescale": True, "logit_normal": True})
     require_int("classes", cfg["classes"], minimum=1)
+    if snapshots:
+        cfg["snapshots"] = planned_snapshots(snapshots, cfg["steps"])
+    make_velocity = lambda: ConvDenoiser(1, cfg["width"], cfg["time_dim"], classes=cfg["classes"])
 
     def build():
         torch.manual_seed(cfg["seed"])   # cached() gives the global RNG back as it found it
-        velocity = ConvDenoiser(1, cfg["width"], cfg["time_dim"], classes=cfg["classes"])
-        return {"velocity": velocity, "ema": copy.deepcopy(velocity).requires_grad_(False)}
+        velocity = make_velocity()
+        models = {"velocity": velocity, "ema": copy.deepcopy(velocity).requires_grad_(False)}
+        if snapshots:
+            models["snapshots"] = TrainingSnapshots(cfg["snapshots"], lambda: (make_velocity(),))
+        return models
 
     def fit(models):
         velocity, ema = models["velocity"], models["ema"]
@@ -119,7 +126,8 @@ def flow_matching(step=flow_matching_step, *, settings: dict | None = None,
         return train(update, (images, labels), models=[velocity, ema], optimizers=[opt],
                      steps=cfg["steps"], batch_size=cfg["batch_size"], seed=cfg["seed"],
                      schedulers=[torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg["steps"])],
-                     log_every=choose(quick=5, full=20),
+                     callback=models["snapshots"].taker(ema) if snapshots else None,
+                     callback_every=1, log_every=choose(quick=5, full=20),
                      desc=f"flow matching ({cfg['dataset']})")
 
     return cached("flow_matching", cfg, step, settings, build, fit, retrain)

@@ -25,7 +25,7 @@ from ..metrics.toy2d import coverage_tracker
 from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ..models.mlp_gan import MLPDiscriminator, MLPGenerator
 from ..steps import gan_step, wgan_step
-from ..training import adam, train
+from ..training import TrainingSnapshots, adam, planned_snapshots, train
 from .cache import cached
 from .images import training_images
 from .settings import configure, step_settings
@@ -50,29 +50,7 @@ def toy_config() -> dict:
     }
 
 
-class TrainingSnapshots(nn.Module):
-    """Copies of both players taken at chosen generator steps during training, saved and loaded
-    with the checkpoint: :meth:`items` gives ``[(step, (generator, discriminator)), ...]``."""
-
-    def __init__(self, steps, make_players):
-        super().__init__()
-        self.steps = tuple(int(s) for s in steps)
-        with torch.random.fork_rng():  # building the copies leaves the global RNG alone
-            self.players = nn.ModuleList(nn.ModuleList(make_players()) for _ in self.steps)
-        self.register_buffer("taken", torch.zeros(len(self.steps), dtype=torch.bool))
-
-    def take(self, step: int, generator: nn.Module, discriminator: nn.Module) -> None:
-        i = self.steps.index(step)
-        self.players[i][0].load_state_dict(generator.state_dict())
-        self.players[i][1].load_state_dict(discriminator.state_dict())
-        self.taken[i] = True
-
-    def items(self) -> list[tuple[int, tuple[nn.Module, nn.Module]]]:
-        return [(step, (g, d)) for step, (g, d), taken in zip(self.steps, self.players, self.taken)
-                if taken]
-
-
-def _toy_build(cfg: dict, snapshot_steps: tuple):
+def _toy_build(cfg: dict, snapshot_at: tuple):
     """``build()`` of a toy recipe: G and D (the critic of a WGAN), and their snapshots."""
     def players():
         return (MLPGenerator(cfg["latent_dim"], cfg["hidden"], cfg["depth"]),
@@ -83,21 +61,21 @@ def _toy_build(cfg: dict, snapshot_steps: tuple):
         G, D = players()
         models = {"generator": G, "discriminator": D}
         if cfg["snapshots"]:
-            models["snapshots"] = TrainingSnapshots(snapshot_steps, players)
+            models["snapshots"] = TrainingSnapshots(snapshot_at, players)
         return models
 
     return build
 
 
 def _toy_fit(name: str, cfg: dict, models: dict, update, optimizers: list, batch_size: int,
-             snapshot_steps: tuple, every: int):
+             snapshot_at: tuple, every: int):
     """Train a toy recipe's players with ``update``; log coverage, take the snapshots."""
     G, D = models["generator"], models["discriminator"]
     data = toy2d.get(cfg["data"])
     measure = coverage_tracker(G, data)
 
     def watch(t):  # the coverage measure, and the snapshots at their steps
-        if cfg["snapshots"] and t + 1 in snapshot_steps:
+        if cfg["snapshots"] and t + 1 in snapshot_at:
             models["snapshots"].take(t + 1, G, D)
         return measure(t)
 
@@ -119,7 +97,7 @@ def toy_gan(step=gan_step, *, settings: dict | None = None, retrain: bool = Fals
     ``settings``: the step's ``saturating`` (default False), passed to every step."""
     cfg = configure("toy_gan", toy_config(), config)
     settings = step_settings("toy_gan", settings, {"saturating": False})
-    every, snapshot_steps = _snapshot_steps(cfg)
+    every, snapshot_at = _snapshot_steps(cfg)
 
     def fit(models):
         G, D = models["generator"], models["discriminator"]
@@ -127,9 +105,9 @@ def toy_gan(step=gan_step, *, settings: dict | None = None, retrain: bool = Fals
         opt_D = adam(D.parameters(), cfg["lr"], cfg["betas"])
         update = lambda x, rng, t: step(G, D, opt_G, opt_D, x, rng, **settings)
         return _toy_fit("toy_gan", cfg, models, update, [opt_G, opt_D], cfg["batch_size"],
-                        snapshot_steps, every)
+                        snapshot_at, every)
 
-    return cached("toy_gan", cfg, step, settings, _toy_build(cfg, snapshot_steps), fit, retrain)
+    return cached("toy_gan", cfg, step, settings, _toy_build(cfg, snapshot_at), fit, retrain)
 
 
 def toy_wgan(step=wgan_step, *, settings: dict | None = None, retrain: bool = False, **config):
@@ -155,7 +133,7 @@ def toy_wgan(step=wgan_step, *, settings: dict | None = None, retrain: bool = Fa
     if settings["clip"] > 0 and "optimizer" not in config:
         raise ValueError("toy_wgan with clip > 0 (weight clipping) needs its optimizer named: "
                          "the original paper's is optimizer='rmsprop', lr=5e-5, decay_lr=False")
-    every, snapshot_steps = _snapshot_steps(cfg)
+    every, snapshot_at = _snapshot_steps(cfg)
 
     def optimizer(model):
         if cfg["optimizer"] == "rmsprop":
@@ -167,9 +145,9 @@ def toy_wgan(step=wgan_step, *, settings: dict | None = None, retrain: bool = Fa
         opt_G, opt_f = optimizer(G), optimizer(f)
         update = lambda x, rng, t: step(f, G, opt_f, opt_G, x, rng, **settings)
         return _toy_fit("toy_wgan", cfg, models, update, [opt_f, opt_G],
-                        settings["n_critic"] * cfg["batch_size"], snapshot_steps, every)
+                        settings["n_critic"] * cfg["batch_size"], snapshot_at, every)
 
-    return cached("toy_wgan", cfg, step, settings, _toy_build(cfg, snapshot_steps), fit, retrain)
+    return cached("toy_wgan", cfg, step, settings, _toy_build(cfg, snapshot_at), fit, retrain)
 
 
 # -- DCGAN on images ------------------------------------------------------------------------
@@ -202,17 +180,24 @@ def dcgan_config() -> dict:
     }
 
 
-def dcgan(step=gan_step, *, settings: dict | None = None, retrain: bool = False, **config):
+def dcgan(step=gan_step, *, settings: dict | None = None, retrain: bool = False,
+          snapshots: bool = False, **config):
     """A DCGAN on the image data set, with a grid of samples after every epoch.
-    ``settings``: the step's ``saturating`` (default False), passed to every step."""
+    ``settings``: the step's ``saturating`` (default False), passed to every step.
+    ``snapshots``: also keep copies of G along the run (``models["snapshots"]``, notebook 08)."""
     cfg = configure("dcgan", dcgan_config(), config)
     settings = step_settings("dcgan", settings, {"saturating": False})
+    if snapshots:
+        cfg["snapshots"] = planned_snapshots(snapshots, training_images(cfg)[1])
+    make_generator = lambda: DCGANGenerator(cfg["latent_dim"], cfg["width"])
 
     def build():
         torch.manual_seed(cfg["seed"])   # cached() gives the global RNG back as it found it
-        return {"generator": DCGANGenerator(cfg["latent_dim"], cfg["width"]),
-                "discriminator": DCGANDiscriminator(cfg["width"]),
-                "samples": EpochSamples(cfg["epochs"])}
+        models = {"generator": make_generator(), "discriminator": DCGANDiscriminator(cfg["width"]),
+                  "samples": EpochSamples(cfg["epochs"])}
+        if snapshots:
+            models["snapshots"] = TrainingSnapshots(cfg["snapshots"], lambda: (make_generator(),))
+        return models
 
     def fit(models):
         G, D, samples = models["generator"], models["discriminator"], models["samples"]
@@ -221,7 +206,12 @@ def dcgan(step=gan_step, *, settings: dict | None = None, retrain: bool = False,
         fixed_z = torch.randn(len(samples.images[0]), cfg["latent_dim"],
                               generator=torch.Generator().manual_seed(cfg["seed"] + 1))
 
-        def after_epoch(t):
+        keep = models["snapshots"].taker(G) if snapshots else lambda t: None
+
+        def after_step(t):   # the snapshots, and the samples after each epoch
+            keep(t)
+            if (t + 1) % per_epoch:
+                return
             epoch = (t + 1) // per_epoch
             G.eval()
             with torch.no_grad():
@@ -232,7 +222,7 @@ def dcgan(step=gan_step, *, settings: dict | None = None, retrain: bool = False,
         opt_D = adam(D.parameters(), cfg["lr_d"], cfg["betas"])
         update = lambda x, rng, t: step(G, D, opt_G, opt_D, x, rng, **settings)
         return train(update, images, models=[G, D], optimizers=[opt_G, opt_D], steps=steps,
-                     batch_size=cfg["batch_size"], seed=cfg["seed"], callback=after_epoch,
-                     callback_every=per_epoch, desc=f"DCGAN ({cfg['dataset']})")
+                     batch_size=cfg["batch_size"], seed=cfg["seed"], callback=after_step,
+                     callback_every=1, desc=f"DCGAN ({cfg['dataset']})")
 
     return cached("dcgan", cfg, step, settings, build, fit, retrain)

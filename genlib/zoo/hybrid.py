@@ -20,7 +20,7 @@ from ..models.bigan import BiGANDiscriminator, BiGANEncoder, BiGANGenerator
 from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ..models.vaegan import VAEGANEncoder
 from ..steps import bigan_step, vaegan_step
-from ..training import adam, train
+from ..training import TrainingSnapshots, adam, planned_snapshots, train
 from .cache import cached
 from .images import training_images
 from .settings import configure, step_settings
@@ -56,10 +56,14 @@ def vaegan_config() -> dict:
 
 
 def vaegan(step=vaegan_step, *, settings: dict | None = None, retrain: bool = False,
-           **config):
+           snapshots: bool = False, **config):
     """VAE-GAN of Larsen et al. 2016 on 28 x 28 images, notebook 08's budget. ``settings``:
-    the step's ``gamma``, ``kl_weight`` and ``pixel_weight`` (the step's defaults)."""
+    the step's ``gamma``, ``kl_weight`` and ``pixel_weight`` (the step's defaults).
+    ``snapshots``: also keep copies of the decoder along the run (``models["snapshots"]``)."""
     cfg = configure("vaegan", vaegan_config(), config)
+    if snapshots:
+        cfg["snapshots"] = planned_snapshots(snapshots, training_images(cfg)[1])
+    make_decoder = lambda: DCGANGenerator(cfg["latent_dim"], cfg["decoder_width"])
     settings = step_settings("vaegan", settings, {},
                              optional={"gamma": 1.0, "kl_weight": 1e-3, "pixel_weight": 1.0})
     if cfg["dataset"] == "digits":
@@ -68,9 +72,12 @@ def vaegan(step=vaegan_step, *, settings: dict | None = None, retrain: bool = Fa
 
     def build():
         torch.manual_seed(cfg["seed"])   # cached() gives the global RNG back as it found it
-        return {"encoder": VAEGANEncoder(cfg["latent_dim"], cfg["encoder_width"]),
-                "decoder": DCGANGenerator(cfg["latent_dim"], cfg["decoder_width"]),
-                "discriminator": DCGANDiscriminator(cfg["discriminator_width"])}
+        models = {"encoder": VAEGANEncoder(cfg["latent_dim"], cfg["encoder_width"]),
+                  "decoder": make_decoder(),
+                  "discriminator": DCGANDiscriminator(cfg["discriminator_width"])}
+        if snapshots:
+            models["snapshots"] = TrainingSnapshots(cfg["snapshots"], lambda: (make_decoder(),))
+        return models
 
     def fit(models):
         images, steps = training_images(cfg)
@@ -82,7 +89,8 @@ def vaegan(step=vaegan_step, *, settings: dict | None = None, retrain: bool = Fa
         return train(update, images, models=[enc, dec, dis],
                      optimizers=[opt_enc, opt_dec, opt_dis], steps=steps,
                      batch_size=cfg["batch_size"], seed=cfg["seed"],
-                     desc=f"VAE-GAN ({cfg['dataset']})")
+                     callback=models["snapshots"].taker(dec) if snapshots else None,
+                     callback_every=1, desc=f"VAE-GAN ({cfg['dataset']})")
 
     return cached("vaegan", cfg, step, settings, build, fit, retrain)
 
@@ -163,9 +171,11 @@ def toy_bigan(step=bigan_step, *, settings: dict | None = None, retrain: bool = 
 # -- notebook 08: three models, one data set, one budget -----------------------------------
 
 def same_budget_models() -> dict[str, tuple[dict, object]]:
-    """Notebook 08's three models ``{name: (models, history)}``, trained or loaded."""
+    """Notebook 08's three models ``{name: (models, history)}``, trained or loaded, each with
+    copies of its sampling network along its run (``models["snapshots"]``)."""
     budget = same_budget_settings()
-    return {"DCGAN": dcgan(**budget), "conv VAE": conv_vae(**budget), "VAE-GAN": vaegan()}
+    return {"DCGAN": dcgan(snapshots=True, **budget), "conv VAE": conv_vae(snapshots=True, **budget),
+            "VAE-GAN": vaegan(snapshots=True)}
 
 
 def same_budget_contenders(iwae_samples: int = 50) -> list:

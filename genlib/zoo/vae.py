@@ -29,7 +29,7 @@ from ..models.conv_vae import ConvVAE
 from ..models.cvae import ConditionalVAE
 from ..models.vae import MLPVAE
 from ..steps import cvae_step, vae_step, warmup_vae_step
-from ..training import adam, train
+from ..training import TrainingSnapshots, adam, planned_snapshots, train
 from .cache import cached
 from .images import training_images
 from .settings import configure, step_settings
@@ -60,10 +60,16 @@ def test_elbo_terms(vae, dataset: str, conditional: bool = False, limit: int = 2
 def _vae(name: str, cfg: dict, step, settings: dict, make_model, update, retrain: bool,
          conditional: bool = False):
     """Build (``make_model()``) and train (or load) a VAE recipe: each iteration calls
-    ``update(vae, opt, batch, rng, t)``."""
+    ``update(vae, opt, batch, rng, t)``; with ``cfg["snapshots"]``, copies of the VAE after
+    those steps."""
+    snapshots = cfg.get("snapshots", [])
+
     def build():
         torch.manual_seed(cfg["seed"])   # cached() gives the global RNG back as it found it
-        return {"vae": make_model()}
+        models = {"vae": make_model()}
+        if snapshots:
+            models["snapshots"] = TrainingSnapshots(snapshots, lambda: (make_model(),))
+        return models
 
     def fit(models):
         vae = models["vae"]
@@ -72,6 +78,8 @@ def _vae(name: str, cfg: dict, step, settings: dict, make_model, update, retrain
         history = train(functools.partial(update, vae, opt), data, models=[vae],
                         optimizers=[opt], steps=steps, batch_size=cfg["batch_size"],
                         seed=cfg["seed"],
+                        callback=models["snapshots"].taker(vae) if snapshots else None,
+                        callback_every=1,
                         schedulers=[torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)],
                         log_every=choose(quick=5, full=20),
                         desc=f"{name} ({cfg['dataset']})")
@@ -150,9 +158,13 @@ def conv_vae_config() -> dict:
             "width": 32, "hidden": 256, "latent_dim": 16}
 
 
-def conv_vae(step=vae_step, *, settings: dict | None = None, retrain: bool = False, **config):
-    """Convolutional VAE, 16-d latent (notebooks 06, 10). ``settings``: ``beta`` (default 1)."""
+def conv_vae(step=vae_step, *, settings: dict | None = None, retrain: bool = False,
+             snapshots: bool = False, **config):
+    """Convolutional VAE, 16-d latent (notebooks 06, 10). ``settings``: ``beta`` (default 1).
+    ``snapshots``: also keep copies of the VAE along the run (``models["snapshots"]``, 08)."""
     cfg = configure("conv_vae", conv_vae_config(), config)
+    if snapshots:
+        cfg["snapshots"] = planned_snapshots(snapshots, training_images(cfg)[1])
     settings = step_settings("conv_vae", settings, {}, optional={"beta": 1.0})
     shape = image_shape(cfg["dataset"])
     update = lambda vae, opt, x, rng, t: step(vae, opt, x, rng, **settings)
