@@ -274,5 +274,17 @@ def describe() -> str:
                                   else "(set GENLIB_QUICK=1 for quick mode)"),
         f"device:  {get_device()}",
         f"torch:   {torch.__version__} ({threads} CPU threads)",
-        f"cache:   {data_root()}",
-    ] + [f"shared:  {root} (read only, searched first)" for root in shared_cache_roots()])
+        f"cache:   {shown_path(data_root())}",
+    ] + [f"shared:  {shown_path(root)} (read only, searched first)" for root in shared_cache_roots()])
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as its reader finds it from the working folder: ``../data`` from ``notebooks/``
+    (so a notebook's output names no folder of the computer that ran it), ``~/...`` below the
+    home folder, else in full."""
+    path = Path(path).absolute()
+    relative = os.path.relpath(path)
+    if not relative.startswith(os.path.join("..", "..")):
+        return relative
+    home = Path.home()
+    return f"~{os.sep}{path.relative_to(home)}" if path.is_relative_to(home) else str(path)

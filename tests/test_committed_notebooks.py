@@ -165,3 +165,28 @@ def test_no_claim_rests_on_the_wall_clock_of_separate_training_runs(path):
     found = [line.strip() for cell in nb.cells if cell.cell_type == "code"
              for line in cell.source.splitlines() if WALL_CLOCK.search(line)]
     assert not found, f"{path.name} asserts on training wall-clock times: {found}"
+
+
+# A committed output is read on every other computer: it must not name a folder of the one that
+# rendered it (a reader compares it with their own cache line and wonders).
+ABSOLUTE_FOLDER = re.compile(r"(?<![\w.~])/(?:work|home|tmp|Users|root|mnt|opt|var)/[^\s\"']*")
+
+
+def absolute_folders(text: str) -> list[str]:
+    return ABSOLUTE_FOLDER.findall(text)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_output_names_a_folder_of_the_computer_that_rendered_it(path):
+    nb = nbformat.read(path, as_version=4)
+    found = [(i, folder) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+             for output in cell.get("outputs", [])
+             for text in [output.get("text", ""), *output.get("data", {}).values()]
+             if isinstance(text, str) for folder in absolute_folders(text)]
+    assert not found, f"{path.name}: outputs name the rendering computer's folders {found}"
+
+
+def test_an_output_with_the_authors_cache_folder_is_caught():
+    assert absolute_folders("cache:   /work/main/data\n") == ["/work/main/data"]
+    assert absolute_folders("cache:   /home/ada/gan-vae/data") == ["/home/ada/gan-vae/data"]
+    assert absolute_folders("cache:   ../data\nshared:  ~/course/cache") == []
