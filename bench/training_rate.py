@@ -1,8 +1,6 @@
-"""Seconds per training step of the models notebooks 11 and 12 train, in full mode, on this
-machine: each recipe retrains for ``--steps`` steps into a temporary cache, and its history's
-seconds (training only) over the steps, times the full number of steps, estimate its first
-run's training.   GENLIB_QUICK=0 python -m bench.training_rate --steps 100
-"""
+"""Seconds per training step of notebook 11's and 12's models (full mode, this machine): 2 steps
+(a warm-up), then ``--steps`` and twice that; the last two runs differ by what ``--steps`` steps
+cost, without one-time costs.   GENLIB_QUICK=0 python -m bench.training_rate --steps 100"""
 import argparse
 import os
 import tempfile
@@ -23,12 +21,14 @@ def main():
     import torch
     from genlib import config, steps, zoo   # after GENLIB_CACHE is set
     torch.set_num_threads(config.training_threads())
-    print(f"| model | threads | steps timed | s per step | full steps | estimate | load |\n|---|---|---|---|---|---|---|")
+    print("| model | threads | steps timed (2n - n) | s per step | full steps | estimate | load |\n"
+          "|---|---|---|---|---|---|---|")
     for name, (recipe, kwargs) in RECIPES.items():
         kwargs = {k: getattr(steps, v) if k == "step" else v for k, v in kwargs.items()}
         full = kwargs.pop("steps")
-        _, history = getattr(zoo, recipe)(retrain=True, **kwargs, steps=args.steps)
-        rate = history.seconds / args.steps
+        seconds = [getattr(zoo, recipe)(retrain=True, **kwargs, steps=n)[1].seconds
+                   for n in (2, args.steps, 2 * args.steps)]
+        rate = (seconds[2] - seconds[1]) / args.steps
         print(f"| {name} | {torch.get_num_threads()} | {args.steps} | {rate:.3f} | {full} | "
               f"{rate * full:.0f} s | {os.getloadavg()[0]:.2f} |", flush=True)
 

@@ -52,11 +52,11 @@ TIMES = {name: Times(*map(float, figures)) for name, *figures in (line.split() f
 05_vae_elbo                           15     30    30     3
 06_vae_images                         30    540    45   2.5
 07_beta_vae_and_conditional           20    540    15     2
-08_gan_vs_vae                         30   2220   290     2
+08_gan_vs_vae                         30   1300   605     2
 09_flows_and_adversarial_features     20    480    60   2.5
 10_faq_and_pitfalls                   30    300    40     2
-11_from_vae_to_diffusion              40    1000   320    3
-12_score_and_flow_matching            30   1320   360     3
+11_from_vae_to_diffusion              40    850    320    3
+12_score_and_flow_matching            30   1030   360     3
 """.strip().splitlines())}
 
 
